@@ -1,0 +1,105 @@
+# Social Protection Floor rapid assessment for Khyber Pakhtunkhwa: the build.
+# `make help` lists the targets. Every output is a file target of its inputs:
+# a notebook re-runs only when its source, its parameters, the package code it
+# uses or its data change. Outputs are written to temporary names and moved
+# into place on success, so an interrupted build leaves nothing half-written.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+READY  := $(VENV)/.ready
+
+# Reproducibility: fixed hash seed; fixed timestamp for fonts embedded in the PDF.
+export PYTHONHASHSEED := 0
+export SOURCE_DATE_EPOCH := 1451606400
+export PYTHONDONTWRITEBYTECODE := 1
+export MPLBACKEND := Agg
+
+# ----------------------------------------------------------------- environment
+$(READY): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  { echo "error: Python 3.11 is required (PYTHON=$(PYTHON)); set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name spf-kp --display-name "Python (spf-kp)" >/dev/null
+	touch $@
+
+.PHONY: venv
+venv: $(READY) ## Create the Python 3.11 virtual environment with pinned packages and the spf-kp kernel
+
+# ------------------------------------------------------------------------ data
+RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
+CENSUS_TABLES := census_province_age_sex census_district_age_sex census_district_totals \
+                 census_district_crosswalk census_published_rates
+PROCESSED := $(CENSUS_TABLES:%=data/processed/%.parquet)
+
+$(PROCESSED) &: $(RAW) spf_analysis/io.py spf_analysis/manifest.py | $(READY)
+	$(PY) -m spf_analysis.manifest verify
+	$(PY) -m spf_analysis.io $(CENSUS_TABLES)
+
+.PHONY: data verify
+data: $(PROCESSED) ## Verify data/raw against its manifest and build data/processed/
+verify: | $(READY) ## Check every raw file against data/raw/manifest.csv (source, sha256)
+	$(PY) -m spf_analysis.manifest verify
+
+# ------------------------------------------------------------------- notebooks
+NOTEBOOKS := 01_demographic_profile
+EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
+# package modules every notebook run uses
+RUNTIME := spf_analysis/__init__.py spf_analysis/paths.py spf_analysis/build.py \
+           spf_analysis/params.py spf_analysis/outputs.py spf_analysis/plots.py \
+           spf_analysis/fsutil.py spf_analysis/manifest.py data/raw/manifest.csv
+
+reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml $(RUNTIME) | $(READY)
+	$(PY) -m spf_analysis.build $* $(ARGS_$*)
+
+# what each notebook reads (package modules and processed data)
+reports/notebooks/01_demographic_profile.ipynb: spf_analysis/census.py spf_analysis/io.py \
+	$(PROCESSED)
+
+# ---------------------------------------------------------------------- report
+REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf
+
+$(REPORT) &: $(EXECUTED) spf_analysis/report.py spf_analysis/assets/report.css \
+	params/report.yaml | $(READY)
+	$(PY) -m spf_analysis.report $(EXECUTED)
+
+.PHONY: report notebooks
+report: $(REPORT) ## Build the study: data, notebooks, reports/rapid_assessment.html and .pdf
+notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
+
+# ----------------------------------------------------------------------- tests
+.PHONY: test
+test: $(PROCESSED) | $(READY) ## Unit tests, parameter-file checks and nbval over the notebooks
+	SPF_OUTPUT_DIR=$$(mktemp -d) $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
+
+.PHONY: bench
+bench: | $(READY) ## Benchmarks: cold `make report` against the papermill floor (rebuilds outputs)
+	$(PY) bench/bench_build.py
+
+# ------------------------------------------------------------------ utilities
+.PHONY: lab
+lab: | $(READY) ## Open the notebooks in JupyterLab (installs it into the venv on first use)
+	$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet -r requirements-lab.txt
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+.PHONY: clean distclean
+clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
+	rm -rf data/processed/*.parquet data/processed/.*.tmp reports/notebooks reports/figures \
+	  reports/tables reports/.build reports/rapid_assessment.* reports/.*.tmp
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)
+
+.PHONY: help
+help: ## List the targets
+	@echo "KP Social Protection Floor rapid assessment. Fresh machine: make report; make test"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+	@echo "Re-run one notebook with a changed parameter: edit params/NN_name.yaml, then make report"
+	@echo "or override from the command line: make report ARGS_01_demographic_profile='top_districts=5'"

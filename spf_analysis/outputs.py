@@ -1,0 +1,136 @@
+"""Numbered, sourced figures and tables for the chapters of the report.
+
+A notebook opens a :class:`Chapter` and hands it each figure and table. The
+chapter numbers them (``Figure 1.2``), writes the figure (PNG) and the table
+(CSV, Excel-friendly) to ``reports/figures`` / ``reports/tables`` (through the
+build runner's staging folder), and displays them with their caption and
+source line, which is what the HTML report shows. Outputs built on the
+synthetic survey carry a visible notice.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io as _io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display here; inline display is done by us
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from . import paths  # noqa: E402
+from .fsutil import write_bytes  # noqa: E402
+
+SYNTHETIC_NOTICE = ("Synthetic data: estimated on the seeded synthetic KP survey "
+                    "calibrated to published aggregates, not on PBS microdata.")
+
+
+def figure_png(fig, dpi: int = 150) -> bytes:
+    """PNG bytes of a matplotlib figure, without a timestamp (reproducible)."""
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
+                metadata={"Software": None})
+    return buf.getvalue()
+
+
+def table_csv(df: pd.DataFrame) -> bytes:
+    """CSV bytes of a table: UTF-8, ``\\n`` line ends, floats to 10 significant digits."""
+    return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
+
+
+class _HTML:
+    """Minimal rich-display object (text/html) for Jupyter."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __repr__(self) -> str:  # what nbval and the terminal see
+        return "<figure or table; see the HTML output>"
+
+
+class Chapter:
+    """Numbering, file output and display of a chapter's figures and tables."""
+
+    def __init__(self, number: int, title: str, synthetic: bool = False):
+        self.number = int(number)
+        self.title = title
+        self.synthetic = synthetic
+        self._fig = 0
+        self._tab = 0
+
+    def _stem(self, name: str) -> str:
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"output name {name!r}: use letters, digits and underscores")
+        return f"{self.number:02d}_{name}"
+
+    def _caption(self, label: str, title: str, source: str, note: str | None) -> str:
+        return self._title(label, title) + "\n" + self._foot(source, note)
+
+    @staticmethod
+    def _title(label: str, title: str) -> str:
+        return f'<p class="caption"><span class="label">{label}.</span> {html.escape(title)}</p>'
+
+    def _foot(self, source: str, note: str | None) -> str:
+        parts = []
+        if note:
+            parts.append(f'<p class="note">Note: {html.escape(note)}</p>')
+        parts.append(f'<p class="source">Source: {html.escape(source)}</p>')
+        if self.synthetic:
+            parts.append(f'<p class="synthetic">{html.escape(SYNTHETIC_NOTICE)}</p>')
+        return "\n".join(parts)
+
+    def figure(self, fig, name: str, title: str, source: str, note: str | None = None):
+        """Save ``fig`` as ``reports/figures/NN_name.png`` and display it captioned."""
+        if not source:
+            raise ValueError(f"figure {name!r} needs a source")
+        self._fig += 1
+        label = f"Figure {self.number}.{self._fig}"
+        png = figure_png(fig)
+        plt.close(fig)
+        write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
+        b64 = base64.b64encode(png).decode("ascii")
+        return _HTML(f'<figure class="spf-figure" id="{self._stem(name)}">\n'
+                     f'<img alt="{html.escape(label + ". " + title)}" '
+                     f'src="data:image/png;base64,{b64}"/>\n<figcaption>\n'
+                     f'{self._caption(label, title, source, note)}\n</figcaption>\n</figure>')
+
+    def table(self, df: pd.DataFrame, name: str, title: str, source: str,
+              note: str | None = None, formats: dict | None = None,
+              labels: dict | None = None, index: bool = False):
+        """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
+
+        ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
+        default integers get thousands separators (except columns named like
+        ``year``) and floats one decimal. ``labels`` renames columns for
+        display only; the CSV keeps the column names of ``df``.
+        """
+        if not source:
+            raise ValueError(f"table {name!r} needs a source")
+        self._tab += 1
+        label = f"Table {self.number}.{self._tab}"
+        data = df.reset_index() if index else df
+        write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
+        formats = dict(formats or {})
+        shown = data.copy()
+        for col in shown.columns:
+            fmt = formats.get(col)
+            s = shown[col]
+            if fmt is None:
+                if "year" in str(col).lower():
+                    fmt = "{}"
+                elif pd.api.types.is_integer_dtype(s):
+                    fmt = "{:,.0f}"
+                elif pd.api.types.is_float_dtype(s):
+                    fmt = "{:,.1f}"
+            if fmt is not None:
+                shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
+        shown = shown.rename(columns=labels or {})
+        table_html = shown.to_html(index=False, escape=True, classes="spf-table", border=0,
+                                   na_rep="")
+        return _HTML(f'<div class="spf-table-block" id="{self._stem(name)}">\n'
+                     f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note)}\n</div>')

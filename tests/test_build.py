@@ -1,0 +1,72 @@
+"""The notebook runner replaces outputs only on success."""
+
+import json
+
+import nbformat
+import pytest
+
+from spf_analysis import build, paths
+from spf_analysis import params as P
+
+
+def _notebook(path, body):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "spf-kp", "display_name": "spf-kp", "language": "python"}
+    p = nbformat.v4.new_code_cell("fail = False")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(body)]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    nbs, prm, reports = tmp_path / "notebooks", tmp_path / "params", tmp_path / "reports"
+    for d in (nbs, prm, reports / "figures", reports / "notebooks"):
+        d.mkdir(parents=True)
+    monkeypatch.setattr(P, "notebook_file", lambda n: nbs / f"{n}.ipynb")
+    monkeypatch.setattr(P, "params_file", lambda n: prm / f"{n}.yaml")
+    monkeypatch.setattr(paths, "REPORTS", reports)
+    monkeypatch.setattr(paths, "REPORT_NOTEBOOKS", reports / "notebooks")
+    monkeypatch.setattr(build, "STAGING", reports / ".build")
+    monkeypatch.delenv("SPF_OUTPUT_DIR", raising=False)
+    body = ("from spf_analysis import paths\n"
+            "paths.figures_dir().mkdir(parents=True, exist_ok=True)\n"
+            "(paths.figures_dir() / '09_new.png').write_bytes(b'new')\n"
+            "assert not fail, 'asked to fail'\n")
+    _notebook(nbs / "09_test.ipynb", body)
+    (prm / "09_test.yaml").write_text("fail: false\n")
+    (reports / "figures" / "09_old.png").write_bytes(b"old")
+    return reports
+
+
+def snapshot(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_failure_leaves_reports_unchanged(sandbox):
+    before = snapshot(sandbox)
+    with pytest.raises(Exception, match="asked to fail"):
+        build.run("09_test", {"fail": True})
+    assert snapshot(sandbox) == before
+
+
+def test_success_replaces_the_notebooks_outputs(sandbox):
+    out = build.run("09_test")
+    assert out == sandbox / "notebooks" / "09_test.ipynb"
+    assert sorted(p.name for p in (sandbox / "figures").iterdir()) == ["09_new.png"]
+    nb = json.loads(out.read_text())
+    assert any("injected-parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
+    assert not list((sandbox / ".build").iterdir())
+
+
+def test_unknown_override_stops_before_running(sandbox):
+    before = snapshot(sandbox)
+    with pytest.raises(P.ParameterError, match="unknown parameter 'fial'"):
+        build.run("09_test", {"fial": True})
+    assert snapshot(sandbox) == before
+
+
+def test_parse_overrides():
+    assert build.parse_overrides(["a=5", "b=x y", "c=[1, 2]"]) == {"a": 5, "b": "x y", "c": [1, 2]}
+    with pytest.raises(P.ParameterError):
+        build.parse_overrides(["novalue"])

@@ -1,0 +1,40 @@
+"""Numbered, sourced figures and tables."""
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from spf_analysis import outputs, paths
+
+
+def test_table_and_figure_numbering_files_and_captions(tmp_path):
+    ch = outputs.Chapter(3, "Coverage", synthetic=True)
+    df = pd.DataFrame({"district": ["A", "B"], "year": [2017, 2023], "n": [1234567, 2],
+                       "rate": [0.123456, 12.0]})
+    t = ch.table(df, "first", "A table", source="Somebody 2020", labels={"n": "Persons"})
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    f = ch.figure(fig, "line", "A figure", source="Somebody 2021", note="A note")
+    t2 = ch.table(df, "second", "Another", source="S")
+    html = t._repr_html_()
+    assert "Table 3.1." in html and "Table 3.2." in t2._repr_html_()
+    assert "Figure 3.1." in f._repr_html_() and "data:image/png;base64," in f._repr_html_()
+    assert "1,234,567" in html and ">2017<" in html and "Persons" in html
+    assert "Source: Somebody 2020" in html and outputs.SYNTHETIC_NOTICE in html
+    out = paths.tables_dir() / "03_first.csv"
+    assert out.read_text() == "district,year,n,rate\nA,2017,1234567,0.123456\nB,2023,2,12\n"
+    assert (paths.figures_dir() / "03_line.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_source_is_required():
+    ch = outputs.Chapter(1, "x")
+    with pytest.raises(ValueError, match="needs a source"):
+        ch.table(pd.DataFrame({"a": [1]}), "t", "T", source="")
+
+
+def test_png_is_reproducible():
+    def make():
+        fig, ax = plt.subplots()
+        ax.bar([1, 2], [3, 4])
+        return outputs.figure_png(fig)
+    assert make() == make()

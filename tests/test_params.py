@@ -1,0 +1,49 @@
+"""Parameter files must fit their notebooks: a typo is an error, not a silently ignored value."""
+
+import re
+
+import pytest
+
+from spf_analysis import params, paths
+
+PARAM_FILES = sorted(p for p in paths.PARAMS.glob("[0-9][0-9]_*.yaml"))
+NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_notebooks_and_params():
+    assert NOTEBOOKS and PARAM_FILES
+
+
+@pytest.mark.parametrize("file", PARAM_FILES, ids=lambda p: p.name)
+def test_every_key_is_a_parameter_of_its_notebook(file):
+    declared = params.notebook_parameters(params.notebook_file(file.stem))
+    values = params.load_yaml(file)
+    assert set(values) <= set(declared), f"{file.name}: {set(values) - set(declared)}"
+    params.check(file.stem)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_params_file_plain_literals_and_make_target(nb):
+    assert params.params_file(nb.stem).exists()
+    for p in params.notebook_parameters(nb).values():
+        params.default_type(p)  # raises on a non-literal default
+    makefile = (paths.ROOT / "Makefile").read_text()
+    listed = re.search(r"^NOTEBOOKS\s*:=(.*)$", makefile, re.M).group(1).split()
+    assert nb.stem in listed
+
+
+def test_unknown_key_is_an_error_with_a_hint():
+    with pytest.raises(params.ParameterError, match=r"unknown parameter 'top_district'.*did you mean 'top_districts'"):
+        params.check("01_demographic_profile", {"top_district": 5})
+
+
+def test_wrong_type_is_an_error():
+    with pytest.raises(params.ParameterError, match="should be int"):
+        params.check("01_demographic_profile", {"top_districts": "ten"})
+
+
+def test_malformed_yaml(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text("a: [1, 2\n")
+    with pytest.raises(params.ParameterError, match="not valid YAML"):
+        params.load_yaml(f)

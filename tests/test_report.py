@@ -1,0 +1,58 @@
+"""Report assembly from executed notebooks: no code, contents list, refusal of errors."""
+
+import nbformat
+import pytest
+
+from spf_analysis import report
+
+
+def executed(tmp_path, name, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    p = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, p)
+    return p
+
+
+def code(outputs, source="x = 1"):
+    c = nbformat.v4.new_code_cell(source)
+    c.outputs = outputs
+    return c
+
+
+HTML_OUT = nbformat.v4.new_output("display_data", data={"text/html": "<p class='t'>TABLE</p>"})
+STREAM = nbformat.v4.new_output("stream", name="stderr", text="WARNING noise")
+META = {"title": "T", "subtitle": "S", "series": "X", "authors": "A", "edition": "E",
+        "notes": ["n"]}
+
+
+def test_assemble(tmp_path):
+    p = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1. Chapter\n## 1.1 Part"),
+                                   code([HTML_OUT, STREAM], source="secret_code = 42")])
+    doc = report.assemble([p], META)
+    assert "TABLE" in doc and "secret_code" not in doc and "WARNING noise" not in doc
+    assert '<a href="#1-chapter">1. Chapter</a>' in doc
+    assert '<a href="#1-1-part">1.1 Part</a>' in doc
+    assert "<style>" in doc and "http" not in doc.split("<main>")[0].split("<style>")[0]
+
+
+def test_error_output_stops_the_report(tmp_path):
+    err = nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                 traceback=["Traceback"])
+    p = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1"), code([err])])
+    with pytest.raises(report.ReportError, match="ZeroDivisionError"):
+        report.assemble([p], META)
+
+
+def test_empty_chapter_stops_the_report(tmp_path):
+    p = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1"), code([])])
+    with pytest.raises(report.ReportError, match="empty chapter"):
+        report.assemble([p], META)
+
+
+def test_report_meta_is_checked(tmp_path):
+    f = tmp_path / "r.yaml"
+    f.write_text("title: T\n")
+    with pytest.raises(report.ReportError, match="missing"):
+        report.load_meta(f)
+    report.load_meta()  # the real one is complete
