@@ -79,9 +79,14 @@ notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
 test: $(PROCESSED) | $(READY) ## Unit tests, parameter-file checks and nbval over the notebooks
 	SPF_OUTPUT_DIR=$$(mktemp -d) $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
 
+.PHONY: crosscheck
+crosscheck: | $(READY) ## Survey engine against live R `survey` (installs r-cran-survey when missing)
+	$(PY) tools/crosscheck_survey.py
+
 .PHONY: bench
-bench: | $(READY) ## Benchmarks: cold `make report` against the papermill floor (rebuilds outputs)
+bench: | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs); survey engine vs R
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_survey.py
 
 # ------------------------------------------------------------------ utilities
 .PHONY: lab

@@ -1,0 +1,130 @@
+"""Known-answer tests of spf_analysis.indicators (ASPIRE set, targeting, SDG 1.3.1)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spf_analysis import indicators as ind
+from spf_analysis.poverty import gini, weighted_quantile
+from spf_analysis.survey import Design, SurveyDesignError
+
+Z = 70.0
+
+
+@pytest.fixture
+def toy():
+    """Six persons in two strata; hand values in the comments below."""
+    df = pd.DataFrame(
+        dict(
+            h=[1, 1, 1, 2, 2, 2],
+            w=[2.0, 1, 1, 2, 1, 3],
+            y_post=[60.0, 50, 90, 100, 150, 200],
+            t=[20.0, 0, 10, 0, 30, 0],
+            q=[1, 1, 2, 2, 3, 3],
+        )
+    )
+    df["y_pre"] = df.y_post - df.t
+    df["ben"] = (df.t > 0).astype(float)
+    return Design(df, "w", "h")
+
+
+def est(out, **where):
+    m = np.ones(len(out), bool)
+    for k, v in where.items():
+        m &= out[k].to_numpy() == v
+    assert m.sum() == 1, out[m]
+    return out[m].iloc[0]
+
+
+def test_coverage(toy):
+    out = ind.coverage(toy, "ben")
+    assert est(out).estimate == pytest.approx(0.4)  # (2+1+1)/10
+    byq = ind.coverage(toy, "ben", by="q")
+    np.testing.assert_allclose(byq.estimate, [2 / 3, 1 / 3, 1 / 4])
+    ref = toy.mean("ben", by="q")
+    np.testing.assert_allclose(byq.se, ref.se, rtol=1e-14)
+    assert list(byq.columns[:2]) == ["indicator", "q"]
+    for c in ("estimate", "se", "ci_low", "ci_high"):
+        assert c in byq
+
+
+def test_incidence(toy):
+    bi = ind.beneficiary_incidence(toy, "ben", "q")
+    np.testing.assert_allclose(bi.estimate, [0.5, 0.25, 0.25])
+    assert bi.estimate.sum() == pytest.approx(1)
+    ref = toy.with_columns(b1=toy.data.ben * (toy.data.q == 1)).ratio("b1", "ben")
+    assert est(bi, q=1).se == pytest.approx(ref.se.iloc[0], rel=1e-14)
+    fi = ind.benefit_incidence(toy, "t", "q")
+    np.testing.assert_allclose(fi.estimate, [40 / 80, 10 / 80, 30 / 80])
+
+
+def test_adequacy_average_transfer(toy):
+    assert est(ind.adequacy(toy, "t", "y_post")).estimate == pytest.approx(80 / 360)
+    assert est(ind.adequacy(toy, "t", "y_post", "ben")).estimate == pytest.approx(80 / 360)
+    assert est(ind.average_transfer(toy, "t")).estimate == pytest.approx(20.0)
+    byq = ind.average_transfer(toy, "t", by="q")
+    np.testing.assert_allclose(byq.estimate, [20, 10, 30])
+
+
+def test_poverty_impact_and_bcr(toy):
+    out = ind.poverty_impact(toy, "y_pre", "y_post", Z)
+    assert est(out, indicator="headcount_pre").estimate == pytest.approx(0.3)
+    assert est(out, indicator="headcount_post").estimate == pytest.approx(0.3)
+    assert est(out, indicator="headcount_reduction").estimate == pytest.approx(0.0)
+    assert est(out, indicator="gap_pre").estimate == pytest.approx(80 / 700)
+    assert est(out, indicator="gap_post").estimate == pytest.approx(40 / 700)
+    assert est(out, indicator="gap_reduction").estimate == pytest.approx(0.5)
+    d = toy.data
+    gp, gq = gini(d.y_pre, d.w), gini(d.y_post, d.w)
+    assert est(out, indicator="gini_pre").estimate == pytest.approx(gp)
+    assert est(out, indicator="gini_marginal_contribution").estimate == pytest.approx(gp - gq)
+    assert est(out, indicator="gini_reduction").estimate == pytest.approx((gp - gq) / gp)
+    assert out.se.notna().all()
+    bcr = ind.benefit_cost_ratio(toy, "y_pre", "y_post", "t", Z)
+    assert est(bcr).estimate == pytest.approx(40 / 80)  # 2*(30-10) / (2*20+10+30)
+
+
+def test_aspire_table(toy):
+    out = ind.aspire_table(toy, welfare_post="y_post", transfer="t", line=Z, group="q")
+    assert list(out.columns[:2]) == ["indicator", "q"]
+    assert {"coverage", "beneficiary_incidence", "benefit_incidence", "adequacy", "average_transfer",
+            "headcount_reduction", "gini_reduction", "benefit_cost_ratio"} <= set(out.indicator)
+    assert est(out[out.q.isna()], indicator="coverage").estimate == pytest.approx(0.4)
+
+
+TARGETING = [  # Grosh et al. 2022, table 7.3: beneficiaries, (EE, IE) vs poverty line, vs poorest 20%
+    ({1, 2}, (0.5, 0.0), (0.0, 0.0)),
+    ({2, 3}, (0.5, 0.0), (0.5, 0.5)),
+    ({3, 4}, (0.5, 0.0), (1.0, 1.0)),
+    (set(range(1, 11)), (0.0, 0.6), (0.0, 0.8)),
+]
+
+
+@pytest.mark.parametrize("bens, vs_line, vs_poorest", TARGETING)
+def test_targeting_ten_person_economy(bens, vs_line, vs_poorest):
+    y = np.array([6, 8, 11, 15, 21, 25, 30, 40, 50, 100], float)
+    df = pd.DataFrame(dict(y=y, w=1.0, person=np.arange(1, 11)))
+    df["ben"] = df.person.isin(bens).astype(float)
+    df["poor"] = (df.y < 20).astype(float)  # persons 1-4
+    df["poorest20"] = (df.y <= weighted_quantile(y, None, 0.2)).astype(float)  # persons 1-2
+    assert df.poorest20.sum() == 2
+    d = Design(df, "w")
+    for target, (ee, ie) in (("poor", vs_line), ("poorest20", vs_poorest)):
+        out = ind.targeting_errors(d, "ben", target)
+        assert est(out, indicator="exclusion_error").estimate == pytest.approx(ee, abs=1e-15)
+        assert est(out, indicator="inclusion_error").estimate == pytest.approx(ie, abs=1e-15)
+        assert set(out.target) == {target}
+
+
+def test_sdg131(toy):
+    d = toy.with_columns(old=[0, 0, 1, 1, 1, 0], pension=[0, 0, 1, 0, 1, 0], all=1.0)
+    out = ind.sdg131_coverage(d, {"older persons": ("old", "pension"), "population": ("all", "ben")})
+    assert est(out, group="older persons").estimate == pytest.approx(2 / 4)  # w 1+1 of 1+2+1
+    assert est(out, group="population").estimate == pytest.approx(0.4)
+
+
+def test_flag_errors(toy):
+    with pytest.raises(SurveyDesignError, match="'t' must be 0/1.*row 0"):
+        ind.coverage(toy, "t")
+    with pytest.raises(SurveyDesignError, match="'nope' not found"):
+        ind.beneficiary_incidence(toy, "ben", "nope")
