@@ -7,9 +7,10 @@ figures and tables) and ``sha256``. A raw file that is not in the manifest, a
 manifest row whose file is missing, and a checksum mismatch are errors that
 name the file.
 
-Maintainers who change a raw file on purpose run
-``python -m spf_analysis.manifest update`` to record the new checksums, and
-say why in the commit.
+A new raw file is registered with ``python -m spf_analysis.manifest add PATH
+TITLE PUBLISHER URL LOCATOR LICENCE RETRIEVAL_NOTE CITATION``. Maintainers who
+change a raw file on purpose run ``python -m spf_analysis.manifest update`` to
+record the new checksums, and say why in the commit.
 """
 
 from __future__ import annotations
@@ -96,6 +97,22 @@ def update(raw: Path | None = None) -> None:
     df[COLUMNS].to_csv(file, index=False, lineterminator="\n")
 
 
+def add(path: str, title: str, publisher: str, source_url: str, locator: str, licence: str,
+        retrieval_note: str, citation: str, raw: Path | None = None) -> None:
+    """Append a row for a new raw file (with its checksum) to the manifest."""
+    raw = raw or paths.RAW
+    file = raw / "manifest.csv"
+    df = read_manifest(file)
+    if path in set(df["path"]):
+        raise ManifestError(f"data/raw/{path}: already in the manifest")
+    if not (raw / path).is_file():
+        raise ManifestError(f"data/raw/{path}: no such file")
+    row = dict(zip(COLUMNS, [path, title, publisher, source_url, locator, licence,
+                             retrieval_note, citation, sha256(raw / path)]))
+    df = pd.concat([df, pd.DataFrame([row])], ignore_index=True).sort_values("path")
+    df[COLUMNS].to_csv(file, index=False, lineterminator="\n")
+
+
 def cite(*files: str) -> str:
     """Short citation(s) for raw files (paths relative to ``data/raw``), in
     the order given, without repeats: the source line under a figure."""
@@ -118,11 +135,15 @@ def main(argv=None) -> int:
         if cmd == "verify":
             n = verify()
             print(f"data/raw: {n} files match the manifest")
+        elif cmd == "add" and len(argv) == 9:
+            add(*argv[1:])
+            print(f"data/raw/manifest.csv: added {argv[1]}")
         elif cmd == "update":
             update()
             print("data/raw/manifest.csv: checksums updated")
         else:
-            print(f"usage: python -m spf_analysis.manifest [verify|update]", file=sys.stderr)
+            print("usage: python -m spf_analysis.manifest verify | update | add PATH TITLE "
+                  "PUBLISHER URL LOCATOR LICENCE RETRIEVAL_NOTE CITATION", file=sys.stderr)
             return 2
     except ManifestError as e:
         print(f"error: {e}", file=sys.stderr)

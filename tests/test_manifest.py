@@ -46,3 +46,12 @@ def test_cite_unknown_file():
     with pytest.raises(KeyError):
         manifest.cite("census/nope.csv")
     assert manifest.cite("census/kp_population_age_sex.csv").startswith("PBS")
+
+
+def test_add_registers_a_new_file(raw_copy):
+    (raw_copy / "census" / "new.csv").write_text("a\n1\n")
+    manifest.add("census/new.csv", "T", "P", "https://example.org", "L", "CC", "N", "Cite",
+                 raw=raw_copy)
+    assert manifest.verify(raw_copy) == len(manifest.raw_files(raw_copy))
+    with pytest.raises(manifest.ManifestError, match="already"):
+        manifest.add("census/new.csv", "T", "P", "u", "L", "CC", "N", "C", raw=raw_copy)

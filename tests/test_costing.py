@@ -1,0 +1,335 @@
+"""Tests of the RAP costing engine (spf_analysis.costing)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from fractions import Fraction as Fr
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spf_analysis import costing as c
+
+SCEN = Path(__file__).resolve().parent / "data" / "scenarios"
+BAD = SCEN / "bad"
+
+THAILAND = [7_236_432_000, 11_180_287_440, 12_795_217_848]
+
+
+def _population(years, counts_by_age: dict[int, float], max_age=100, female_share=0.5):
+    """Synthetic single-age population: ``counts_by_age`` per year, split by sex."""
+    rows = []
+    for y in years:
+        for a in range(max_age + 1):
+            n = counts_by_age.get(a, 0.0)
+            rows.append({"year": y, "sex": "male", "age": a, "population": n * (1 - female_share)})
+            rows.append({"year": y, "sex": "female", "age": a, "population": n * female_share})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------
+# Thailand (methods README section 5)
+# ----------------------------------------------------------------------------
+
+
+def test_thailand_exact_fractions():
+    """Exact rational arithmetic through the array core."""
+    children = np.array([Fr(2_393_000)] * 3, dtype=object)
+    takeup = np.array([Fr(6, 10), Fr(9, 10), Fr(1)], dtype=object)
+    cpi = c.cpi_from_inflation(np.array([Fr(0), Fr(3, 100), Fr(3, 100)], dtype=object))
+    assert list(cpi) == [1, Fr(103, 100), Fr(10609, 10000)]
+    level = c.indexed_level(Fr(4800), cpi, cpi[0])
+    markup = c.admin_markup(Fr(5, 100), "share_of_benefits")
+    cost = c.benefit_cost(c.beneficiaries(children, takeup), level, 12, markup)
+    assert list(cost) == THAILAND
+    # published base year
+    assert Fr(6, 10) * 2_393_000 * 4_800 * Fr(105, 100) == 7_236_432_000
+
+
+def test_thailand_scenario_file_to_the_baht():
+    sc = c.load_scenario(SCEN / "thailand_child_allowance.yaml")
+    assert list(sc.years) == [2011, 2012, 2013]
+    pop = _population(sc.years, {a: 2_393_000 / 15 for a in range(15)} | {30: 5_000_000})
+    macro = pd.DataFrame({"cpi": c.cpi_from_inflation(np.array([0.0, 0.03, 0.03]))}, index=sc.years)
+    out = c.cost_scenario(sc, pop, macro)
+    ca = out[out["benefit"] == "child_allowance"]
+    assert np.allclose(ca["eligible"], 2_393_000)
+    assert np.allclose(ca["beneficiaries"], [0.6 * 2_393_000, 0.9 * 2_393_000, 2_393_000])
+    assert np.allclose(ca["benefit_level"], [4800, 4944, 5092.32])
+    assert [round(x) for x in ca["cost"]] == THAILAND
+    assert np.abs(ca["cost"].to_numpy() - THAILAND).max() < 0.01
+    pk = out[out["benefit"] == "package"]
+    assert [round(x) for x in pk["cost"]] == THAILAND
+    assert "cost_pct_gdp" not in out.columns  # no GDP given
+    assert sc.sources_table().shape[0] == 7
+
+
+# ----------------------------------------------------------------------------
+# Identity and admin conventions
+# ----------------------------------------------------------------------------
+
+
+def _toy_scenario(admin_rate=0.1, convention="share_of_benefits", months=12, takeup=1.0, prevalence=1.0):
+    b = c.Benefit(
+        name="pension", level_type="poverty_line", level_value=0.5, takeup=takeup, age_min=65, prevalence=prevalence,
+        months=months, admin_rate=admin_rate, admin_convention=convention,
+    )
+    return c.Scenario(name="toy", years=np.array([2025, 2026, 2027]), benefits=(b,))
+
+
+@pytest.mark.parametrize("convention,rate", [("share_of_benefits", 0.1), ("share_of_gross", 0.1), ("share_of_benefits", 0.0)])
+@pytest.mark.parametrize("months,takeup", [(12, 1.0), (4, 0.7)])
+def test_identity_cost_over_gdp(convention, rate, months, takeup):
+    """cost/GDP == (eligible/N) x (benefit/GDP per capita) x months/12 x (1 + a) [x take-up]."""
+    years = np.array([2025, 2026, 2027])
+    counts = {a: 1000.0 + 10 * a for a in range(101)}
+    pop = _population(years, counts)
+    pop.loc[pop["year"] == 2026, "population"] *= 1.02
+    pop.loc[pop["year"] == 2027, "population"] *= 1.05
+    sc = _toy_scenario(rate, convention, months, takeup, prevalence=0.3)
+    macro = pd.DataFrame({"poverty_line": [36_000.0, 39_000.0, 41_000.0], "gdp": [5e9, 5.5e9, 6.2e9]}, index=years)
+    out = c.cost_scenario(sc, pop, macro).query("benefit == 'pension'")
+    N = pop.groupby("year")["population"].sum().to_numpy()
+    E = pop[pop["age"] >= 65].groupby("year")["population"].sum().to_numpy() * 0.3
+    a_b = rate if convention == "share_of_benefits" else rate / (1 - rate)
+    b = 0.5 * macro["poverty_line"].to_numpy()
+    gdp = macro["gdp"].to_numpy()
+    rhs = (E * takeup / N) * (b / (gdp / N)) * months / 12 * (1 + a_b)
+    assert np.allclose(out["cost_pct_gdp"].to_numpy() / 100, rhs, rtol=1e-12)
+    assert np.allclose(out["eligible"], E)
+
+
+def test_admin_conventions_hand():
+    # share of benefits: 100 of benefits, a = 0.2 -> gross 120
+    assert c.admin_markup(0.2, "share_of_benefits") == 0.2
+    assert c.benefit_cost(1, 100, 12, c.admin_markup(0.2, "share_of_benefits")) == pytest.approx(120)
+    # share of gross: a_g = 0.2 -> a_b = 0.25, gross 125 of which admin 25 = 20% of gross
+    assert c.admin_markup(Fr(1, 5), "share_of_gross") == Fr(1, 4)
+    gross = c.benefit_cost(1, 100, 12, c.admin_markup(0.2, "share_of_gross"))
+    assert gross == pytest.approx(125)
+    assert (gross - 100) / gross == pytest.approx(0.2)
+    with pytest.raises(ValueError):
+        c.admin_markup(1.0, "share_of_gross")
+    with pytest.raises(ValueError):
+        c.admin_markup(0.1, "share_of_cost")
+
+
+def test_admin_conventions_in_scenario():
+    years = np.array([2025, 2026, 2027])
+    pop = _population(years, {70: 1000.0})
+    macro = pd.DataFrame({"poverty_line": [1200.0] * 3}, index=years)
+    gross = c.cost_scenario(_toy_scenario(0.2, "share_of_gross"), pop, macro).query("benefit=='pension'")
+    ben = c.cost_scenario(_toy_scenario(0.2, "share_of_benefits"), pop, macro).query("benefit=='pension'")
+    # 1000 persons x 600 a year = 600,000 of benefits
+    assert np.allclose(gross["cost"], 600_000 * 1.25)
+    assert np.allclose(gross["admin_cost"], 150_000)
+    assert np.allclose(ben["cost"], 600_000 * 1.2)
+    assert np.allclose(ben["admin_cost"], 120_000)
+
+
+# ----------------------------------------------------------------------------
+# Overlaps, packages, scenario merge
+# ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy_inputs():
+    years = np.arange(2025, 2028)
+    # 100 persons at each age 0-100 (50 m / 50 f)
+    pop = _population(years, {a: 100.0 for a in range(101)})
+    macro = pd.DataFrame(
+        {
+            "cpi": [100.0, 110.0, 121.0],
+            "poverty_line": [1000.0, 1100.0, 1200.0],
+            "minimum_wage": [5000.0, 5500.0, 6000.0],
+            "gdp": [1e7, 1.1e7, 1.2e7],
+            "gdp_national": [1e8, 1.1e8, 1.2e8],
+            "budget": [2e6, 2.2e6, 2.4e6],
+        },
+        index=years,
+    )
+    births = pd.Series([300.0, 310.0, 320.0], index=years)
+    return pop, macro, births
+
+
+def test_toy_baseline_hand(toy_inputs):
+    pop, macro, births = toy_inputs
+    sc = c.load_scenario(SCEN / "toy_baseline.yaml")
+    out = c.cost_scenario(sc, pop, macro, births).set_index(["benefit", "year"])
+    # pension: 36 ages (65-100, 100+ open counted once) x 100 = 3600 eligible, take-up 0.8
+    p = out.loc["old_age_pension"]
+    assert np.allclose(p["eligible"], 3600)
+    assert np.allclose(p["beneficiaries"], 2880)
+    assert np.allclose(p["benefit_level"], [500, 550, 600])
+    assert np.allclose(p["cost"], 2880 * np.array([500, 550, 600]) * 1.1)
+    # disability 18+: 83 ages x 100 x 0.1 = 830 eligible; overlap with the pension:
+    # 65+ (3600) x 0.1 x 1.0 (pension prevalence) x 0.8 (pension take-up) = 288 excluded
+    d = out.loc["disability"]
+    assert np.allclose(d["eligible"], 830)
+    assert np.allclose(d["excluded"], 288)
+    assert np.allclose(d["beneficiaries"], [0.5 * 542, 542, 542])
+    assert np.allclose(d["benefit_level"], [1200, 1320, 1452])
+    assert np.allclose(d["cost"], np.array([271, 542, 542]) * np.array([1200, 1320, 1452]) * 1.25)
+    # maternity: births x poverty line x 4/12 x 1.05
+    m = out.loc["maternity"]
+    assert np.allclose(m["cost"], np.array([300, 310, 320]) * np.array([1000, 1100, 1200]) * 4 / 12 * 1.05)
+    pk = out.loc["package"]
+    total = p["cost"] + d["cost"] + m["cost"]
+    assert np.allclose(pk["cost"], total)
+    assert np.allclose(pk["cost_pct_gdp"], 100 * total / macro["gdp"].to_numpy())
+    assert np.allclose(pk["cost_pct_national_gdp"], 100 * total / macro["gdp_national"].to_numpy())
+    assert np.allclose(pk["cost_pct_budget"], 100 * total / macro["budget"].to_numpy())
+
+
+def test_overlap_by_sex_and_profile():
+    years = np.array([2025])
+    pop = _population(years, {a: 100.0 for a in range(101)})  # 50 m / 50 f at each age
+    widow = c.Benefit(name="widow", level_type="indexed", level_value=1, base_year=2025, takeup=0.5,
+                      age_min=40, age_max=79, sex="female", prevalence=0.2)
+    dis = c.Benefit(name="dis", level_type="indexed", level_value=1, base_year=2025, takeup=1.0,
+                    age_min=0, prevalence=0.1, age_profile={0: 0.5, 60: 1.0}, exclusive_with=("widow",))
+    sc = c.Scenario(name="x", years=years, benefits=(widow, dis))
+    out = c.cost_scenario(sc, pop, pd.DataFrame({"cpi": [1.0]}, index=years)).set_index("benefit")
+    # dis base: ages 0-59 at 0.5 (60 x 100 x 0.5 = 3000) + 60-100 at 1 (41 x 100 = 4100) = 7100
+    assert out.loc["dis", "eligible"] == pytest.approx(0.1 * 7100)
+    # overlap cells: women 40-79: 40-59 (20 ages x 50 x 0.5 = 500) + 60-79 (20 x 50 x 1 = 1000) = 1500
+    # x p_dis 0.1 x p_widow 0.2 x c_widow 0.5 = 15
+    assert out.loc["dis", "excluded"] == pytest.approx(15)
+    assert out.loc["dis", "beneficiaries"] == pytest.approx(710 - 15)
+
+
+def test_scenario_merge_and_remove(toy_inputs):
+    pop, macro, births = toy_inputs
+    base = c.load_scenario(SCEN / "toy_baseline.yaml")
+    sc = c.load_scenario(SCEN / "toy_higher_pension.yaml", SCEN / "toy_baseline.yaml")
+    assert [b.name for b in sc.benefits] == ["old_age_pension", "disability", "child_benefit"]
+    assert sc.benefit("old_age_pension").level_value == 1.0
+    assert sc.benefit("old_age_pension").takeup == 0.8  # untouched node kept from the baseline
+    assert "100% of the poverty line" in sc.benefit("old_age_pension").sources["level"]
+    # same result with the baseline passed as a loaded Scenario
+    sc2 = c.load_scenario(SCEN / "toy_higher_pension.yaml", base)
+    assert [b.name for b in sc2.benefits] == [b.name for b in sc.benefits]
+    out = c.cost_scenario(sc, pop, macro).set_index(["benefit", "year"])
+    # child benefit introduced 2026 (take-up 0 before the first listed year)
+    cb = out.loc["child_benefit"]
+    assert np.allclose(cb["beneficiaries"], [0, 250, 250])
+    assert np.allclose(cb["cost"], [0, 250 * 550 * 1.05, 250 * 600 * 1.05])
+
+
+def test_vectorised_draws_and_benchmark(toy_inputs):
+    """(draws, years) arrays flow through the core; 10,000 draws x 11 years fast."""
+    pop, macro, births = toy_inputs
+    years = np.arange(2025, 2036)
+    pop11 = _population(years, {a: 100.0 for a in range(101)})
+    births11 = pd.Series(300.0, index=years)
+    sc = c.load_scenario(SCEN / "toy_baseline.yaml")
+    sc = replace(sc, years=years)
+    rng = np.random.default_rng(1)
+    draws = 10_000
+    infl = rng.normal(0.08, 0.02, size=(draws, len(years)))
+    macro_arrays = {
+        "cpi": c.cpi_from_inflation(infl),
+        "poverty_line": 12_000 * c.cpi_from_inflation(infl),
+        "gdp": np.full((draws, len(years)), 1e12),
+        "budget": np.full((draws, len(years)), 1e11),
+    }
+    demo = c.demographic_inputs(sc, pop11, births11)
+    sc = sc.with_benefit("old_age_pension", takeup=rng.uniform(0.6, 1.0, size=(draws, 1)) * np.ones(len(years)),
+                         admin_rate=rng.uniform(0.05, 0.15, size=(draws, 1)))
+    t0 = time.perf_counter()
+    res = c.compute_arrays(sc, demo, macro_arrays)
+    elapsed = time.perf_counter() - t0
+    assert res["package"]["cost"].shape == (draws, len(years))
+    assert res["package"]["cost_pct_gdp"].shape == (draws, len(years))
+    assert elapsed < 2.0
+    # draw 0 equals a deterministic run with draw 0's inputs
+    sc0 = sc.with_benefit("old_age_pension", takeup=sc.benefit("old_age_pension").takeup[0],
+                          admin_rate=float(sc.benefit("old_age_pension").admin_rate[0, 0]))
+    det = c.compute_arrays(sc0, demo, {k: v[0] for k, v in macro_arrays.items()})
+    assert np.allclose(det["package"]["cost"], res["package"]["cost"][0])
+
+
+# ----------------------------------------------------------------------------
+# Bad inputs
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fname,key,fragment",
+    [
+        ("unknown_key.yaml", "benefits.old_age_pension.takeup", "unknown key"),
+        ("unknown_benefit_field.yaml", "benefits.old_age_pension.colour", "unknown key"),
+        ("unknown_top_key.yaml", "horizons", "unknown top-level key"),
+        ("takeup_above_one.yaml", "benefits.disability.takeup.value[2026]", "above 1"),
+        ("takeup_below_zero.yaml", "benefits.old_age_pension.takeup.value", "below 0"),
+        ("age_outside.yaml", "benefits.old_age_pension.eligible.age_max", "outside the projection"),
+        ("year_outside.yaml", "benefits.disability.takeup.value[2031]", "outside the horizon"),
+        ("missing_source.yaml", "benefits.old_age_pension.takeup", "source"),
+        ("bad_convention.yaml", "benefits.old_age_pension.admin.convention", "convention"),
+        ("unknown_exclusive.yaml", "benefits.disability.exclusive_with.value", "unknown benefit"),
+        ("chained_exclusive.yaml", "benefits.old_age_pension.exclusive_with.value", "chains"),
+        ("births_overlap.yaml", "benefits.maternity.exclusive_with.value", "population-based"),
+        ("share_of_gross_one.yaml", "benefits.disability.admin.rate", "out of range"),
+        ("incomplete_new_benefit.yaml", "benefits.child_benefit.eligible", "missing required"),
+    ],
+)
+def test_bad_scenarios(fname, key, fragment):
+    with pytest.raises(c.ScenarioError) as info:
+        c.load_scenario(BAD / fname, SCEN / "toy_baseline.yaml")
+    err = info.value
+    assert isinstance(err, ValueError)
+    assert err.file is not None and err.file.endswith(fname)
+    assert err.key == key
+    assert fname in str(err) and key in str(err) and fragment in str(err)
+
+
+def test_bad_baseline_names_baseline_file(tmp_path):
+    bad_base = tmp_path / "base.yaml"
+    bad_base.write_text((SCEN / "toy_baseline.yaml").read_text().replace("value: 0.8", "value: 1.8"))
+    with pytest.raises(c.ScenarioError) as info:
+        c.load_scenario(SCEN / "toy_higher_pension.yaml", bad_base)
+    assert info.value.file == str(bad_base)
+    assert info.value.key == "benefits.old_age_pension.takeup.value"
+
+
+def test_age_range_against_projection_max_age():
+    # a projection with open age 75 cannot price a 65-79 group
+    p = SCEN / "toy_baseline.yaml"
+    with pytest.raises(c.ScenarioError, match="age_min 80 outside"):
+        _write_and_load_age(p, 80, 75)
+
+
+def _write_and_load_age(base, age_min, max_age):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "s.yaml"
+        f.write_text(
+            "benefits:\n  old_age_pension:\n    eligible:\n      age_min: %d\n      rationale: test.\n" % age_min
+        )
+        return c.load_scenario(f, base, max_age=max_age)
+
+
+def test_missing_file_and_invalid_yaml(tmp_path):
+    with pytest.raises(c.ScenarioError, match="file not found"):
+        c.load_scenario(tmp_path / "nope.yaml")
+    f = tmp_path / "broken.yaml"
+    f.write_text("benefits: [unclosed\n")
+    with pytest.raises(c.ScenarioError, match="invalid YAML"):
+        c.load_scenario(f)
+
+
+def test_runtime_errors(toy_inputs):
+    pop, macro, births = toy_inputs
+    sc = c.load_scenario(SCEN / "toy_baseline.yaml")
+    with pytest.raises(ValueError, match="births"):
+        c.cost_scenario(sc, pop, macro, None)
+    with pytest.raises(ValueError, match="poverty_line"):
+        c.cost_scenario(sc, pop, macro.drop(columns="poverty_line"), births)
+    with pytest.raises(ValueError, match="unknown macro"):
+        c.cost_scenario(sc, pop, macro.assign(gdp_pc=1.0), births)
+    with pytest.raises(ValueError, match="no rows for years"):
+        c.cost_scenario(sc, pop[pop["year"] < 2027], macro, births)
