@@ -35,13 +35,14 @@ venv: $(READY) ## Create the Python 3.11 virtual environment with pinned package
 
 # ------------------------------------------------------------------------ data
 RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
-CENSUS_TABLES := census_province_age_sex census_district_age_sex census_district_totals \
-                 census_district_crosswalk census_published_rates
-PROCESSED := $(CENSUS_TABLES:%=data/processed/%.parquet)
+# every processed table (spf_analysis.io.PROCESSED_TABLES; a test keeps the two equal)
+TABLES := census_province_age_sex census_district_age_sex census_district_totals \
+          census_district_crosswalk census_published_rates
+PROCESSED := $(TABLES:%=data/processed/%.parquet)
 
 $(PROCESSED) &: $(RAW) spf_analysis/io.py spf_analysis/manifest.py | $(READY)
 	$(PY) -m spf_analysis.manifest verify
-	$(PY) -m spf_analysis.io $(CENSUS_TABLES)
+	$(PY) -m spf_analysis.io
 
 .PHONY: data verify
 data: $(PROCESSED) ## Verify data/raw against its manifest and build data/processed/

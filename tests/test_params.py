@@ -47,3 +47,19 @@ def test_malformed_yaml(tmp_path):
     f.write_text("a: [1, 2\n")
     with pytest.raises(params.ParameterError, match="not valid YAML"):
         params.load_yaml(f)
+
+
+def test_makefile_lists_every_processed_table():
+    from spf_analysis import io
+
+    makefile = (paths.ROOT / "Makefile").read_text()
+    block = re.search(r"^TABLES\s*:=((?:.*\\\n)*.*)$", makefile, re.M).group(1)
+    assert sorted(block.replace("\\", " ").split()) == sorted(io.PROCESSED_TABLES)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_source_notebooks_carry_no_outputs(nb):
+    import nbformat
+
+    cells = nbformat.read(nb, as_version=4).cells
+    assert not [c for c in cells if c.cell_type == "code" and (c.outputs or c.execution_count)]
