@@ -76,9 +76,17 @@ report: $(REPORT) ## Build the study: data, notebooks, reports/rapid_assessment.
 notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
 
 # ----------------------------------------------------------------------- tests
-.PHONY: test
-test: $(PROCESSED) | $(READY) ## Unit tests, parameter-file checks and nbval over the notebooks
-	SPF_OUTPUT_DIR=$$(mktemp -d) $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
+.PHONY: test chromium
+test: $(PROCESSED) $(REPORT) | $(READY) chromium ## Unit tests, nbval over the notebooks, browser check of the report
+	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 \
+	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
+
+chromium: # headless Chromium for the browser check (Debian package; installed when root)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Chromium (Debian package) for the browser check"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "error: the browser check needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 .PHONY: crosscheck
 crosscheck: | $(READY) ## Survey engine against live R `survey` (installs r-cran-survey when missing)
