@@ -39,6 +39,9 @@ RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
+# spf_analysis.io writes every table atomically; without .PRECIOUS, .DELETE_ON_ERROR would
+# delete the untouched sibling tables of the grouped rule when an input is bad.
+.PRECIOUS: $(PROCESSED)
 
 $(PROCESSED) &: $(RAW) spf_analysis/io.py spf_analysis/manifest.py | $(READY)
 	$(PY) -m spf_analysis.manifest verify
@@ -65,14 +68,14 @@ reports/notebooks/01_demographic_profile.ipynb: spf_analysis/census.py spf_analy
 	$(PROCESSED)
 
 # ---------------------------------------------------------------------- report
-REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf
+REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx
 
-$(REPORT) &: $(EXECUTED) spf_analysis/report.py spf_analysis/assets/report.css \
-	params/report.yaml | $(READY)
+$(REPORT) &: $(EXECUTED) spf_analysis/report.py spf_analysis/tables.py \
+	spf_analysis/assets/report.css params/report.yaml | $(READY)
 	$(PY) -m spf_analysis.report $(EXECUTED)
 
 .PHONY: report notebooks
-report: $(REPORT) ## Build the study: data, notebooks, reports/rapid_assessment.html and .pdf
+report: $(REPORT) ## Build the study: data, notebooks, the report (.html, .pdf) and its tables (.xlsx)
 notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
 
 # ----------------------------------------------------------------------- tests

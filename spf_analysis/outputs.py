@@ -62,11 +62,25 @@ class Chapter:
         self.synthetic = synthetic
         self._fig = 0
         self._tab = 0
+        self._index: list[dict] = []
 
     def _stem(self, name: str) -> str:
-        if not name.replace("_", "").isalnum():
-            raise ValueError(f"output name {name!r}: use letters, digits and underscores")
+        if not name.replace("_", "").isalnum() or name == "index":
+            raise ValueError(f"output name {name!r}: use letters, digits and underscores "
+                             "(and not 'index')")
         return f"{self.number:02d}_{name}"
+
+    def _register(self, kind: str, label: str, name: str, title: str, source: str,
+                  note: str | None, file: str) -> None:
+        """Record the output in ``reports/tables/NN_index.csv`` (read by the
+        report to build the Excel workbook of all tables)."""
+        if any(r["file"] == file for r in self._index):
+            raise ValueError(f"{file}: written twice in chapter {self.number}")
+        self._index.append({"kind": kind, "label": label, "name": name, "title": title,
+                            "source": source, "note": note or "", "file": file,
+                            "synthetic": self.synthetic})
+        write_bytes(paths.tables_dir() / f"{self.number:02d}_index.csv",
+                    table_csv(pd.DataFrame(self._index)))
 
     def _caption(self, label: str, title: str, source: str, note: str | None) -> str:
         return self._title(label, title) + "\n" + self._foot(source, note)
@@ -93,6 +107,7 @@ class Chapter:
         png = figure_png(fig)
         plt.close(fig)
         write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
+        self._register("figure", label, name, title, source, note, f"figures/{self._stem(name)}.png")
         b64 = base64.b64encode(png).decode("ascii")
         return _HTML(f'<figure class="spf-figure" id="{self._stem(name)}">\n'
                      f'<img alt="{html.escape(label + ". " + title)}" '
@@ -115,6 +130,7 @@ class Chapter:
         label = f"Table {self.number}.{self._tab}"
         data = df.reset_index() if index else df
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
+        self._register("table", label, name, title, source, note, f"tables/{self._stem(name)}.csv")
         formats = dict(formats or {})
         shown = data.copy()
         for col in shown.columns:

@@ -24,6 +24,7 @@ REPORTS = ROOT / "reports"
 REPORT_NOTEBOOKS = REPORTS / "notebooks"
 REPORT_HTML = REPORTS / "rapid_assessment.html"
 REPORT_PDF = REPORTS / "rapid_assessment.pdf"
+REPORT_XLSX = REPORTS / "rapid_assessment_tables.xlsx"
 
 #: Shared reference material (read-only) beside the checkout.
 SHARED = ROOT.parent / "shared"

@@ -22,12 +22,15 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import yaml
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
 from . import paths
 from .fsutil import atomic_path
+from .outputs import SYNTHETIC_NOTICE
+from .tables import write_xlsx
 
 ASSETS = Path(__file__).parent / "assets"
 REPORT_META = paths.PARAMS / "report.yaml"
@@ -141,8 +144,26 @@ def load_meta(file: Path = REPORT_META) -> dict:
     return meta
 
 
+def table_sheets(notebooks: list[Path]) -> list[dict]:
+    """Every table of the given chapters, in order, from their index files."""
+    sheets = []
+    for nb in notebooks:
+        index = paths.REPORTS / "tables" / f"{nb.stem.split('_', 1)[0]}_index.csv"
+        if not index.exists():
+            continue
+        idx = pd.read_csv(index, keep_default_na=False)
+        for r in idx[idx["kind"] == "table"].itertuples():
+            note = r.note
+            if str(r.synthetic) == "True":
+                note = (note + " " if note else "") + SYNTHETIC_NOTICE
+            sheets.append({"name": Path(r.file).stem, "title": f"{r.label}. {r.title}",
+                           "source": r.source, "note": note,
+                           "df": pd.read_csv(paths.REPORTS / r.file)})
+    return sheets
+
+
 def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
-          pdf_out: Path | None = paths.REPORT_PDF) -> None:
+          pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX) -> None:
     missing = [str(p) for p in notebooks if not p.exists()]
     if missing:
         raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
@@ -151,6 +172,9 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     if pdf_out:
         with atomic_path(pdf_out) as tmp:
             write_pdf(doc, tmp)
+    if xlsx_out:
+        meta = load_meta()
+        write_xlsx(xlsx_out, table_sheets(notebooks), f"{meta['title']}: tables")
     with atomic_path(html_out) as tmp:
         tmp.write_text(doc, encoding="utf-8")
 
@@ -179,8 +203,8 @@ def main(argv=None) -> int:
     except ReportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"wrote {paths.REPORT_HTML.relative_to(paths.ROOT)} and "
-          f"{paths.REPORT_PDF.relative_to(paths.ROOT)}")
+    print("wrote " + ", ".join(str(p.relative_to(paths.ROOT)) for p in
+                               (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))
     return 0
 
 
