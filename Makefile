@@ -52,8 +52,29 @@ data: $(PROCESSED) ## Verify data/raw against its manifest and build data/proces
 verify: | $(READY) ## Check every raw file against data/raw/manifest.csv (source, sha256)
 	$(PY) -m spf_analysis.manifest verify
 
+# ---------------------------------------------------------------------- survey
+# The household survey: SURVEY=synthetic (default; params/survey.yaml) or a PBS round read from
+# SURVEY_DIR, e.g. `make report SURVEY=pbs-hies-2018-19 SURVEY_DIR=/path/to/dta`. Same processed
+# schema either way. The config stamp changes only when SURVEY/SURVEY_DIR change.
+SURVEY     ?= $(shell sed -n 's/^survey: *//p' params/survey.yaml)
+SURVEY_DIR ?= $(shell sed -n 's/^survey_dir: *"\{0,1\}\([^"]*\)"\{0,1\}.*/\1/p' params/survey.yaml)
+SURVEY_CFG := data/processed/.survey_config
+SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_households.parquet
+
+$(SURVEY_CFG): FORCE
+	@mkdir -p $(@D); echo '$(SURVEY) $(SURVEY_DIR)' | cmp -s - $@ || echo '$(SURVEY) $(SURVEY_DIR)' > $@
+
+$(SURVEY_TABLES) &: $(SURVEY_CFG) spf_analysis/synth.py spf_analysis/pbs.py params/survey_synthetic.yaml \
+	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv $(PROCESSED) | $(READY)
+	if [ '$(SURVEY)' = synthetic ]; then $(PY) -m spf_analysis.synth; \
+	else $(PY) -m spf_analysis.pbs '$(SURVEY)' '$(SURVEY_DIR)'; fi
+
+.PHONY: survey FORCE
+FORCE:
+survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS round with SURVEY_DIR)
+
 # ------------------------------------------------------------------- notebooks
-NOTEBOOKS := 01_demographic_profile
+NOTEBOOKS := 01_demographic_profile 03_coverage_gaps
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # package modules every notebook run uses
 RUNTIME := spf_analysis/__init__.py spf_analysis/paths.py spf_analysis/build.py \
@@ -64,6 +85,9 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml $(RUNTIME) | $(READY)
 	$(PY) -m spf_analysis.build $* $(ARGS_$*)
 
 # what each notebook reads (package modules and processed data)
+reports/notebooks/03_coverage_gaps.ipynb: spf_analysis/synth.py spf_analysis/pbs.py spf_analysis/gaps.py \
+	spf_analysis/survey.py spf_analysis/poverty.py spf_analysis/indicators.py \
+	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
 reports/notebooks/01_demographic_profile.ipynb: spf_analysis/census.py spf_analysis/io.py \
 	$(PROCESSED)
 

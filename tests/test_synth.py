@@ -1,0 +1,101 @@
+"""The synthetic survey: deterministic, in the processed schema, and calibrated to its sourced targets."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spf_analysis import synth
+
+
+@pytest.fixture(scope="session")
+def survey():
+    return synth.generate()
+
+
+def test_targets_file_is_sourced():
+    t = synth.read_targets()
+    assert t["source_url"].str.startswith("http").all()
+    assert t["locator"].notna().all()
+    assert {"poverty_headcount", "bisp_families", "pension_60plus"} <= set(t["target_id"])
+    # values copied from the reference set
+    v = t.set_index("target_id")["value"]
+    assert v["poverty_line"] == 3030.32
+    assert v["bisp_families"] == 1083579 + 140832
+
+
+def test_design_structure(survey):
+    h, p = survey
+    assert len(h) >= 5000
+    assert (h.groupby("psu").size() == 16).all()
+    assert (h.groupby("stratum")["psu"].nunique() >= 2).all()
+    assert set(h["province"]) == {1} and set(h["region"]) <= {1, 2}
+    assert (synth.stratum_from_hhcode(h["hhcode"]) == h["stratum"]).all()
+    assert h["district"].nunique() == 35
+    assert p.groupby("hhcode")["idc"].apply(lambda s: list(s) == list(range(1, len(s) + 1))).all()
+    assert (p.groupby("hhcode").size().reindex(h["hhcode"]).to_numpy() == h["hhsize"].to_numpy()).all()
+    assert list(h.columns) == list(synth.HOUSEHOLD_SCHEMA)
+    assert list(p.columns) == list(synth.PERSON_SCHEMA)
+
+
+def test_regenerates_identically_from_its_seed(survey):
+    h2, p2 = synth.generate()
+    pd.testing.assert_frame_equal(survey[0], h2)
+    pd.testing.assert_frame_equal(survey[1], p2)
+    h3, _ = synth.generate(synth.load_params(seed=7))
+    assert not np.allclose(h3["cons_pae"].to_numpy()[:100], h2["cons_pae"].to_numpy()[:100])
+
+
+def test_every_calibration_target_is_reproduced_within_tolerance(survey):
+    tab = synth.calibration_table(*survey)
+    assert len(tab) == len(synth.read_targets())
+    bad = tab[~tab["within_tolerance"]]
+    assert bad.empty, bad[["target_id", "target", "estimate", "tolerance"]].to_string()
+    est = (tab[tab["kind"] == "estimate"])
+    assert (est["se"] > 0).all()
+
+
+def test_census_margins_are_exact(survey, districts):
+    h, p = survey
+    c = synth.census_cells(2023, districts.rename(columns={}))
+    got = p.assign(area=np.where(p["region"] == 2, "urban", "rural")).groupby(["district", "area"])["weights"].sum()
+    want = c.groupby(["district", "area"])["population"].sum()
+    want = want[want > 0]
+    np.testing.assert_allclose(got.reindex(want.index).to_numpy(), want.to_numpy(), rtol=1e-6)
+
+
+def test_programme_rules(survey):
+    h, p = survey
+    # BISP goes only to households with an ever-married woman
+    em = p[(p["sex"] == "female") & p["marital"].isin(["married", "widowed", "divorced"])]["hhcode"].unique()
+    assert h.loc[h["rec_bisp"] == 1, "hhcode"].isin(em).all()
+    assert (h.loc[h["rec_bisp"] == 1, "amt_bisp"] == 14400).all()
+    # pensions only to persons 60+; amounts positive exactly for recipients
+    assert (p.loc[p["rec_pension_civil"] + p["rec_pension_eobi"] > 0, "age"] >= 60).all()
+    assert ((p["amt_pension_eobi"] > 0) == (p["rec_pension_eobi"] == 1)).all()
+    # post-transfer consumption = pre-transfer + transfers per adult equivalent
+    np.testing.assert_allclose(h["cons_pae"], h["cons_pae_pre"] + h["transfers_total"] / 12 / h["adult_eq"])
+    # BISP has both targeting errors (a realistic PMT, not a perfect one)
+    poor_hh = h["cons_pae_pre"] < 3030.32
+    assert 0 < (h["rec_bisp"][~poor_hh]).sum() and 0 < (1 - h["rec_bisp"][poor_hh]).sum()
+
+
+def test_missing_target_is_a_clear_error(tmp_path):
+    t = pd.read_csv(synth.TARGETS_FILE)
+    t = t[t["target_id"] != "bisp_families"]
+    f = tmp_path / "targets.csv"
+    t.to_csv(f, index=False)
+    with pytest.raises(synth.InputError, match="bisp_families"):
+        synth.read_targets(f)
+
+
+def test_unknown_parameter_override_is_an_error():
+    with pytest.raises(KeyError, match="n_psus"):
+        synth.load_params(n_psus=10)
+
+
+def test_rake_reaches_margins():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([np.ones(50), rng.integers(0, 2, 50)])
+    T = np.array([1000.0, 400.0])
+    w = synth.rake(np.full(50, 10.0), X, T)
+    np.testing.assert_allclose(X.T @ w, T)
