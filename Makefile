@@ -74,7 +74,7 @@ FORCE:
 survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS round with SURVEY_DIR)
 
 # ------------------------------------------------------------------- notebooks
-NOTEBOOKS := 01_demographic_profile 03_coverage_gaps
+NOTEBOOKS := 01_demographic_profile 03_coverage_gaps 04_costing_options 06_fiscal_space
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # package modules every notebook run uses
 RUNTIME := spf_analysis/__init__.py spf_analysis/paths.py spf_analysis/build.py \
@@ -88,6 +88,13 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml $(RUNTIME) | $(READY)
 reports/notebooks/03_coverage_gaps.ipynb: spf_analysis/synth.py spf_analysis/pbs.py spf_analysis/gaps.py \
 	spf_analysis/survey.py spf_analysis/poverty.py spf_analysis/indicators.py \
 	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
+# chapters 04 and 06: costing and fiscal space (demography, RAP engine, macro, policy and scenario files)
+COSTING_DEPS := spf_analysis/demography.py spf_analysis/costing.py spf_analysis/macro.py \
+	spf_analysis/fiscal.py spf_analysis/policy.py spf_analysis/montecarlo.py \
+	$(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
+	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv)
+reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
+reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS)
 reports/notebooks/01_demographic_profile.ipynb: spf_analysis/census.py spf_analysis/io.py \
 	$(PROCESSED)
 
@@ -123,6 +130,7 @@ crosscheck: | $(READY) ## Survey engine against live R `survey` (installs r-cran
 bench: | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs); survey engine vs R
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_survey.py
+	$(PY) bench/bench_costing.py
 
 # ------------------------------------------------------------------ utilities
 .PHONY: lab

@@ -724,3 +724,136 @@ def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | 
     _check_structure(override, path)
     merged = _merge(base_spec, override)
     return _build(merged, path, max_age)
+
+
+# ----------------------------------------------------------------------------
+# The KP scenario set (params/scenarios/) and Excel output
+# ----------------------------------------------------------------------------
+
+#: The complete reference scenario; every other file in params/scenarios states
+#: only what differs from it (or from the scenario named in its ``baseline`` key).
+REFERENCE_SCENARIO = "kp_medium"
+
+
+def scenario_dir() -> Path:
+    from .paths import PARAMS
+
+    return PARAMS / "scenarios"
+
+
+def scenario_names(folder: Path | None = None) -> list[str]:
+    """Names (file stems) of the scenario files, the reference scenario first."""
+    folder = folder or scenario_dir()
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    if REFERENCE_SCENARIO in names:
+        names.remove(REFERENCE_SCENARIO)
+        names.insert(0, REFERENCE_SCENARIO)
+    return names
+
+
+def load_named_scenario(name: str, folder: Path | None = None, *, max_age: int | None = None, _seen=()) -> Scenario:
+    """Load ``params/scenarios/<name>.yaml`` resolving its baseline chain.
+
+    The reference scenario (:data:`REFERENCE_SCENARIO`) is complete; any other
+    file is merged onto the scenario named in its top-level ``baseline`` key
+    (default: the reference scenario) by :func:`load_scenario`, so every real
+    scenario goes through the same validation (unknown keys, take-up above 1,
+    ages outside the projection, years outside the horizon -> ScenarioError).
+    """
+    folder = folder or scenario_dir()
+    path = folder / f"{name}.yaml"
+    if not path.exists():
+        raise ScenarioError(f"unknown scenario {name!r}; available: {scenario_names(folder)}", file=path)
+    if name in _seen:
+        raise ScenarioError(f"circular baseline chain {list(_seen) + [name]}", file=path, key="baseline")
+    spec = _read_yaml(path)
+    if name == REFERENCE_SCENARIO:
+        return load_scenario(path, max_age=max_age)
+    base_name = spec.get("baseline", REFERENCE_SCENARIO)
+    if not isinstance(base_name, str):
+        raise ScenarioError("baseline must be a scenario name", file=path, key="baseline")
+    base = load_named_scenario(base_name, folder, max_age=max_age, _seen=tuple(_seen) + (name,))
+    return load_scenario(path, base, max_age=max_age)
+
+
+def package_summary(results: Mapping[str, pd.DataFrame], years=None) -> pd.DataFrame:
+    """One row per scenario and year: package cost (PKR) and its ratios."""
+    frames = []
+    for name, df in results.items():
+        pk = df[df["benefit"] == "package"].copy()
+        pk.insert(0, "scenario", name)
+        frames.append(pk.drop(columns=["benefit"]))
+    out = pd.concat(frames, ignore_index=True)
+    if years is not None:
+        out = out[out["year"].isin(list(years))]
+    return out.reset_index(drop=True)
+
+
+_EXCEL_EPOCH = (2016, 1, 1, 0, 0, 0)  # = SOURCE_DATE_EPOCH of the Makefile
+
+
+def write_excel(sheets: Mapping[str, pd.DataFrame], target: Path, *, title: str, notes: Mapping[str, str] | None = None) -> Path:
+    """Write ``{sheet name: table}`` to an .xlsx deterministically and atomically.
+
+    Fixed workbook properties (creator, created/modified dates) and fixed zip
+    entry timestamps make two builds byte-identical; the file is written to a
+    temporary name and moved into place (:func:`spf_analysis.fsutil.atomic_path`),
+    so a failure leaves the previous workbook untouched.  ``notes``: an optional
+    first sheet ``notes`` of key/value rows (sources, conventions).
+    """
+    import datetime as dt
+    import io as _io
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    from .fsutil import atomic_path
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    fixed = dt.datetime(*_EXCEL_EPOCH)
+    wb.properties.creator = "spf_analysis"
+    wb.properties.title = title
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.lastModifiedBy = "spf_analysis"
+    all_sheets = {}
+    if notes:
+        all_sheets["notes"] = pd.DataFrame({"item": list(notes), "value": list(notes.values())})
+    all_sheets.update(sheets)
+    for name, df in all_sheets.items():
+        if len(name) > 31 or any(c in name for c in "[]:*?/\\"):
+            raise ValueError(f"invalid Excel sheet name {name!r}")
+        ws = wb.create_sheet(name)
+        ws.append([str(c) for c in df.columns])
+        for row in df.itertuples(index=False):
+            ws.append([None if (isinstance(v, float) and np.isnan(v)) else (v.item() if hasattr(v, "item") else v) for v in row])
+        for j, col in enumerate(df.columns, start=1):
+            width = max([len(str(col))] + [len(f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)) for v in df[col].head(200)])
+            ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 80)
+            if pd.api.types.is_float_dtype(df[col]):
+                fmt = "0.000" if col.startswith("cost_pct") or col in ("benefit_level_share",) else "#,##0"
+                for cell in ws[get_column_letter(j)][1:]:
+                    cell.number_format = fmt
+        ws.freeze_panes = "A2"
+    buf = _io.BytesIO()
+    wb.save(buf)
+    # re-pack with fixed entry timestamps (openpyxl stamps the current time)
+    src = zipfile.ZipFile(_io.BytesIO(buf.getvalue()))
+    out = _io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, src.read(info.filename))
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(out.getvalue())
+    return target
+
+
+def cost_named_scenarios(names, population: pd.DataFrame, births: pd.Series, macro: pd.DataFrame, folder: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Cost every named scenario (see :func:`load_named_scenario`) on one population and macro path."""
+    return {n: cost_scenario(load_named_scenario(n, folder), population, macro, births) for n in names}

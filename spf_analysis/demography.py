@@ -687,3 +687,150 @@ def annual_births(components: pd.DataFrame, years, width: int = 5) -> pd.Series:
     years = np.asarray(years, dtype=int)
     out = np.interp(years + 0.5, mid, vals)
     return pd.Series(out, index=pd.Index(years, name="year"), name="births")
+
+
+# ----------------------------------------------------------------------------
+# KP projection for the costing (census 2023 base, calibrated on 2017 -> 2023)
+# ----------------------------------------------------------------------------
+
+#: Official census totals of KP incl. merged ex-FATA districts (persons).
+#: 2017: PBS Census 2017 final, KP 30,508,920 + ex-FATA 4,993,044 (reference
+#: README / indicators.csv, derived sum); 2023: PBS Census 2023, 35 districts.
+KP_CENSUS_TOTALS = {2017: 35_501_964.0, 2023: 40_856_097.0}
+#: Census reference dates differ by six years (both counted in spring).
+KP_INTERCENSAL_YEARS = 6.0
+
+
+def kp_base_population(year: int = 2023, rescale: bool = True) -> pd.DataFrame:
+    """KP census population by sex and 5-year age (75+), rescaled to the official total.
+
+    The age tables omit transgender persons and (2023) sum to 40,641,120,
+    0.53% below the official 40,856,097; with ``rescale`` every cell is
+    multiplied by ``official / table sum`` (shares from the age table, total
+    from the official figure -- the rule stated in the project README).
+    """
+    pop = read_kp_census_population(year)
+    if rescale:
+        pop = pop.assign(population=pop["population"] * KP_CENSUS_TOTALS[year] / pop["population"].sum())
+    return pop
+
+
+def project_rate_migration(base: pd.DataFrame, n_periods: int, *, tfr_scale: float = 1.0, migration_rate: float = 0.0,
+                           mx_scale: float = 1.0, rates: dict | None = None) -> Projection:
+    """Cohort-component projection with WPP 2019 Pakistan rates and a constant net migration *rate*.
+
+    ``migration_rate``: annual net migrants as a share of the start-of-period
+    population (all ages and sexes alike; 5-year total = ``5 x rate x N(t)``).
+    ``tfr_scale`` multiplies the WPP TFR path (KP fertility above Pakistan's);
+    ``mx_scale`` multiplies every death rate (mortality sensitivity).
+    ``rates``: optional pre-read WPP inputs (``mx, tfr, pasfr, srb``) to save
+    reading the files in loops.
+    """
+    r = rates or wpp_rates()
+    mx = r["mx"].assign(mx=r["mx"]["mx"] * mx_scale)
+    periods = np.sort(mx["period"].unique())
+    pop = base.copy()
+    t0 = int(pop["year"].iloc[0])
+    frames, comps = [pop[["year", "sex", "age", "population"]]], []
+    for k in range(n_periods):
+        y = t0 + 5 * k
+        p = rate_period(y, periods)
+        total = 5.0 * migration_rate * pop["population"].sum()
+        step = project(pop, mx, r["tfr"] * tfr_scale, r["pasfr"], r["srb"], pd.Series({p: total}), n_periods=1)
+        nxt = step.population[step.population["year"] == y + 5]
+        frames.append(nxt)
+        comps.append(step.components)
+        pop = nxt.copy()
+    return Projection(population=pd.concat(frames, ignore_index=True), components=pd.concat(comps, ignore_index=True))
+
+
+def wpp_rates() -> dict:
+    """WPP 2019 Pakistan rate inputs read once: ``mx, tfr, pasfr, srb``."""
+    return {"mx": read_wpp_mx(), "tfr": read_wpp_tfr(), "pasfr": read_wpp_asfr_pattern(), "srb": read_wpp_srb()}
+
+
+def _population_at(proj: Projection, year: float) -> pd.DataFrame:
+    """Population at a (possibly fractional) year by exponential interpolation between 5-year knots."""
+    pop = proj.population
+    knots = np.sort(pop["year"].unique())
+    lo = knots[np.searchsorted(knots, year, side="right") - 1]
+    hi = lo + 5
+    a = pop[pop["year"] == lo].set_index(["sex", "age"])["population"]
+    b = pop[pop["year"] == hi].set_index(["sex", "age"])["population"]
+    f = (year - lo) / 5.0
+    return (a * (b / a) ** f).rename("population").reset_index()
+
+
+@dataclass(frozen=True)
+class KPCalibration:
+    """Result of :func:`calibrate_kp`: the KP fertility scale and net migration rate."""
+
+    tfr_scale: float
+    migration_rate: float
+    target_total: float
+    target_0_4: float
+    projected_total: float
+    projected_0_4: float
+    closed_growth: float  # annual growth 2017-2023 with tfr_scale and no migration
+
+
+def calibrate_kp(rates: dict | None = None, *, tfr_scale: float | None = None, mx_scale: float = 1.0) -> KPCalibration:
+    """Calibrate KP fertility and net migration so that 2017 -> 2023 reproduces the 2023 census.
+
+    Project the 2017 census (KP incl. ex-FATA, rescaled to 35,501,964) six
+    years with Pakistan's WPP 2019 mortality and age pattern of fertility and
+    choose (i) the TFR scale so that the children aged 0-4 in 2023 (all born
+    after the 2017 census) match the 2023 census count, and (ii) the constant
+    net migration rate so that the total matches the official 40,856,097
+    (2.38% a year).  Pass ``tfr_scale`` to fix fertility and calibrate only
+    migration.  The migration rate absorbs everything else that differs
+    between the two counts (net migration, Afghan residents -- 939,878 were
+    counted in KP in 2023 -- and differences in census coverage); it is a
+    calibration term, not an estimate of migration.
+    """
+    from scipy.optimize import brentq
+
+    r = rates or wpp_rates()
+    base17 = kp_base_population(2017)
+    base23 = kp_base_population(2023)
+    target_total = base23["population"].sum()
+    target_04 = base23.loc[base23["age"] == 0, "population"].sum()
+    t_end = 2017 + KP_INTERCENSAL_YEARS
+
+    def run(ts, m):
+        proj = project_rate_migration(base17, 2, tfr_scale=ts, migration_rate=m, mx_scale=mx_scale, rates=r)
+        return _population_at(proj, t_end)
+
+    def solve_m(ts):
+        return brentq(lambda m: run(ts, m)["population"].sum() - target_total, -0.06, 0.06, xtol=1e-9)
+
+    if tfr_scale is None:
+        def f(ts):
+            p = run(ts, solve_m(ts))
+            return p.loc[p["age"] == 0, "population"].sum() - target_04
+        tfr_scale = brentq(f, 0.7, 1.8, xtol=1e-6)
+    m = solve_m(tfr_scale)
+    p = run(tfr_scale, m)
+    closed = run(tfr_scale, 0.0)["population"].sum()
+    return KPCalibration(
+        tfr_scale=float(tfr_scale), migration_rate=float(m), target_total=float(target_total), target_0_4=float(target_04),
+        projected_total=float(p["population"].sum()), projected_0_4=float(p.loc[p["age"] == 0, "population"].sum()),
+        closed_growth=float((closed / base17["population"].sum()) ** (1 / KP_INTERCENSAL_YEARS) - 1),
+    )
+
+
+def project_kp(end_year: int, *, tfr_scale: float, migration_rate: float, mx_scale: float = 1.0, rates: dict | None = None,
+               base_year: int = 2023) -> dict:
+    """KP projection from the 2023 census for the costing: single years of age and calendar years.
+
+    Returns ``{"population": tidy year, sex, age (0..75, 75 = 75+), population
+    for base_year..end_year; "births": Series by year; "projection": the
+    5-yearly :class:`Projection`}``.
+    """
+    n = int(np.ceil((end_year - base_year) / 5))
+    proj = project_rate_migration(kp_base_population(base_year), n, tfr_scale=tfr_scale, migration_rate=migration_rate,
+                                  mx_scale=mx_scale, rates=rates)
+    years = np.arange(base_year, end_year + 1)
+    annual = interpolate_annual(proj.population, years)
+    single = to_single_ages(annual)
+    return {"population": single, "births": annual_births(proj.components, years), "projection": proj}

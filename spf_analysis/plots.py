@@ -108,3 +108,54 @@ def hbar(data: pd.DataFrame, value: str, label: str, color_by: str | None = None
     if title:
         ax.set_title(title)
     return fig
+
+
+def fan_chart(fan: pd.DataFrame, central: pd.Series | None = None, ylabel: str = "", ax=None, color: str | None = None):
+    """Fan chart of quantiles by year (columns ``year, q05, q25, q50, q75, q95``).
+
+    Bands: 5-95% (light) and 25-75% (dark); median as a line; optional
+    ``central`` (deterministic path, Series by year) dashed.
+    """
+    color = color or PALETTE["blue"]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    else:
+        fig = ax.figure
+    x = fan["year"].to_numpy()
+    ax.fill_between(x, fan["q05"], fan["q95"], color=color, alpha=0.18, lw=0, label="5-95% of draws")
+    ax.fill_between(x, fan["q25"], fan["q75"], color=color, alpha=0.38, lw=0, label="25-75% of draws")
+    ax.plot(x, fan["q50"], color=color, lw=2, label="median")
+    if central is not None:
+        ax.plot(central.index, central.to_numpy(), color="black", lw=1.2, ls="--", label="central assumptions")
+    ax.set_ylabel(ylabel)
+    ax.set_xticks(x)
+    ax.set_xticklabels([str(v) for v in x], rotation=0, fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def tornado_chart(tor: pd.DataFrame, xlabel: str = "", ax=None):
+    """Tornado chart from :func:`spf_analysis.montecarlo.tornado` (largest swing on top)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(tor) + 1.2))
+    else:
+        fig = ax.figure
+    t = tor.iloc[::-1].reset_index(drop=True)
+    c = float(t["central"].iloc[0])
+    y = range(len(t))
+    lo = t["at_low"].to_numpy() - c
+    hi = t["at_high"].to_numpy() - c
+    ax.barh(list(y), lo, left=c, color=PALETTE["sky"], label="input at its low value")
+    ax.barh(list(y), hi, left=c, color=PALETTE["vermillion"], label="input at its high value")
+    ax.axvline(c, color="black", lw=1)
+    ax.set_yticks(list(y))
+    ax.set_yticklabels([f"{r.label} ({_fmt(r.low_value)} to {_fmt(r.high_value)})" for r in t.itertuples()], fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def _fmt(v) -> str:
+    v = float(v)
+    return f"{v:.1%}" if abs(v) < 0.5 else f"{v:.2f}"

@@ -1,0 +1,253 @@
+"""Tests of the KP costing stack: policy parameters, macro paths, real scenarios, fiscal space, Monte Carlo, Excel."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from spf_analysis import costing as c
+from spf_analysis import demography as d
+from spf_analysis import fiscal, macro, montecarlo, policy
+
+# ----------------------------------------------------------------------------- policy
+
+
+def test_policy_value_at_steps():
+    pol = policy.load()
+    assert pol.value_at("minimum_wage_kp", "2024-07-01") == 36000
+    assert pol.value_at("minimum_wage_kp", "2024-06-30") == 32000
+    assert pol.value_at("poverty_line.official_cbn", "2030-01-01") == pytest.approx(3030.32)
+    assert pol.value_at("bisp.kafaalat_benefit", "2024-02-01") == 3500  # Rs 10,500 a quarter
+    assert "reference" not in pol.parameter("sehat_card.premium_per_family").sources[0]  # source text, not key names
+    assert "TechJuice" in pol.parameter("sehat_card.premium_per_family").sources[0]
+
+
+def test_policy_errors_name_file_and_key(tmp_path):
+    pol = policy.load()
+    with pytest.raises(policy.PolicyError, match="unknown parameter 'minimum_wage'.*did you mean"):
+        pol.value_at("minimum_wage", "2025-01-01")
+    with pytest.raises(policy.PolicyError, match="minimum_wage_kp.*malformed date '2025-13-01'"):
+        pol.value_at("minimum_wage_kp", "2025-13-01")
+    with pytest.raises(policy.PolicyError, match="no value before 2014-07-01"):
+        pol.value_at("minimum_wage_kp", "2010-01-01")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"x": {"values": {"2020-02-30": {"value": 1, "reference": "r"}}}}))
+    with pytest.raises(policy.PolicyError, match=r"bad.yaml: x.values\[2020-02-30\]: malformed date"):
+        policy.load(bad)
+    bad.write_text(yaml.safe_dump({"x": {"values": {"2020-01-01": {"value": 1}}}}))
+    with pytest.raises(policy.PolicyError, match="reference"):
+        policy.load(bad)
+    bad.write_text("x:\n  values:\n    2020-01-01: {value: 1e12, reference: r}\n")
+    with pytest.raises(policy.PolicyError, match="YAML reads 1e12 as text"):
+        policy.load(bad)
+
+
+def test_every_policy_value_has_a_source():
+    pol = policy.load(policy.BASELINE, macro.MACRO_FILE)
+    t = pol.table()
+    assert len(t) > 40 and t["source"].str.len().gt(5).all()
+
+
+# ----------------------------------------------------------------------------- macro
+
+
+def test_macro_hand_computed():
+    m = macro.macro_inputs()
+    # poverty line 2024 = 3030.32 x prod(1 + inflation FY15..FY24)
+    infl = [0.045, 0.029, 0.042, 0.0468, 0.068, 0.1074, 0.086, 0.12, 0.292, 0.234]
+    assert m.poverty_line_monthly_base == pytest.approx(3030.32 * np.prod([1 + x for x in infl]))
+    assert m.expenditure_share_kp_gdp == pytest.approx(1.3e12 / (0.10 * 106.045e12))
+    f = macro.macro_frame(m, 2027)
+    # 2025 uses the observed FY25 inflation (4.7%); later years the 7% assumption; growth 3.4%
+    assert f.loc[2025, "cpi"] == pytest.approx(1.047)
+    assert f.loc[2027, "cpi"] == pytest.approx(1.047 * 1.07**2)
+    assert f.loc[2027, "gdp_national"] == pytest.approx(106.045e12 * 1.034**3 * 1.047 * 1.07**2)
+    assert f.loc[2027, "gdp"] == pytest.approx(0.1 * f.loc[2027, "gdp_national"])
+    assert f.loc[2025, "minimum_wage"] == 36000 * 12
+    assert f.loc[2026, "minimum_wage"] == pytest.approx(36000 * 12 * 1.07)
+    assert f.loc[2026, "revenue"] / f.loc[2026, "budget"] == pytest.approx(1.0604)
+
+
+def test_macro_vectorised_draws_match_scalar():
+    m = macro.macro_inputs()
+    years = np.arange(2024, 2036)
+    g = np.array([[0.02], [0.05]])
+    arr = macro.project_arrays(m, years, real_growth=g, kp_gdp_share=np.array([0.08, 0.105]))
+    one = macro.project_arrays(m, years, real_growth=0.05, kp_gdp_share=0.105)
+    assert arr["gdp"].shape == (2, 12)
+    assert np.allclose(arr["gdp"][1], one["gdp"])
+
+
+def test_series_from_long_contract():
+    df = pd.DataFrame({
+        "indicator": ["gdp_nominal_pkr", "gdp_nominal_pkr", "cpi_inflation_headline"],
+        "geography": ["Pakistan"] * 3, "year": [2024, 2024, 2025], "period": ["FY"] * 3,
+        "value": [106.045, 100.0, 4.7], "unit": ["PKR trillion", "PKR trillion", "percent"],
+        "chosen": [True, False, True],
+    })
+    assert macro.series_from_long(df, "gdp_nominal_pkr", "Pakistan") == {2024: pytest.approx(106.045e12)}
+    assert macro.series_from_long(df, "cpi_inflation_headline", "Pakistan") == {2025: pytest.approx(0.047)}
+    m = macro.macro_inputs(indicators=df.assign(value=[110.0, 100.0, 4.7]))
+    assert m.gdp_national_base == pytest.approx(110e12)
+    with pytest.raises(ValueError, match="several chosen rows"):
+        macro.series_from_long(df.assign(chosen=True), "gdp_nominal_pkr", "Pakistan")
+
+
+# ----------------------------------------------------------------------------- KP projection and real scenarios
+
+
+@pytest.fixture(scope="module")
+def kp():
+    rates = d.wpp_rates()
+    cal = d.calibrate_kp(rates, tfr_scale=4.3 / 4.08)
+    out = d.project_kp(2035, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate, rates=rates)
+    out["cal"] = cal
+    return out
+
+
+def test_kp_calibration_reproduces_2023_census(kp):
+    cal = kp["cal"]
+    assert cal.projected_total == pytest.approx(40_856_097, rel=1e-6)
+    pop = kp["population"]
+    assert pop.loc[pop["year"] == 2023, "population"].sum() == pytest.approx(40_856_097, rel=1e-9)
+    assert pop["age"].max() == 75
+    g = pop.groupby("year")["population"].sum()
+    assert 0.015 < (g[2035] / g[2023]) ** (1 / 12) - 1 < 0.03
+
+
+@pytest.fixture(scope="module")
+def real_results(kp):
+    mframe = macro.macro_frame(macro.macro_inputs(), 2035)
+    names = c.scenario_names()
+    return mframe, c.cost_named_scenarios(names, kp["population"], kp["births"], macro.costing_macro(mframe)), kp
+
+
+def test_real_scenarios_load():
+    names = c.scenario_names()
+    assert names[0] == "kp_medium" and len(names) >= 6
+    med = c.load_named_scenario("kp_medium")
+    assert {b.name for b in med.benefits} == {"child_benefit", "social_pension", "disability_benefit", "maternity_benefit",
+                                              "sehat_extension", "employment_guarantee", "contribution_subsidy"}
+    assert c.load_named_scenario("kp_medium_pension60").benefit("social_pension").age_min == 60
+    assert len(c.load_named_scenario("package_minimum").benefits) == 3
+    assert c.load_named_scenario("package_minimum").benefit("child_benefit").age_max == 4  # via kp_low
+    with pytest.raises(c.ScenarioError, match="unknown scenario"):
+        c.load_named_scenario("kp_nonexistent")
+
+
+@pytest.mark.parametrize("name", c.scenario_names())
+def test_identity_every_real_scenario_year(real_results, name):
+    """cost/GDP = (beneficiaries/N) x (benefit/GDP per capita) x months/12 x (1 + admin) for every scenario-year."""
+    mframe, results, kp = real_results
+    sc = c.load_named_scenario(name)
+    out = results[name]
+    N = kp["population"].groupby("year")["population"].sum().reindex(sc.years).to_numpy()
+    gdp = mframe["gdp"].reindex(sc.years).to_numpy()
+    for b in sc.benefits:
+        r = out[out["benefit"] == b.name]
+        lhs = r["cost_pct_gdp"].to_numpy() / 100
+        rhs = (r["beneficiaries"].to_numpy() / N) * (r["benefit_level"].to_numpy() / (gdp / N)) * b.months / 12 * (1 + b.markup())
+        assert np.allclose(lhs, rhs, rtol=1e-10, atol=0), b.name
+    pk = out[out["benefit"] == "package"]
+    assert np.allclose(pk["cost"].to_numpy(), out[out["benefit"] != "package"].groupby("year")["cost"].sum().to_numpy())
+
+
+def test_real_scenario_orders(real_results):
+    _, results, _ = real_results
+    y = lambda n: results[n].query("benefit == 'package' and year == 2030")["cost_pct_gdp"].iloc[0]  # noqa: E731
+    assert y("kp_low") < y("kp_medium") < y("kp_high")
+    assert y("package_minimum") < y("package_lifecycle") < y("kp_medium") < y("kp_medium_pension60")
+    med = results["kp_medium"]
+    assert (med.loc[med["year"] == 2025, "cost"] == 0).all()  # benefits start in 2026
+
+
+def _write_override(tmp_path, body: dict) -> Path:
+    folder = tmp_path / "scen"
+    folder.mkdir(exist_ok=True)
+    src = c.scenario_dir() / "kp_medium.yaml"
+    (folder / "kp_medium.yaml").write_text(src.read_text())
+    (folder / "variant.yaml").write_text(yaml.safe_dump(body))
+    return folder
+
+
+@pytest.mark.parametrize("body,match", [
+    ({"benefits": {"child_benefit": {"takeup": {"value": 1.2, "rationale": "x"}}}}, r"variant.yaml: benefits.child_benefit.takeup.value: take-up 1.2 is above 1"),
+    ({"benefits": {"child_benefit": {"levle": {"value": 1, "rationale": "x"}}}}, r"variant.yaml: benefits.child_benefit.levle: unknown key"),
+    ({"benefits": {"social_pension": {"eligible": {"age_min": 80, "rationale": "x"}}}}, r"age_min 80 outside the projection ages 0-75"),
+    ({"benefits": {"child_benefit": {"takeup": {"value": {2040: 0.5}, "rationale": "x"}}}}, r"year 2040 outside the horizon 2025-2035"),
+    ({"scenario_name": "x"}, r"unknown top-level key"),
+])
+def test_bad_real_scenario_overrides(tmp_path, body, match):
+    folder = _write_override(tmp_path, body)
+    with pytest.raises(c.ScenarioError, match=match):
+        c.load_named_scenario("variant", folder)
+
+
+# ----------------------------------------------------------------------------- fiscal space
+
+
+def test_fiscal_paths_and_options():
+    mf = pd.DataFrame({"revenue": [110.0, 121.0], "budget": [100.0, 110.0], "gdp": [1000.0, 1100.0]}, index=[2025, 2026])
+    p = fiscal.fiscal_paths(mf, {"A": pd.Series([5.0, 22.0], index=[2025, 2026])})
+    a = p[p["package"] == "A"]
+    assert list(a["balance"]) == [5.0, -11.0]
+    assert a["balance_pct_gdp"].iloc[1] == pytest.approx(-1.0)
+    assert list(p.loc[p["package"] == "none", "balance"]) == [10.0, 11.0]
+    fr = fiscal.financing_requirements(50e9, 1000e9, {"kp_expenditure": 500e9, "kp_own_receipts": 25e9})
+    assert len(fr) == 8
+    assert fr.set_index("kp_base").loc["kp_expenditure", "required_pct_of_base"] == pytest.approx(10.0)
+    assert fr.set_index("kp_base").loc["kp_own_receipts", "required_pct_of_base"] == pytest.approx(200.0)
+    assert np.allclose(fr["required_pct_gdp"], 5.0)
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+
+def test_montecarlo_seeded_and_consistent(kp):
+    sc = c.load_named_scenario("package_lifecycle")
+    inputs = macro.macro_inputs()
+    cal = kp["cal"]
+    grid = montecarlo.DemoGrid.build(sc, fert=[cal.tfr_scale], mort=[1.0], migration_rates=[[cal.migration_rate]])
+    a = montecarlo.draw_inputs(200, 7, (cal.tfr_scale, cal.tfr_scale), inputs)
+    b = montecarlo.draw_inputs(200, 7, (cal.tfr_scale, cal.tfr_scale), inputs)
+    pd.testing.assert_frame_equal(a, b)
+    # central draw == deterministic costing
+    central = pd.DataFrame([{"real_growth": inputs.real_growth, "inflation": inputs.inflation, "takeup": 1.0,
+                             "fertility": cal.tfr_scale, "mortality": 1.0, "kp_gdp_share": inputs.kp_gdp_share}])
+    res = montecarlo.cost_draws(sc, grid, inputs, central)
+    det = c.cost_scenario(sc, kp["population"], macro.costing_macro(macro.macro_frame(inputs, 2035)), kp["births"])
+    assert np.allclose(np.asarray(res["package"]["cost"])[0], det[det["benefit"] == "package"]["cost"].to_numpy(), rtol=1e-9)
+    f = montecarlo.fan(np.asarray(montecarlo.cost_draws(sc, grid, inputs, a)["package"]["cost_pct_gdp"]), sc.years)
+    assert (f["q05"] <= f["q50"]).all() and (f["q50"] <= f["q95"]).all()
+    tor = montecarlo.tornado(sc, grid, inputs, year=2030, fert_range=(cal.tfr_scale, cal.tfr_scale), fert_central=cal.tfr_scale)
+    assert tor.set_index("input").loc["inflation", "swing"] < 0.05  # indexed benefits: inflation barely moves % of GDP
+    assert tor.set_index("input").loc["kp_gdp_share", "at_low"] > tor["central"].iloc[0]
+
+
+# ----------------------------------------------------------------------------- Excel
+
+
+def test_excel_deterministic_and_atomic(tmp_path):
+    df = pd.DataFrame({"benefit": ["a", "b"], "year": [2025, 2026], "cost": [1.5, 2.5], "cost_pct_gdp": [0.1, 0.2]})
+    t1, t2 = tmp_path / "x1.xlsx", tmp_path / "x2.xlsx"
+    c.write_excel({"s1": df, "s2": df}, t1, title="t", notes={"units": "PKR"})
+    c.write_excel({"s1": df, "s2": df}, t2, title="t", notes={"units": "PKR"})
+    assert t1.read_bytes() == t2.read_bytes()
+    with zipfile.ZipFile(t1) as z:
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+        assert b"2016-01-01T00:00:00Z" in z.read("docProps/core.xml")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(t1)
+    assert wb.sheetnames == ["notes", "s1", "s2"]
+    assert wb["s1"]["C3"].value == 2.5
+    before = t1.read_bytes()
+    with pytest.raises(ValueError, match="invalid Excel sheet name"):
+        c.write_excel({"bad/name": df}, t1, title="t")
+    assert t1.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
