@@ -37,7 +37,9 @@ venv: $(READY) ## Create the Python 3.11 virtual environment with pinned package
 RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 # every processed table (spf_analysis.io.PROCESSED_TABLES; a test keeps the two equal)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
-          census_district_crosswalk census_published_rates
+          census_district_crosswalk census_published_rates \
+          macro_indicators poverty_indicators schemes scheme_facts scheme_series \
+          scheme_benefit_levels labour_census disability_census district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
 # spf_analysis.io writes every table atomically; without .PRECIOUS, .DELETE_ON_ERROR would
 # delete the untouched sibling tables of the grouped rule when an input is bad.

@@ -293,6 +293,399 @@ def read_published_rates(file: Path | None = None) -> pd.DataFrame:
                "source_title", "source_url"]].reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- indicators
+#: Geographies allowed in the long indicator tables (macro, poverty, schemes).
+INDICATOR_GEOGRAPHIES = ("Pakistan", "Khyber Pakhtunkhwa", "Punjab", "Sindh", "Balochistan",
+                         "ex-FATA", "Pakistan (urban)", "Pakistan (rural)")
+CONFIDENCE = ("high", "medium", "low")
+#: Published units that are rescaled to one canonical unit in processed tables.
+UNIT_SCALE = {"PKR trillion": ("PKR billion", 1000.0), "PKR million": ("PKR billion", 0.001)}
+
+PROVENANCE_COLS = (Col("source_title"), Col("source_url"), Col("locator"),
+                   Col("confidence", allowed=CONFIDENCE))
+
+INDICATOR_SCHEMA = Schema(
+    "long indicator table (one sourced value per row)",
+    columns=(
+        Col("indicator"),
+        Col("geography", allowed=INDICATOR_GEOGRAPHIES),
+        Col("period", nullable=True),
+        Col("value", "float"),
+        Col("unit"),
+        Col("chosen", nullable=True, allowed=("true", "false")),
+        Col("note", nullable=True),
+        Col("derived_from", nullable=True),
+    ) + PROVENANCE_COLS,
+)
+
+
+def fiscal_year_end(period: str) -> int:
+    """Calendar year in which a period ends: ``"2013-14"`` (fiscal year July
+    2013 - June 2014) -> 2014; ``"2017"`` -> 2017. Anything else raises
+    ``ValueError``."""
+    import re
+    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    if m:
+        start, end = int(m.group(1)), int(m.group(2))
+        if (start + 1) % 100 != end:
+            raise ValueError(f"fiscal year {period!r}: the second year must follow the first")
+        return start + 1
+    if re.fullmatch(r"\d{4}", period):
+        return int(period)
+    raise ValueError(f"period {period!r} is neither a fiscal year 'YYYY-YY' nor a year 'YYYY'")
+
+
+def _check_periods(df: pd.DataFrame, file) -> None:
+    years = []
+    for idx, p in df["period"].items():
+        if pd.isna(p):
+            years.append(pd.NA)
+            continue
+        try:
+            y = fiscal_year_end(p)
+        except ValueError as e:
+            raise InputError(file, str(e), column="period", line=_line(df, idx)) from None
+        if not 1950 <= y <= 2100:
+            raise InputError(file, f"year {y} out of range 1950-2100", column="period",
+                             line=_line(df, idx))
+        years.append(y)
+    df["year"] = pd.array(years, dtype="Int64")
+
+
+def _check_urls(df: pd.DataFrame, file) -> None:
+    bad = ~df["source_url"].str.match(r"https?://\S+$")
+    if bad.any():
+        idx = bad[bad].index[0]
+        raise InputError(file, f"not a web address: {df['source_url'][idx]!r}",
+                         column="source_url", line=_line(df, idx))
+
+
+def _check_choices(df: pd.DataFrame, file) -> None:
+    """Where one indicator has several values for the same geography and period
+    (conflicting sources), every such row states ``chosen`` (exactly one
+    ``true``) and a ``note`` giving the reason."""
+    keys = ["indicator", "geography", "period"]
+    k = df[keys].astype("string").fillna("")
+    exact = df.assign(_k=k.agg("|".join, axis=1)).duplicated(["_k", "value", "source_url"])
+    if exact.any():
+        idx = exact[exact].index[0]
+        raise InputError(file, "duplicate row (same indicator, geography, period, value and "
+                         "source)", column="indicator", line=_line(df, idx))
+    grp = k.agg("|".join, axis=1)
+    multi = grp.duplicated(keep=False)
+    for g in grp[multi].unique():
+        rows = df[grp == g]
+        unset = rows["chosen"].isna() | rows["note"].isna()
+        if unset.any():
+            idx = unset[unset].index[0]
+            raise InputError(file, f"conflicting values for {g.replace('|', ', ')}: each needs "
+                             "'chosen' (true/false) and a 'note' with the reason",
+                             column="chosen", line=_line(df, idx))
+        n = int((rows["chosen"] == "true").sum())
+        if n != 1:
+            raise InputError(file, f"conflicting values for {g.replace('|', ', ')}: {n} rows "
+                             "marked chosen=true, expected exactly 1", column="chosen",
+                             line=_line(df, rows.index[0]))
+
+
+INDICATOR_COLUMNS = ["indicator", "geography", "year", "period", "value", "unit", "chosen",
+                     "value_published", "unit_published", "note", "derived_from",
+                     "source_title", "source_url", "locator", "confidence"]
+
+
+def read_indicator_table(file: Path | str) -> pd.DataFrame:
+    """Read a long indicator table (``indicator, geography, period, value, unit,
+    chosen, note, derived_from`` + provenance) and return it typed, with
+    ``year`` = the calendar year in which ``period`` ends (FY 2013-14 -> 2014;
+    ``<NA>`` where undated), ``chosen`` as bool (a value without a competitor is
+    chosen), and values in PKR trillion/million rescaled to PKR billion (the
+    published value and unit kept in ``value_published``/``unit_published``)."""
+    schema = Schema(INDICATOR_SCHEMA.name, INDICATOR_SCHEMA.columns,
+                    checks=(_check_periods, _check_urls, _check_choices))
+    df = read_csv(file, schema)
+    df["chosen"] = (df["chosen"] != "false").fillna(True).astype(bool)
+    df["value_published"] = df["value"]
+    df["unit_published"] = df["unit"]
+    for unit, (target, factor) in UNIT_SCALE.items():
+        m = df["unit"] == unit
+        df.loc[m, "value"] = (df.loc[m, "value"] * factor).round(9)
+        df.loc[m, "unit"] = target
+    df["unit"] = df["unit"].astype("string")
+    return df[INDICATOR_COLUMNS].reset_index(drop=True)
+
+
+def read_macro_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Pakistan national accounts, CPI inflation, KP budget outlays, federal
+    transfers, NFC shares, KP's share of national GDP (no official series: a
+    documented secondary estimate) and the KP minimum wage, by fiscal year.
+    Long table, one sourced value per row (see :func:`read_indicator_table`)."""
+    return read_indicator_table(file or paths.RAW / "macro" / "pakistan_kp_macro_fiscal.csv")
+
+
+def read_poverty_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Official poverty lines and poverty headcounts (CBN, old FEI line, MPI, and
+    KP headcounts re-aggregated from World Bank district small-area estimates,
+    with their inputs). Long table as :func:`read_macro_indicators`."""
+    return read_indicator_table(file or paths.RAW / "poverty" / "poverty_indicators.csv")
+
+
+# --------------------------------------------------------------------------- schemes
+RAW_SCHEMES = paths.RAW / "schemes"
+SPF_GROUPS = ("health", "children", "working_age", "old_age", "cross_cutting")
+SP_TYPES = ("social_insurance", "social_assistance", "labour_market")
+SCHEME_METRICS = ("benefit_amount", "beneficiaries", "expenditure", "budget_allocation",
+                  "coverage_share")
+BENEFIT_PERIODS = ("month", "quarter", "year")
+#: payments per year of each benefit period (to annualise benefit levels)
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+
+SCHEMES_SCHEMA = Schema(
+    "inventory of social protection schemes in KP",
+    columns=(Col("scheme_id"), Col("scheme_name"), Col("level"), Col("scheme_type"),
+             Col("spf_guarantee"), Col("administering_agency"), Col("start_year"),
+             Col("beneficiaries_kp_facts", nullable=True), Col("expenditure_kp_facts", nullable=True),
+             Col("benefit_facts", nullable=True), Col("eligibility_facts", nullable=True),
+             Col("confidence"),
+             Col("first_source_title", nullable=True), Col("first_source_url", nullable=True)),
+    key=("scheme_id",),
+)
+FACTS_SCHEMA = Schema(
+    "sourced facts behind the scheme inventory",
+    columns=(Col("fact_id"), Col("scheme_id"), Col("scheme"), Col("component", nullable=True),
+             Col("geography"), Col("year"), Col("metric"), Col("value"), Col("unit"),
+             Col("snippet", nullable=True)) + PROVENANCE_COLS,
+    key=("fact_id",),
+)
+CLASSIFICATION_SCHEMA = Schema(
+    "scheme classification by SPF guarantee and type",
+    columns=(Col("scheme_id"), Col("spf_guarantee_main", allowed=SPF_GROUPS),
+             Col("sp_type", allowed=SP_TYPES), Col("basis")),
+    key=("scheme_id",),
+)
+SERIES_SCHEMA = Schema(
+    "scheme beneficiaries, spending and benefit levels over time",
+    columns=(Col("scheme_id"), Col("fact_id", nullable=True), Col("component"),
+             Col("geography", allowed=INDICATOR_GEOGRAPHIES), Col("period"),
+             Col("metric", allowed=SCHEME_METRICS), Col("value", "float", min=0),
+             Col("unit"), Col("benefit_period", nullable=True, allowed=BENEFIT_PERIODS),
+             Col("chosen", nullable=True, allowed=("true", "false")),
+             Col("note", nullable=True), Col("derived_from", nullable=True)) + PROVENANCE_COLS,
+)
+
+
+def _check_pattern(column: str, pattern: str):
+    def check(df: pd.DataFrame, file) -> None:
+        bad = ~df[column].str.fullmatch(pattern)
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(file, f"{df[column][idx]!r} does not match {pattern}",
+                             column=column, line=_line(df, idx))
+    return check
+
+
+def _check_refs(column: str, known: set, what: str, multi: bool = False):
+    """Every id in ``column`` (``;``-separated when ``multi``) exists in ``known``."""
+    def check(df: pd.DataFrame, file) -> None:
+        for idx, cell in df[column].items():
+            if pd.isna(cell):
+                continue
+            ids = [s.strip() for s in cell.split(";")] if multi else [cell]
+            for i in ids:
+                if multi and i.lower().startswith("see "):
+                    continue  # a pointer to another table, e.g. 'see indicators.csv (...)'
+                if i not in known:
+                    raise InputError(file, f"{i!r} is not a known {what}", column=column,
+                                     line=_line(df, idx))
+    return check
+
+
+def read_scheme_facts(file: Path | None = None, schemes_file: Path | None = None) -> pd.DataFrame:
+    """One sourced fact per row (value kept as published text; ``value_num`` is
+    the number where the cell is a single number). Every ``scheme_id`` must be
+    in the inventory."""
+    file = file or RAW_SCHEMES / "scheme_facts.csv"
+    ids = set(_read_ids(schemes_file or RAW_SCHEMES / "schemes.csv", "scheme_id"))
+    schema = Schema(FACTS_SCHEMA.name, FACTS_SCHEMA.columns, FACTS_SCHEMA.key,
+                    checks=(_check_pattern("fact_id", r"F\d{3}"), _check_urls,
+                            _check_refs("scheme_id", ids, "scheme id (schemes.csv)")))
+    df = read_csv(file, schema)
+    df["value_num"] = pd.to_numeric(df["value"].str.replace(",", "", regex=False),
+                                    errors="coerce").astype("float64")
+    return df[[c.name for c in FACTS_SCHEMA.columns] + ["value_num"]].reset_index(drop=True)
+
+
+def _read_ids(file: Path, column: str) -> list[str]:
+    """The id column of a raw file (read and checked as text)."""
+    df = read_csv(file, Schema("ids", (Col(column),), key=(column,)))
+    return df[column].tolist()
+
+
+def read_schemes(file: Path | None = None, facts_file: Path | None = None,
+                 classification_file: Path | None = None) -> pd.DataFrame:
+    """The scheme inventory with its classification by SPF guarantee
+    (``spf_guarantee_main``) and type (``sp_type``). Every fact id named in the
+    ``*_facts`` columns exists in scheme_facts.csv; every scheme is classified."""
+    file = file or RAW_SCHEMES / "schemes.csv"
+    facts = set(_read_ids(facts_file or RAW_SCHEMES / "scheme_facts.csv", "fact_id"))
+    checks = (_check_pattern("scheme_id", r"S\d{2}"), _check_urls_col("first_source_url")) + tuple(
+        _check_refs(c, facts, "fact id (scheme_facts.csv)", multi=True)
+        for c in ("beneficiaries_kp_facts", "expenditure_kp_facts", "benefit_facts",
+                  "eligibility_facts"))
+    df = read_csv(file, Schema(SCHEMES_SCHEMA.name, SCHEMES_SCHEMA.columns, SCHEMES_SCHEMA.key,
+                               checks=checks))
+    cfile = classification_file or RAW_SCHEMES / "scheme_classification.csv"
+    cls = read_csv(cfile, Schema(CLASSIFICATION_SCHEMA.name, CLASSIFICATION_SCHEMA.columns,
+                                 CLASSIFICATION_SCHEMA.key,
+                                 checks=(_check_refs("scheme_id", set(df["scheme_id"]),
+                                                     "scheme id (schemes.csv)"),)))
+    missing = sorted(set(df["scheme_id"]) - set(cls["scheme_id"]))
+    if missing:
+        raise InputError(cfile, f"scheme(s) {missing} of schemes.csv are not classified",
+                         column="scheme_id")
+    out = df.merge(cls[["scheme_id", "spf_guarantee_main", "sp_type"]], on="scheme_id",
+                   how="left", validate="one_to_one")
+    keep = ["scheme_id", "scheme_name", "level", "scheme_type", "spf_guarantee",
+            "spf_guarantee_main", "sp_type", "administering_agency", "start_year",
+            "beneficiaries_kp", "beneficiaries_kp_year", "expenditure_kp_pkr",
+            "expenditure_kp_year", "benefit_amount", "eligibility_rule",
+            "beneficiaries_kp_facts", "expenditure_kp_facts", "benefit_facts",
+            "eligibility_facts", "confidence", "notes", "first_source_title", "first_source_url"]
+    for c in keep:
+        if c in out and out[c].dtype == object:
+            out[c] = out[c].astype("string")
+    return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
+
+
+def _check_urls_col(column: str):
+    def check(df, file):
+        bad = df[column].notna() & ~df[column].str.match(r"https?://\S+$").fillna(False)
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(file, f"not a web address: {df[column][idx]!r}", column=column,
+                             line=_line(df, idx))
+    return check
+
+
+def read_scheme_series(file: Path | None = None) -> pd.DataFrame:
+    """Beneficiaries, spending, budgets and benefit levels of the schemes over
+    time (one sourced value per row, from scheme_facts.csv where ``fact_id`` is
+    given). Checks: scheme and fact ids exist and agree; periods are fiscal or
+    calendar years; conflicting values carry an explicit choice. Adds ``year``
+    (FY 2013-14 -> 2014), ``chosen`` (bool) and rescales PKR million/trillion
+    to PKR billion."""
+    file = file or RAW_SCHEMES / "scheme_series.csv"
+    facts = read_scheme_facts()
+    fact_scheme = dict(zip(facts["fact_id"], facts["scheme_id"]))
+
+    def check_fact_scheme(df, f):
+        for idx, (fid, sid) in df[["fact_id", "scheme_id"]].iterrows():
+            if pd.notna(fid) and fact_scheme.get(fid) != sid:
+                raise InputError(f, f"fact {fid} belongs to scheme {fact_scheme.get(fid)}, "
+                                 f"not {sid}", column="fact_id", line=_line(df, idx))
+
+    def check_benefit_period(df, f):
+        bad = (df["metric"] == "benefit_amount") & df["benefit_period"].isna()
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(f, "a benefit amount needs its benefit_period (month, quarter, "
+                             "year)", column="benefit_period", line=_line(df, idx))
+
+    checks = (_check_refs("scheme_id", set(facts["scheme_id"]) | set(_read_ids(
+                  RAW_SCHEMES / "schemes.csv", "scheme_id")), "scheme id (schemes.csv)"),
+              _check_refs("fact_id", set(facts["fact_id"]), "fact id (scheme_facts.csv)"),
+              check_fact_scheme, check_benefit_period, _check_periods, _check_urls,
+              _check_choices_by(["scheme_id", "component", "geography", "period", "metric"]))
+    df = read_csv(file, Schema(SERIES_SCHEMA.name, SERIES_SCHEMA.columns, checks=checks))
+    df["chosen"] = (df["chosen"] != "false").fillna(True).astype(bool)
+    for unit, (target, factor) in UNIT_SCALE.items():
+        m = df["unit"] == unit
+        df.loc[m, "value"] = (df.loc[m, "value"] * factor).round(9)
+        df.loc[m, "unit"] = target
+    cols = ["scheme_id", "fact_id", "component", "geography", "year", "period", "metric",
+            "value", "unit", "benefit_period", "chosen", "note", "derived_from",
+            "source_title", "source_url", "locator", "confidence"]
+    return df[cols].reset_index(drop=True)
+
+
+def _check_choices_by(keys: list[str]):
+    def check(df, file):
+        renamed = df.rename(columns={}).copy()
+        k = renamed[keys].astype("string").fillna("").agg("|".join, axis=1)
+        tmp = pd.DataFrame({"indicator": k, "geography": "", "period": "",
+                            "value": df["value"], "source_url": df["source_url"],
+                            "chosen": df["chosen"], "note": df["note"]}, index=df.index)
+        _check_choices(tmp, file)
+    return check
+
+
+def read_scheme_benefit_levels() -> pd.DataFrame:
+    """Benefit levels of the schemes over time (nominal), with the amount per
+    year (``annual_amount`` = amount x payments per year)."""
+    s = read_scheme_series()
+    b = s[s["metric"] == "benefit_amount"].drop(columns=["metric"]).rename(
+        columns={"value": "amount"}).copy()
+    b["annual_amount"] = b["amount"] * b["benefit_period"].map(PERIODS_PER_YEAR).astype("float64")
+    return b.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- labour, disability, districts
+def read_labour_census(file: Path | None = None) -> pd.DataFrame:
+    """Census 2017 Table 16: usual activity of persons 10+ by sex and area, with
+    derived activity rates (long; one sourced value per row)."""
+    file = file or paths.RAW / "labour" / "kp_labour.csv"
+    schema = Schema("census usual activity (Table 16)",
+                    (Col("indicator"), Col("geography", allowed=tuple(GEOGRAPHIES)),
+                     Col("year"), Col("value", "float", min=0), Col("unit")) + PROVENANCE_COLS,
+                    key=("indicator", "geography"), checks=(_check_urls,))
+    df = read_csv(file, schema)
+    df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
+    df["year"] = pd.array([2017] * len(df), dtype="Int64")
+    return df[["indicator", "geography", "year", "value", "unit", "source_title", "source_url",
+               "locator", "confidence"]].reset_index(drop=True)
+
+
+def read_disability_census(file: Path | None = None) -> pd.DataFrame:
+    """Census 2017 Table 17: disabled population by age, sex and area."""
+    file = file or paths.RAW / "disability" / "kp_disabled_population_age_sex_2017.csv"
+    schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns + (Col("locator"),
+                    Col("confidence", allowed=CONFIDENCE)), AGE_SEX_SCHEMA.key,
+                    checks=(_check_geography(set(GEOGRAPHIES)),))
+    df = read_csv(file, schema)
+    df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
+    out = _tidy_age_sex(df)
+    return out.rename(columns={"population": "disabled"})
+
+
+def read_district_indicators(file: Path | None = None,
+                             aliases_file: Path | None = None) -> pd.DataFrame:
+    """World Bank district indicators for KP (poverty, household size, labour,
+    child labour) by survey round; ``unit`` is the harmonised district of the
+    census crosswalk (names of the source mapped through
+    district/district_name_aliases.csv). An unknown district is an error."""
+    file = file or paths.RAW / "district" / "district_indicators.csv"
+    afile = aliases_file or paths.RAW / "district" / "district_name_aliases.csv"
+    cw = read_crosswalk()
+    known = set(cw["unit_2017"]) | set(cw["district_2023"]) | set(cw["harmonised_unit"])
+    aliases = read_csv(afile, Schema("district name aliases",
+                                     (Col("source_name"), Col("unit"), Col("basis")),
+                                     key=("source_name",),
+                                     checks=(_check_refs("unit", known, "census unit "
+                                                         "(district crosswalk)"),)))
+    amap = dict(zip(aliases["source_name"], aliases["unit"]))
+    schema = Schema("district indicators",
+                    (Col("district"), Col("province"), Col("year_label", "int", min=1990, max=2030),
+                     Col("indicator"), Col("value", "float", min=0), Col("source_survey"),
+                     Col("source_title"), Col("source_url"),
+                     Col("confidence", allowed=CONFIDENCE)),
+                    key=("district", "province", "year_label", "indicator"),
+                    checks=(_check_refs("district", known | set(amap),
+                                        "district (census crosswalk or aliases)"), _check_urls))
+    df = read_csv(file, schema)
+    df["unit"] = df["district"].map(lambda d: amap.get(d, d)).astype("string")
+    return df[["district", "unit", "province", "year_label", "indicator", "value",
+               "source_survey", "source_title", "source_url", "confidence"]].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- processed
 #: Every processed table: name -> function that builds it from data/raw.
 PROCESSED_TABLES = {
@@ -301,6 +694,15 @@ PROCESSED_TABLES = {
     "census_district_totals": read_district_totals,
     "census_district_crosswalk": read_crosswalk,
     "census_published_rates": read_published_rates,
+    "macro_indicators": read_macro_indicators,
+    "poverty_indicators": read_poverty_indicators,
+    "schemes": read_schemes,
+    "scheme_facts": read_scheme_facts,
+    "scheme_series": read_scheme_series,
+    "scheme_benefit_levels": read_scheme_benefit_levels,
+    "labour_census": read_labour_census,
+    "disability_census": read_disability_census,
+    "district_indicators": read_district_indicators,
 }
 
 
