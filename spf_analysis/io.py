@@ -737,21 +737,6 @@ def build_processed(names=None) -> list[Path]:
     return written
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    try:
-        for p in build_processed(argv or None):
-            print(f"wrote {_rel(p)}")
-    except (InputError, KeyError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 #: Names in the Census 2023 district totals that differ from the age tables.
 DISTRICT_2023_ALIASES = {"Kolai Palas": "Kolai Palas Kohistan"}
 
@@ -769,3 +754,19 @@ def district_totals_2023(totals: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Se
         raise ValueError(f"Census 2023 district totals do not match the crosswalk: "
                          f"unknown {unknown}, absent {absent}")
     return s
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        for p in build_processed(argv or None):
+            print(f"wrote {_rel(p)}")
+    except (InputError, KeyError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
