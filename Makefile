@@ -125,8 +125,9 @@ chromium: # headless Chromium for the browser check (Debian package; installed w
 	  else echo "error: the browser check needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 .PHONY: crosscheck
-crosscheck: | $(READY) ## Survey engine against live R `survey` (installs r-cran-survey when missing)
+crosscheck: | $(READY) ## Survey engine vs live R `survey`, poverty/inequality vs R `laeken` (installs them)
 	$(PY) tools/crosscheck_survey.py
+	$(PY) tools/crosscheck_laeken.py
 
 .PHONY: bench
 bench: | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs); survey engine vs R
