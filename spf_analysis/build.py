@@ -40,6 +40,17 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+def _alive(pid: str) -> bool:
+    """Is the build process that owns a staging folder still running?"""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _prefix(notebook: str) -> str:
     return notebook.split("_", 1)[0]
 
@@ -55,8 +66,9 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
     P.check(notebook, values)
 
     STAGING.mkdir(parents=True, exist_ok=True)
-    for stale in STAGING.glob(f"{notebook}-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    for stale in STAGING.glob(f"{notebook}-*"):  # left by an interrupted run
+        if not _alive(stale.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(stale, ignore_errors=True)
     stage = STAGING / f"{notebook}-{os.getpid()}"
     stage.mkdir()
     executed = stage / f"{notebook}.ipynb"

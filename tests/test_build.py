@@ -70,3 +70,16 @@ def test_parse_overrides():
     assert build.parse_overrides(["a=5", "b=x y", "c=[1, 2]"]) == {"a": 5, "b": "x y", "c": [1, 2]}
     with pytest.raises(P.ParameterError):
         build.parse_overrides(["novalue"])
+
+
+def test_stale_staging_of_a_dead_run_is_removed_but_not_a_live_one(sandbox):
+    import os
+
+    staging = sandbox / ".build"
+    staging.mkdir()
+    dead = staging / "09_test-999999999"
+    live = staging / f"09_test-{os.getppid()}"
+    dead.mkdir()
+    live.mkdir()
+    build.run("09_test")
+    assert not dead.exists() and live.exists()
