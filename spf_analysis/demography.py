@@ -365,20 +365,49 @@ def scale_tfr(tfr, target_tfr: float, reference_tfr: float):
     """Scale a TFR path to another population keeping the ratio constant.
 
     ``TFR_KP[t] = TFR_ref[t] x target_tfr / reference_tfr``.  For KP the
-    ratio should come from one survey measuring both (PDHS 2017-18: the KP
-    and the Pakistan TFR).  Sources available in ``reference/indicators.csv``:
-    Pakistan 3.6 (PDHS 2017-18, PID press release of the Key Indicators Report,
-    http://pid.gov.pk/site/press_detail/9054, which says fertility is
-    "relatively high in Khyber Pakhtunkhwa" but gives no KP figure);
-    KP (excl. FATA) 4.3 vs Pakistan 4.08 (PDHS 2006-07, low-confidence
-    secondary copy).  TODO(source): the PDHS 2017-18 KP TFR (quoted as 4.0
-    in the project brief) could not be verified in the stored sources -- pass
-    it as a parameter with its citation (PDHS 2017-18 final report, NIPS & ICF
-    2019, fertility chapter); nothing is hard-coded here.
+    ratio comes from one survey measuring both (:func:`survey_tfr_ratio`, data
+    in ``data/raw/demography/pdhs_total_fertility.csv``): PDHS 2017-18, KP 4.0
+    (KP Population Welfare Department, citing the PDHS; a second departmental
+    page gives 4.1, kept and not chosen) over Pakistan 3.6 (PID release of the
+    Key Indicators Report) = 1.111.  The earlier ratio, PDHS 2006-07 KP (excl.
+    FATA) 4.3 / Pakistan 4.08 = 1.054 (low-confidence secondary copy), is kept
+    in the same file for comparison.  Nothing is hard-coded here.
     """
     if reference_tfr <= 0 or target_tfr <= 0:
         raise ValueError("TFRs must be positive")
     return tfr * (target_tfr / reference_tfr)
+
+
+PDHS_TFR_FILE = RAW / "demography" / "pdhs_total_fertility.csv"
+
+
+def survey_tfr_ratio(period: str = "2017-18", file=None) -> dict:
+    """KP and Pakistan TFR of one PDHS round and their ratio (the KP fertility scale).
+
+    Reads the chosen rows of ``data/raw/demography/pdhs_total_fertility.csv``
+    (long indicator table, one source per row, validated by
+    :func:`spf_analysis.io.read_indicator_table`).  Returns ``{"period", "kp",
+    "pakistan", "ratio", "source"}`` with ``ratio = kp / pakistan``.
+    """
+    from spf_analysis import io as _io
+
+    df = _io.read_indicator_table(file or PDHS_TFR_FILE)
+    sel = df[(df["indicator"] == "total_fertility_rate") & (df["period"] == period) & df["chosen"]]
+    out = {}
+    for key, geo in (("kp", "Khyber Pakhtunkhwa"), ("pakistan", "Pakistan")):
+        r = sel[sel["geography"] == geo]
+        if len(r) != 1:
+            raise ValueError(f"{file or PDHS_TFR_FILE}: expected one chosen total_fertility_rate for {geo} {period}, found {len(r)}")
+        out[key] = float(r["value"].iloc[0])
+        out[key + "_source"] = f"{r['source_title'].iloc[0]}, {r['locator'].iloc[0]} ({r['source_url'].iloc[0]})"
+    return {"period": period, "kp": out["kp"], "pakistan": out["pakistan"], "ratio": float(scale_tfr(1.0, out["kp"], out["pakistan"])),
+            "source": f"PDHS {period}: KP {_tfr_text(out['kp'])} from {out['kp_source']}; Pakistan {_tfr_text(out['pakistan'])} from {out['pakistan_source']}"}
+
+
+def _tfr_text(v: float) -> str:
+    """4.0 -> '4.0', 4.08 -> '4.08' (as published, at least one decimal)."""
+    s = f"{v:.2f}"
+    return s[:-1] if s.endswith("0") else s
 
 
 # ----------------------------------------------------------------------------

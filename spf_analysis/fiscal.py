@@ -9,7 +9,7 @@ Financing options: the eight options of Ortiz, Cummins & Karunanethy (2017),
 Investments in 187 Countries*, ILO ESS Working Paper 48 (:data:`ILO_OPTIONS`).
 For each, :func:`financing_requirements` states what it would need to raise to
 pay for a package: the cost as a share of the relevant KP base (budget
-estimates 2024-25 from ``params/policy/macro.yaml``, scaled with KP GDP), and
+estimates 2024-25 from ``data/processed/macro_indicators``, scaled with KP GDP), and
 in percent of KP GDP.  Options without a provincial base are marked so: a
 province cannot run its own monetary policy or hold foreign-exchange reserves.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: (key, option as named in ESS 48, KP base parameter in macro.yaml or None, note)
+#: (key, option as named in ESS 48, KP base (key of MacroInputs.budget_estimates) or None, note)
 ILO_OPTIONS = (
     ("reallocation", "Re-allocating public expenditure", "kp_expenditure",
      "share of the KP budget to re-allocate (e.g. from the wheat/flour subsidy, Rs 29 bn in 2024-25)"),
@@ -65,16 +65,20 @@ def fiscal_paths(macro_frame: pd.DataFrame, package_costs: dict[str, pd.Series])
     return pd.concat(rows, ignore_index=True)
 
 
-def option_bases(pol, base_year: int, gdp_ratio: float) -> dict[str, float]:
+def option_bases(budget: dict, gdp_ratio: float) -> dict[str, float]:
     """KP bases (PKR) of the financing options in a target year.
 
-    Budget estimates of FY ``base_year`` (from the policy/macro files) scaled by
-    ``gdp_ratio`` = KP GDP(target) / KP GDP(base year): each base is held at
-    its base-year share of GDP.
+    ``budget``: budget estimates of the budget year, as
+    :attr:`spf_analysis.macro.MacroInputs.budget_estimates` (``kp_expenditure,
+    kp_receipts, kp_own_receipts, kp_federal_transfers``, from
+    ``macro_indicators``), scaled by ``gdp_ratio`` = KP GDP(target) / KP
+    GDP(budget year): each base is held at its budget-year share of GDP.
     """
-    d = f"{base_year - 1}-07-01"
-    out = {k: float(pol.value_at(k, d)) * gdp_ratio for k in ("kp_expenditure", "kp_own_receipts", "kp_federal_transfers")}
-    out["kp_budget_surplus"] = (float(pol.value_at("kp_receipts", d)) - float(pol.value_at("kp_expenditure", d))) * gdp_ratio
+    missing = {"kp_expenditure", "kp_receipts", "kp_own_receipts", "kp_federal_transfers"} - set(budget)
+    if missing:
+        raise ValueError(f"budget estimates lack {sorted(missing)}")
+    out = {k: float(budget[k]) * gdp_ratio for k in ("kp_expenditure", "kp_own_receipts", "kp_federal_transfers")}
+    out["kp_budget_surplus"] = (float(budget["kp_receipts"]) - float(budget["kp_expenditure"])) * gdp_ratio
     return out
 
 

@@ -117,10 +117,12 @@ def bisp_targeting(design: Design, level: float = 0.95) -> pd.DataFrame:
 
 
 def pct(df: pd.DataFrame, cols=("estimate", "se", "ci_low", "ci_high")) -> pd.DataFrame:
-    """Shares to percent for display tables."""
+    """Shares to percent for display tables, with a ``unit`` column saying so (``percent``)
+    so that the CSV/Excel copies are unambiguous to downstream users."""
     out = df.copy()
     for c in cols:
         out[c] = 100 * out[c]
+    out["unit"] = "percent"
     return out
 
 

@@ -7,11 +7,20 @@ grow with prices and real wage growth; government expenditure and revenue are
 constant shares of nominal GDP.
 
 Provincial adaptation (stated in chapters 04 and 06): KP has no official GDP
-series, so ``Y_KP = share x Y_Pakistan`` with the documented share
-(``params/policy/macro.yaml``: 10%, secondary source, range 8-10.5%).  The
-"budget" is the KP government's total expenditure, held at its base-year share
-of KP GDP (FY 2023-24 outturn Rs 1.3 trillion); receipts are expenditure x the
-2024-25 budget ratio of receipts to expenditure.
+series, so ``Y_KP = share x Y_Pakistan`` with the share chosen in
+``params/policy/macro.yaml`` (``choice.kp_gdp_share``: 9.9% for 2022, one of
+three low-confidence secondary estimates in ``macro_indicators``; the other two,
+8% and 10.5%, bound the uncertainty range).  The "budget" is the KP
+government's total expenditure, held at its base-year share of KP GDP (FY
+2023-24 expected outturn Rs 1.3 trillion); receipts are expenditure x the
+budget-year (2024-25) ratio of receipts to expenditure.
+
+One source for observed values: every observed number (GDP, growth, CPI, KP
+budget, minimum wage, KP GDP share estimates) is read from
+``data/processed/macro_indicators`` (``io.load``; raw file
+``data/raw/macro/pakistan_kp_macro_fiscal.csv``, one source per row, conflicts
+resolved by its ``chosen`` column).  ``params/policy/macro.yaml`` holds only
+choices among those values and projection assumptions, each with its reason.
 
 Years: a fiscal year (July-June) is labelled by the calendar year in which it
 ends (FY 2023-24 -> 2024), the convention of ``data/processed/macro_indicators``.
@@ -29,6 +38,7 @@ or over draws and years ``(draws, years)``; every output broadcasts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,12 +61,34 @@ def _series(pol, name: str) -> dict[int, float]:
 
 # Long-table contract of data/processed/macro_indicators.parquet (issue 3).
 _UNIT_SCALE = {"pkr": 1.0, "pkr billion": 1e9, "pkr trillion": 1e12, "pkr million": 1e6, "percent": 0.01, "share": 1.0}
-#: indicator (geography) in the long table -> name used here
+#: name used here -> (indicator, geography) of the chosen rows in macro_indicators
 INDICATOR_MAP = {
-    ("gdp_nominal_pkr", "Pakistan"): "gdp_nominal_national",
-    ("cpi_inflation_headline", "Pakistan"): "cpi_inflation",
-    ("real_gdp_growth", "Pakistan"): "real_gdp_growth",
+    "gdp_nominal_national": ("gdp_nominal_pkr", "Pakistan"),
+    "cpi_inflation": ("cpi_inflation", "Pakistan"),
+    "real_gdp_growth": ("real_gdp_growth", "Pakistan"),
+    "kp_expenditure_outturn": ("kp_expenditure_outturn", "Khyber Pakhtunkhwa"),
+    "kp_expenditure": ("kp_budget_total_expenditure", "Khyber Pakhtunkhwa"),
+    "kp_receipts": ("kp_budget_total_outlay", "Khyber Pakhtunkhwa"),
+    "kp_own_receipts": ("kp_own_receipts", "Khyber Pakhtunkhwa"),
+    "kp_federal_transfers": ("kp_federal_transfers_total", "Khyber Pakhtunkhwa"),
+    "minimum_wage_kp": ("kp_minimum_wage", "Khyber Pakhtunkhwa"),
 }
+
+
+def _unit_scale(unit) -> float:
+    u = str(unit).strip().lower()
+    scale = next((s for k, s in sorted(_UNIT_SCALE.items(), key=lambda kv: -len(kv[0])) if u == k or u.startswith(k + " ")), None)
+    if scale is None:
+        raise ValueError(f"unknown unit {unit!r}")
+    return scale
+
+
+def _chosen(df: pd.DataFrame, indicator: str, geography: str) -> pd.DataFrame:
+    need = {"indicator", "geography", "year", "value", "unit", "chosen"}
+    missing = need - set(df.columns)
+    if missing:
+        raise ValueError(f"indicator table lacks columns {sorted(missing)}")
+    return df[(df["indicator"] == indicator) & (df["geography"] == geography) & df["chosen"].astype(bool)]
 
 
 def series_from_long(df: pd.DataFrame, indicator: str, geography: str) -> dict[int, float]:
@@ -64,29 +96,79 @@ def series_from_long(df: pd.DataFrame, indicator: str, geography: str) -> dict[i
 
     Expects the columns of ``macro_indicators`` (``indicator, geography, year,
     value, unit, chosen``); ``unit`` is converted with :data:`_UNIT_SCALE`
-    (``PKR trillion`` -> x 1e12, ``percent`` -> / 100).  Several chosen rows
-    for one year are an error (the table must choose).
+    (``PKR billion`` -> x 1e9, ``percent`` -> / 100).  Several chosen rows
+    for one year are an error (the table must choose); undated rows are skipped.
     """
-    need = {"indicator", "geography", "year", "value", "unit", "chosen"}
-    missing = need - set(df.columns)
-    if missing:
-        raise ValueError(f"indicator table lacks columns {sorted(missing)}")
-    sel = df[(df["indicator"] == indicator) & (df["geography"] == geography) & df["chosen"].astype(bool)]
+    sel = _chosen(df, indicator, geography)
+    sel = sel[sel["year"].notna()]
     if sel["year"].duplicated().any():
         raise ValueError(f"{indicator} ({geography}): several chosen rows for years {sorted(sel.loc[sel['year'].duplicated(), 'year'].unique())}")
     out = {}
     for _, r in sel.iterrows():
-        unit = str(r["unit"]).strip().lower()
-        scale = next((s for u, s in sorted(_UNIT_SCALE.items(), key=lambda kv: -len(kv[0])) if unit == u or unit.startswith(u + " ")), None)
-        if scale is None:
-            raise ValueError(f"{indicator}: unknown unit {r['unit']!r}")
-        out[int(r["year"])] = float(r["value"]) * scale
+        try:
+            out[int(r["year"])] = float(r["value"]) * _unit_scale(r["unit"])
+        except ValueError as e:
+            raise ValueError(f"{indicator}: {e}") from None
     return out
+
+
+def _row_source(df: pd.DataFrame, indicator: str, geography: str, year) -> str:
+    """The source line of one row of the long table (title, locator, URL)."""
+    sel = _chosen(df, indicator, geography)
+    sel = sel[sel["year"].isna()] if year is None else sel[sel["year"] == year]
+    if sel.empty:
+        return f"macro_indicators: {indicator} ({geography}) {year}"
+    r = sel.iloc[0]
+    parts = [str(r.get(c)) for c in ("source_title", "locator", "source_url") if c in sel.columns and pd.notna(r.get(c))]
+    return f"macro_indicators {indicator} {r.get('period', year)}: " + " | ".join(parts)
+
+
+def load_choices(file=None) -> dict:
+    """The ``choice`` section of ``params/policy/macro.yaml`` (which observed value, and why)."""
+    import yaml
+
+    f = file or MACRO_FILE
+    tree = yaml.safe_load(open(f, encoding="utf-8"))
+    ch = tree.get("choice") if isinstance(tree, dict) else None
+    if not isinstance(ch, dict):
+        raise _policy.PolicyError("missing 'choice' section", file=f)
+    for k in ("kp_gdp_share", "budget_year", "partial_year_inflation"):
+        if k not in ch or not str(ch[k].get("reason", "")).strip():
+            raise _policy.PolicyError("every choice needs a non-empty 'reason'", file=f, key=f"choice.{k}")
+    return ch
+
+
+def load_assumptions(file=None) -> "_policy.Policy":
+    """The dated projection assumptions (``assumption.*``) of ``params/policy/macro.yaml``."""
+    import yaml
+
+    from . import paths as _paths
+
+    f = Path(file or MACRO_FILE)
+    rel = f.relative_to(_paths.ROOT) if f.is_relative_to(_paths.ROOT) else f
+    tree = yaml.safe_load(f.read_text(encoding="utf-8"))
+    sub = tree.get("assumption") if isinstance(tree, dict) else None
+    if not isinstance(sub, dict):
+        raise _policy.PolicyError("missing 'assumption' section", file=rel)
+    # the policy loader's checks: dates, numeric values, a reference or rationale on every value
+    params = {n: _policy._parameter(n, node, rel) for n, node in _policy._flatten(sub, "assumption.", rel).items()}
+    return _policy.Policy(params, [str(rel)])
+
+
+def kp_gdp_share_estimates(indicators: pd.DataFrame) -> pd.DataFrame:
+    """All estimates of KP's share of national GDP in ``macro_indicators`` (share, period, source)."""
+    sel = indicators[(indicators["indicator"] == "kp_share_national_gdp") & (indicators["geography"] == "Khyber Pakhtunkhwa")]
+    return pd.DataFrame({
+        "period": sel["period"].fillna("").astype(str).to_numpy(),
+        "share": (sel["value"].astype(float) * [_unit_scale(u) for u in sel["unit"]]).to_numpy(),
+        "note": sel["note"].fillna("").astype(str).to_numpy() if "note" in sel else "",
+        "confidence": sel["confidence"].astype(str).to_numpy() if "confidence" in sel else "",
+    })
 
 
 @dataclass(frozen=True)
 class MacroInputs:
-    """Observed base values and central assumptions (all sourced, see ``sources``)."""
+    """Observed base values (from ``macro_indicators``) and central assumptions (``macro.yaml``); see ``sources``."""
 
     base_year: int
     gdp_national_base: float
@@ -101,6 +183,9 @@ class MacroInputs:
     inflation: float
     real_wage_growth: float
     sources: dict = field(default_factory=dict)
+    budget_estimates: dict = field(default_factory=dict)
+    kp_gdp_share_range: tuple = (np.nan, np.nan)
+    kp_gdp_share_reason: str = ""
 
     def with_(self, **changes) -> "MacroInputs":
         return replace(self, **changes)
@@ -109,59 +194,87 @@ class MacroInputs:
 def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, files=None) -> MacroInputs:
     """Collect the base-year values and central assumptions.
 
-    ``files``: policy files (default ``params/policy/baseline.yaml`` and
-    ``params/policy/macro.yaml``).  ``indicators``: the data helper's long table
-    (``io.load('macro_indicators')``); its chosen rows replace the YAML's
-    observed GDP, inflation and growth where present (see :data:`INDICATOR_MAP`).
+    Observed values come from ``indicators`` (default
+    ``io.load('macro_indicators')``, its chosen rows, see :data:`INDICATOR_MAP`):
+    national GDP, real growth, CPI inflation, KP expenditure (2023-24 outturn,
+    2024-25 budget), receipts, own receipts, federal transfers, the KP minimum
+    wage and the KP share of national GDP selected in ``macro.yaml``
+    (``choice.kp_gdp_share``).  ``files``: ``(baseline policy file, macro.yaml)``;
+    only the official poverty line comes from the baseline policy file, only
+    choices and assumptions from ``macro.yaml``.
 
     Poverty line in the base year: ``3,030.32 x prod_{y=2015..base} (1 + pi_y)``
     (2013-14 line carried forward with fiscal-year CPI inflation).
     """
-    files = files or (_policy.BASELINE, MACRO_FILE)
-    pol = _policy.load(*files)
-    gdp = _series(pol, "gdp_nominal_national")
-    infl = _series(pol, "cpi_inflation")
-    growth = _series(pol, "real_gdp_growth")
-    if indicators is not None:
-        for (ind, geo), name in INDICATOR_MAP.items():
-            s = series_from_long(indicators, ind, geo)
-            if s:
-                {"gdp_nominal_national": gdp, "cpi_inflation": infl, "real_gdp_growth": growth}[name].update(s)
+    baseline_file, macro_file = files or (_policy.BASELINE, MACRO_FILE)
+    if indicators is None:
+        from . import io as _io
+
+        indicators = _io.load("macro_indicators")
+    choices = load_choices(macro_file)
+    assum = load_assumptions(macro_file)
+    base_pol = _policy.load(baseline_file)
+    obs = {name: series_from_long(indicators, ind, geo) for name, (ind, geo) in INDICATOR_MAP.items()}
+    gdp, growth, infl = obs["gdp_nominal_national"], obs["real_gdp_growth"], dict(obs["cpi_inflation"])
+    for y, v in series_from_long(indicators, choices["partial_year_inflation"]["indicator"], "Pakistan").items():
+        infl.setdefault(y, v)  # a partial-year average stands in only where no full-year value exists
     if base_year not in gdp:
-        raise ValueError(f"no national GDP for base year {base_year}; have {sorted(gdp)}")
-    pl_param = pol.parameter("poverty_line.official_cbn")
+        raise ValueError(f"macro_indicators: no national GDP (gdp_nominal_pkr, chosen) for base year {base_year}; have {sorted(gdp)}")
+    pl_param = base_pol.parameter("poverty_line.official_cbn")
     pl_year = pl_param.dates[0].year + 1  # FY 2013-14 -> 2014
     missing = [y for y in range(pl_year + 1, base_year + 1) if y not in infl]
     if missing:
-        raise ValueError(f"CPI inflation missing for fiscal years {missing} (needed to index the poverty line)")
+        raise ValueError(f"macro_indicators: CPI inflation missing for fiscal years {missing} (needed to index the poverty line)")
     pl = float(pl_param.values[0]) * float(np.prod([1 + infl[y] for y in range(pl_year + 1, base_year + 1)]))
-    share = pol.value_at("kp_gdp_share", fy_start(base_year))
-    exp = _series(pol, "kp_expenditure")
+    # KP share of national GDP: the estimate chosen in macro.yaml
+    est = kp_gdp_share_estimates(indicators)
+    ch = choices["kp_gdp_share"]
+    pick = est[est["period"] == str(ch["period"])]
+    if len(pick) != 1:
+        raise ValueError(f"{macro_file}: choice.kp_gdp_share period {ch['period']!r} matches {len(pick)} rows of "
+                         f"macro_indicators kp_share_national_gdp (periods {sorted(est['period'])})")
+    share = float(pick["share"].iloc[0])
+    bounds = est[est["period"].isin([str(p) for p in ch.get("range_periods", [])])]["share"]
+    share_range = (float(bounds.min()), float(bounds.max())) if len(bounds) else (share, share)
+    # KP expenditure: budget estimates, replaced by the outturn where one exists
+    exp = {**obs["kp_expenditure"], **obs["kp_expenditure_outturn"]}
     if base_year not in exp:
-        raise ValueError(f"no KP expenditure for base year {base_year}")
+        raise ValueError(f"macro_indicators: no KP expenditure (outturn or budget) for base year {base_year}")
+    by = int(choices["budget_year"]["year"])
+    budget = {}
+    for k in ("kp_expenditure", "kp_receipts", "kp_own_receipts", "kp_federal_transfers"):
+        if by not in obs[k]:
+            raise ValueError(f"macro_indicators: no {INDICATOR_MAP[k][0]} for the budget year {by}")
+        budget[k] = obs[k][by]
     a = "assumption."
+    src = {name: lambda y, n=name: _row_source(indicators, *INDICATOR_MAP[n], y) for name in INDICATOR_MAP}
     srcs = {
-        "gdp_national_base": pol.parameter("gdp_nominal_national").source_at(fy_start(base_year)),
-        "kp_gdp_share": pol.parameter("kp_gdp_share").source_at(fy_start(base_year)),
-        "kp_expenditure": pol.parameter("kp_expenditure").source_at(fy_start(base_year)),
-        "poverty_line": pl_param.sources[0] + " | indexed with cpi_inflation (params/policy/macro.yaml)",
-        "real_growth": pol.parameter(a + "real_growth").sources[-1],
-        "inflation": pol.parameter(a + "inflation").sources[-1],
+        "gdp_national_base": src["gdp_nominal_national"](base_year),
+        "kp_gdp_share": _row_source(indicators, "kp_share_national_gdp", "Khyber Pakhtunkhwa", int(ch["period"]) if str(ch["period"]) else None)
+        + " | chosen in params/policy/macro.yaml: " + " ".join(str(ch["reason"]).split()),
+        "kp_expenditure": src["kp_expenditure_outturn" if base_year in obs["kp_expenditure_outturn"] else "kp_expenditure"](base_year),
+        "poverty_line": pl_param.sources[0] + " | indexed with cpi_inflation (macro_indicators)",
+        "real_growth": assum.parameter(a + "real_growth").sources[-1],
+        "inflation": assum.parameter(a + "inflation").sources[-1],
+        "budget_year": " ".join(str(choices["budget_year"]["reason"]).split()),
     }
     return MacroInputs(
         base_year=base_year,
         gdp_national_base=gdp[base_year],
-        kp_gdp_share=float(share),
+        kp_gdp_share=share,
         expenditure_share_kp_gdp=exp[base_year] / (share * gdp[base_year]),
-        revenue_to_expenditure=float(pol.parameter(a + "revenue_to_expenditure").values[-1]),
+        revenue_to_expenditure=budget["kp_receipts"] / budget["kp_expenditure"],
         poverty_line_monthly_base=pl,
         inflation_observed=infl,
         growth_observed=growth,
-        minimum_wage_monthly=_series(pol, "minimum_wage_kp"),
-        real_growth=float(pol.parameter(a + "real_growth").values[-1]),
-        inflation=float(pol.parameter(a + "inflation").values[-1]),
-        real_wage_growth=float(pol.parameter(a + "real_wage_growth").values[-1]),
+        minimum_wage_monthly=obs["minimum_wage_kp"],
+        real_growth=float(assum.parameter(a + "real_growth").values[-1]),
+        inflation=float(assum.parameter(a + "inflation").values[-1]),
+        real_wage_growth=float(assum.parameter(a + "real_wage_growth").values[-1]),
         sources=srcs,
+        budget_estimates={"year": by, **budget},
+        kp_gdp_share_range=share_range,
+        kp_gdp_share_reason=" ".join(str(ch["reason"]).split()),
     )
 
 

@@ -187,7 +187,7 @@ def main(argv=None) -> int:
     try:
         h, p = read_round(argv[1], argv[0])
         for f in write_survey(h, p, argv[0]):
-            print(f"wrote {f.relative_to(paths.ROOT)}")
+            print(f"wrote {f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f}")
     except (CodebookGap, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

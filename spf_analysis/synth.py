@@ -711,7 +711,10 @@ def load_survey() -> tuple[pd.DataFrame, pd.DataFrame, str]:
             raise FileNotFoundError(f"{p.relative_to(paths.ROOT)} is missing: run `make survey`")
         frames.append(pd.read_parquet(p))
     src_file = paths.PROCESSED / "survey_source.txt"
-    source = src_file.read_text(encoding="utf-8").strip() if src_file.exists() else "unknown"
+    if not src_file.exists():  # never guess: the chapter labels its outputs synthetic or PBS from this record
+        raise FileNotFoundError(f"{src_file.name} is missing in {src_file.parent}: the survey tables have no record "
+                                "of their source (synthetic or a PBS round); rebuild them with `make survey`")
+    source = src_file.read_text(encoding="utf-8").strip()
     return frames[0], frames[1], source
 
 

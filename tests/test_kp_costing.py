@@ -48,29 +48,66 @@ def test_policy_errors_name_file_and_key(tmp_path):
 
 
 def test_every_policy_value_has_a_source():
-    pol = policy.load(policy.BASELINE, macro.MACRO_FILE)
+    pol = policy.load(policy.BASELINE)
     t = pol.table()
-    assert len(t) > 40 and t["source"].str.len().gt(5).all()
+    assert len(t) > 30 and t["source"].str.len().gt(5).all()
+    a = macro.load_assumptions().table()
+    assert set(a["parameter"]) >= {"assumption.real_growth", "assumption.inflation"} and a["source"].str.len().gt(20).all()
 
 
-# ----------------------------------------------------------------------------- macro
+def test_macro_yaml_holds_no_observed_values():
+    """One source for observed macro data: macro.yaml has only choices and assumptions."""
+    tree = yaml.safe_load(macro.MACRO_FILE.read_text())
+    assert set(tree) == {"choice", "assumption"}
+    for k, v in macro.load_choices().items():
+        assert len(" ".join(str(v["reason"]).split())) > 40, k
 
 
-def test_macro_hand_computed():
+@pytest.fixture(scope="module")
+def indicators():
+    from spf_analysis import io
+
+    return io.load("macro_indicators")
+
+
+def test_macro_hand_computed(indicators):
     m = macro.macro_inputs()
-    # poverty line 2024 = 3030.32 x prod(1 + inflation FY15..FY24)
-    infl = [0.045, 0.029, 0.042, 0.0468, 0.068, 0.1074, 0.086, 0.12, 0.292, 0.234]
+    # every observed value comes from macro_indicators (data/raw/macro/pakistan_kp_macro_fiscal.csv)
+    assert m.gdp_national_base == pytest.approx(106.045e12)  # FY 2023-24, Rs 106.045 trillion
+    assert m.kp_gdp_share == pytest.approx(0.099)  # chosen: the 2022 estimate (macro.yaml choice.kp_gdp_share)
+    assert m.kp_gdp_share_range == (pytest.approx(0.08), pytest.approx(0.105))
+    # poverty line 2024 = 3030.32 x prod(1 + inflation FY15..FY24), PBS annual averages
+    infl = [0.045, 0.029, 0.042, 0.0468, 0.068, 0.1074, 0.089, 0.1215, 0.292, 0.234]
     assert m.poverty_line_monthly_base == pytest.approx(3030.32 * np.prod([1 + x for x in infl]))
-    assert m.expenditure_share_kp_gdp == pytest.approx(1.3e12 / (0.10 * 106.045e12))
+    assert m.expenditure_share_kp_gdp == pytest.approx(1.3e12 / (0.099 * 106.045e12))
+    assert m.budget_estimates == {"year": 2025, "kp_expenditure": pytest.approx(1654e9), "kp_receipts": pytest.approx(1754e9),
+                                  "kp_own_receipts": pytest.approx(93e9), "kp_federal_transfers": pytest.approx(1212e9)}
     f = macro.macro_frame(m, 2027)
-    # 2025 uses the observed FY25 inflation (4.7%); later years the 7% assumption; growth 3.4%
+    # 2025 uses the observed FY25 July-April inflation (4.7%); later years the 7% assumption; growth 3.4%
     assert f.loc[2025, "cpi"] == pytest.approx(1.047)
     assert f.loc[2027, "cpi"] == pytest.approx(1.047 * 1.07**2)
     assert f.loc[2027, "gdp_national"] == pytest.approx(106.045e12 * 1.034**3 * 1.047 * 1.07**2)
-    assert f.loc[2027, "gdp"] == pytest.approx(0.1 * f.loc[2027, "gdp_national"])
+    assert f.loc[2027, "gdp"] == pytest.approx(0.099 * f.loc[2027, "gdp_national"])
     assert f.loc[2025, "minimum_wage"] == 36000 * 12
     assert f.loc[2026, "minimum_wage"] == pytest.approx(36000 * 12 * 1.07)
-    assert f.loc[2026, "revenue"] / f.loc[2026, "budget"] == pytest.approx(1.0604)
+    assert f.loc[2026, "revenue"] / f.loc[2026, "budget"] == pytest.approx(1754 / 1654)
+    b = fiscal.option_bases(m.budget_estimates, 2.0)
+    assert b["kp_budget_surplus"] == pytest.approx(2 * 100e9) and b["kp_own_receipts"] == pytest.approx(186e9)
+
+
+def test_macro_reads_the_indicator_table(indicators):
+    """Changing a value in the table changes the inputs: the table is the source, not a YAML copy."""
+    df = indicators.copy()
+    row = (df["indicator"] == "gdp_nominal_pkr") & (df["year"] == 2024) & df["chosen"]
+    df.loc[row, "value"] = 110_000.0  # PKR billion
+    assert macro.macro_inputs(indicators=df).gdp_national_base == pytest.approx(110e12)
+    full = (df["indicator"] == "cpi_inflation") & (df["year"] == 2024)
+    df2 = pd.concat([df, df[full].assign(year=2025, value=5.0)])  # a full-year FY25 row beats the July-April proxy
+    assert macro.macro_inputs(indicators=df2).inflation_observed[2025] == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="no national GDP"):
+        macro.macro_inputs(indicators=df[~row])
+    with pytest.raises(ValueError, match="kp_share_national_gdp"):
+        macro.macro_inputs(indicators=df[df["indicator"] != "kp_share_national_gdp"])
 
 
 def test_macro_vectorised_draws_match_scalar():
@@ -85,17 +122,17 @@ def test_macro_vectorised_draws_match_scalar():
 
 def test_series_from_long_contract():
     df = pd.DataFrame({
-        "indicator": ["gdp_nominal_pkr", "gdp_nominal_pkr", "cpi_inflation_headline"],
+        "indicator": ["gdp_nominal_pkr", "gdp_nominal_pkr", "cpi_inflation"],
         "geography": ["Pakistan"] * 3, "year": [2024, 2024, 2025], "period": ["FY"] * 3,
         "value": [106.045, 100.0, 4.7], "unit": ["PKR trillion", "PKR trillion", "percent"],
         "chosen": [True, False, True],
     })
     assert macro.series_from_long(df, "gdp_nominal_pkr", "Pakistan") == {2024: pytest.approx(106.045e12)}
-    assert macro.series_from_long(df, "cpi_inflation_headline", "Pakistan") == {2025: pytest.approx(0.047)}
-    m = macro.macro_inputs(indicators=df.assign(value=[110.0, 100.0, 4.7]))
-    assert m.gdp_national_base == pytest.approx(110e12)
+    assert macro.series_from_long(df, "cpi_inflation", "Pakistan") == {2025: pytest.approx(0.047)}
     with pytest.raises(ValueError, match="several chosen rows"):
         macro.series_from_long(df.assign(chosen=True), "gdp_nominal_pkr", "Pakistan")
+    with pytest.raises(ValueError, match="unknown unit"):
+        macro.series_from_long(df.assign(unit="USD"), "gdp_nominal_pkr", "Pakistan")
 
 
 # ----------------------------------------------------------------------------- KP projection and real scenarios
@@ -104,10 +141,23 @@ def test_series_from_long_contract():
 @pytest.fixture(scope="module")
 def kp():
     rates = d.wpp_rates()
-    cal = d.calibrate_kp(rates, tfr_scale=4.3 / 4.08)
+    cal = d.calibrate_kp(rates, tfr_scale=d.survey_tfr_ratio("2017-18")["ratio"])
     out = d.project_kp(2035, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate, rates=rates)
     out["cal"] = cal
     return out
+
+
+def test_survey_tfr_ratio_uses_the_chosen_pdhs_values(tmp_path):
+    r = d.survey_tfr_ratio("2017-18")
+    assert (r["kp"], r["pakistan"]) == (4.0, 3.6)  # KP 4.0 chosen over 4.1 (data/raw/demography/pdhs_total_fertility.csv)
+    assert r["ratio"] == pytest.approx(4.0 / 3.6)
+    assert "pwdkp.gov.pk" in r["source"] and "pid.gov.pk" in r["source"]
+    assert d.survey_tfr_ratio("2006-07")["ratio"] == pytest.approx(4.3 / 4.08)  # the previous ratio, kept
+    bad = tmp_path / "tfr.csv"
+    lines = d.PDHS_TFR_FILE.read_text().splitlines()
+    bad.write_text("\n".join(ln for ln in lines if ",Pakistan,2017-18," not in ln) + "\n")
+    with pytest.raises(ValueError, match="one chosen total_fertility_rate for Pakistan 2017-18, found 0"):
+        d.survey_tfr_ratio("2017-18", file=bad)
 
 
 def test_kp_calibration_reproduces_2023_census(kp):

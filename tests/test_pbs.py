@@ -93,3 +93,81 @@ def test_codebooks_confirmed_names():
         assert cb["ids"] == {"hhcode": "hhcode", "idc": "idc", "psu": "psu", "weights": "weights",
                              "province": "province", "region": "region"}
         assert cb["codes"]["province_kp"] == 1 and cb["codes"]["region"] == {1: "rural", 2: "urban"}
+
+
+# ----------------------------------------------------------------------------- the whole chapter on PBS-layout files
+
+TEST_CODEBOOKS = __import__("pathlib").Path(__file__).parent / "data" / "pbs"
+
+
+def _run_notebook_cells(nb_path, params: dict) -> dict:
+    """Execute a notebook's code cells in-process (parameters injected after the tagged cell); returns the namespace."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import nbformat
+    from IPython.display import display
+
+    nb = nbformat.read(nb_path, as_version=4)
+    ns = {"display": display, "__name__": "__notebook__"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, f"{nb_path.name}", "exec"), ns)  # noqa: S102 - our own notebook
+        if "parameters" in cell.metadata.get("tags", []):
+            ns.update(params)
+    return ns
+
+
+def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkeypatch):
+    """PBS-layout .dta files -> `python -m spf_analysis.pbs` (test codebook with the gaps filled) ->
+    survey tables in a temporary processed dir -> every cell of notebook 03 -> outputs labelled PBS, not synthetic."""
+    import yaml
+
+    from spf_analysis import outputs, paths
+
+    d, h, _ = fixture_dir
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    monkeypatch.setattr(paths, "PROCESSED", processed)
+    # the real codebook stops at its documented gaps; the test codebook (tests/data/pbs) fills them
+    with pytest.raises(pbs.CodebookGap):
+        pbs.read_round(d, "pbs-hies-2018-19")
+    monkeypatch.setattr(pbs, "CODEBOOKS", TEST_CODEBOOKS)
+    assert pbs.main(["pbs-hies-2018-19", str(d)]) == 0
+    assert (processed / "survey_source.txt").read_text().strip() == "pbs-hies-2018-19"
+    params = yaml.safe_load((paths.PARAMS / "03_coverage_gaps.yaml").read_text())
+    ns = _run_notebook_cells(paths.NOTEBOOKS / "03_coverage_gaps.ipynb", params)
+    assert ns["survey_source"] == "pbs-hies-2018-19" and ns["synthetic"] is False
+    assert len(ns["households"]) == 40
+    assert ns["SRC"].startswith("PBS pbs-hies-2018-19 microdata")
+    out = tmp_path / "outputs" / "tables"  # conftest points SPF_OUTPUT_DIR at tmp_path / "outputs"
+    gaps_csv = pd.read_csv(out / "03_protection_gaps.csv")
+    assert len(gaps_csv) > 0 and (gaps_csv["unit"] == "percent").all()
+    text = "".join(f.read_text(encoding="utf-8", errors="ignore") for f in out.glob("03_*.csv"))
+    assert outputs.SYNTHETIC_NOTICE[:40] not in text
+    assert not (out / "03_calibration.csv").exists()  # the synthetic survey's calibration table is not shown
+    index = pd.read_csv(out / "03_index.csv")
+    assert len(index) >= 5 and not index["synthetic"].astype(bool).any()
+    # the same chapter on the synthetic survey is labelled synthetic
+    monkeypatch.undo()
+    hs, ps = synth.generate()  # reads the census tables of the real data/processed
+    monkeypatch.setenv("SPF_OUTPUT_DIR", str(tmp_path / "outputs"))
+    monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed_synth")
+    paths.PROCESSED.mkdir()
+    synth.write_survey(hs, ps, "synthetic")
+    ns = _run_notebook_cells(paths.NOTEBOOKS / "03_coverage_gaps.ipynb", params)
+    assert ns["synthetic"] is True and ns["ch"].synthetic is True
+    assert pd.read_csv(out / "03_index.csv")["synthetic"].astype(bool).all()
+
+
+def test_load_survey_without_source_record_stops(tmp_path, monkeypatch):
+    """Tables without their source record are not silently labelled (neither synthetic nor PBS)."""
+    from spf_analysis import paths
+
+    h, p = synth.generate()
+    monkeypatch.setattr(paths, "PROCESSED", tmp_path)
+    synth.write_survey(h.iloc[:50], p[p["hhcode"].isin(h["hhcode"].iloc[:50])], "synthetic")
+    (tmp_path / "survey_source.txt").unlink()
+    with pytest.raises(FileNotFoundError, match="survey_source.txt"):
+        synth.load_survey()
