@@ -1,0 +1,221 @@
+"""Microsimulation of the SPF options (spf_analysis.microsim): hand-computed households, RAP reconciliation,
+Dask == pandas, contributory capacity."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spf_analysis import costing, microsim as ms, synth
+from spf_analysis.poverty import fgt
+
+Z = 3030.32
+
+TOY_SCENARIO = """
+name: toy
+horizon: {start: 2029, end: 2031, rationale: test}
+benefits:
+  child_benefit:
+    eligible: {basis: population, age_min: 0, age_max: 5, sex: all, rationale: test}
+    takeup: {value: 1.0, rationale: test}
+    level: {type: poverty_line, value: 0.25, rationale: test}
+    admin: {rate: 0.10, convention: share_of_benefits, rationale: test}
+  social_pension:
+    eligible: {basis: population, age_min: 65, sex: all, rationale: test}
+    takeup: {value: 1.0, rationale: test}
+    level: {type: poverty_line, value: 0.5, rationale: test}
+    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
+  disability_benefit:
+    eligible: {basis: population, age_min: 0, sex: all, rationale: test}
+    age_profile: {value: {0: 0.5}, rationale: "test: above the survey rate, so every disabled person is eligible"}
+    takeup: {value: 1.0, rationale: test}
+    level: {type: poverty_line, value: 1.0, rationale: test}
+    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
+    exclusive_with: {value: [social_pension], rationale: test}
+"""
+
+
+def _person(hh, idc, age, *, w, ae, cons, disability=0, sex="male", stratum=1, psu=1):
+    return {"hhcode": hh, "idc": idc, "psu": psu, "stratum": stratum, "weights": float(w), "district": "X", "region": 1,
+            "age": age, "sex": sex, "disability": float(disability), "labour_status": None, "employment_type": None,
+            "sector": None, "formal": np.nan, "earnings_month": np.nan, "hhsize": 0, "adult_eq": ae,
+            "cons_pae": float(cons), "cons_pae_pre": float(cons), "pmt_score": np.nan}
+
+
+@pytest.fixture()
+def toy(tmp_path):
+    f = tmp_path / "toy.yaml"
+    f.write_text(TOY_SCENARIO)
+    scen = costing.load_scenario(f)
+    # the poverty line of 2030 is twice the 2013-14 line: D[2030] = 2
+    macro = pd.DataFrame({"poverty_line": [12 * Z * 2], "minimum_wage": [12 * 30000.0], "cpi": [1.0]},
+                         index=pd.Index([2030], name="year"))
+    # household 1 (5 members, 4.8 adult equivalents, Rs 2,000 per AE a month): child 3, elder 67,
+    # disabled adult 40, two adults; household 2 (2 adults, Rs 1,500): nobody eligible.
+    rows = [
+        _person(1, 1, 38, w=10, ae=4.8, cons=2000),
+        _person(1, 2, 35, w=10, ae=4.8, cons=2000, sex="female"),
+        _person(1, 3, 3, w=10, ae=4.8, cons=2000),
+        _person(1, 4, 67, w=10, ae=4.8, cons=2000, sex="female"),
+        _person(1, 5, 40, w=10, ae=4.8, cons=2000, disability=1),
+        _person(2, 1, 30, w=20, ae=2.0, cons=1500, psu=2),
+        _person(2, 2, 28, w=20, ae=2.0, cons=1500, sex="female", psu=2),
+    ]
+    frame = pd.DataFrame(rows)
+    return scen, macro, frame
+
+
+def test_hand_computed_household(toy):
+    scen, macro, frame = toy
+    rs = ms.build_rules(scen, 2030, macro, frame)
+    assert rs.deflator == pytest.approx(2.0)
+    sim = ms.simulate(frame, rs)
+    # monthly benefits in 2013-14 prices: alpha x 3,030.32 (the year-2030 level deflated by D = 2)
+    child, pension, disab = 0.25 * Z, 0.5 * Z, 1.0 * Z
+    assert sim["b_child_benefit"].tolist() == pytest.approx([0, 0, 757.58, 0, 0, 0, 0])
+    assert sim["b_social_pension"].tolist() == pytest.approx([0, 0, 0, 1515.16, 0, 0, 0])
+    assert sim["b_disability_benefit"].tolist() == pytest.approx([0, 0, 0, 0, 3030.32, 0, 0])
+    # household 1: 2,000 + (757.58 + 1,515.16 + 3,030.32) / 4.8 = 2,000 + 1,104.8042 = 3,104.8042 (> line)
+    assert sim["y_post"].iloc[0] == pytest.approx(2000 + (child + pension + disab) / 4.8)
+    assert sim["y_post"].iloc[0] == pytest.approx(3104.804167, abs=1e-6)
+    assert sim["y_post"].iloc[5] == 1500
+    assert sim["ben_new"].tolist() == [1, 1, 1, 1, 1, 0, 0]
+    # FGT by hand: 50 persons at 2,000 and 40 at 1,500 are poor before; after, only the 40
+    w = sim["weights"]
+    assert fgt(sim["cons_pae"], Z, 0, w) == pytest.approx(1.0)
+    assert fgt(sim["cons_pae"], Z, 1, w) == pytest.approx((50 * 1030.32 / Z + 40 * 1530.32 / Z) / 90)
+    assert fgt(sim["y_post"], Z, 0, w) == pytest.approx(40 / 90)
+    assert fgt(sim["y_post"], Z, 1, w) == pytest.approx(40 * 1530.32 / Z / 90)
+    sums = ms.combine_sums(ms.partition_sums(sim, rs)).iloc[0]
+    assert sums["poor_post"] == pytest.approx(40 / 90)
+    assert sums["gap_post"] == pytest.approx(40 * 1530.32 / Z / 90)
+    # cost in 2030 rupees: weight 10 x benefit x 12 months x D x (1 + admin)
+    costs = ms.survey_costs(ms.partition_sums(sim, rs), rs).set_index("benefit")["cost"]
+    assert costs["child_benefit"] == pytest.approx(10 * 757.58 * 12 * 2 * 1.10)
+    assert costs["social_pension"] == pytest.approx(10 * 1515.16 * 12 * 2)
+    assert costs["package"] == pytest.approx(10 * 12 * 2 * (757.58 * 1.1 + 1515.16 + 3030.32))
+    # benefit-cost ratio: gap closed / transferred, per adult equivalent: household 1 closes its 1,030.32
+    bcr = (50 * 1030.32) / (50 * (child + pension + disab) / 4.8)
+    assert sums["benefit_cost_ratio"] == pytest.approx(bcr)
+
+
+def test_exclusive_with_elder_disabled(toy):
+    scen, macro, frame = toy
+    frame.loc[3, "disability"] = 1.0  # the elder (67) is also disabled: pension only
+    sim = ms.simulate(frame, ms.build_rules(scen, 2030, macro, frame))
+    assert sim.loc[3, "b_social_pension"] == pytest.approx(0.5 * Z)
+    assert sim.loc[3, "b_disability_benefit"] == 0
+    assert sim.loc[3, "e_disability_benefit"] == 1
+
+
+def test_rules_need_a_targeting_rule(tmp_path, toy):
+    _, macro, frame = toy
+    f = tmp_path / "t.yaml"
+    body = TOY_SCENARIO.replace("  child_benefit:\n", "  new_targeted:\n    prevalence: {value: 0.2, rationale: test}\n", 1)
+    f.write_text(body)
+    scen = costing.load_scenario(f)
+    with pytest.raises(ValueError, match="no survey targeting rule"):
+        ms.build_rules(scen, 2030, macro, frame)
+
+
+def test_uniform_hash_is_a_row_function():
+    hh = np.arange(1000, 2000)
+    u = ms.uniform_hash(hh, np.ones_like(hh), 7)
+    perm = np.random.default_rng(0).permutation(len(hh))
+    assert np.array_equal(ms.uniform_hash(hh[perm], np.ones_like(hh), 7), u[perm])
+    assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.03
+    assert not np.array_equal(ms.uniform_hash(hh, np.ones_like(hh), 8), u)
+
+
+@pytest.fixture(scope="module")
+def survey_frame():
+    h, p = synth.generate()
+    return ms.person_frame(h, p)
+
+
+@pytest.fixture(scope="module")
+def rap():
+    return ms.rap_costs(["kp_medium"])
+
+
+def test_reconciliation_with_rap(survey_frame, rap):
+    res, pop, births, mframe = rap
+    rs = ms.build_rules("kp_medium", 2030, mframe, survey_frame)
+    costs = ms.survey_costs(ms.partition_sums(ms.simulate(survey_frame, rs), rs), rs)
+    rec = ms.reconcile(costs, res["kp_medium"], rs, survey_frame, pop, births, tolerance=0.02).set_index("benefit")
+    # same rules, same prices, same take-up (1.0 in 2030): after the demographic adjustment the
+    # age-based benefits and the per-capita health extension agree with the RAP
+    for b in ("child_benefit", "social_pension", "maternity_benefit", "sehat_extension"):
+        assert rec.loc[b, "within_tolerance"], (b, rec.loc[b, "rel_diff"])
+        assert abs(rec.loc[b, "rel_diff"]) < 1e-9
+    # ... but not before it (census 2023 age structure vs the projection of 2030)
+    assert abs(rec.loc["social_pension", "raw_rel_diff"]) > 0.1
+    # the survey prices re-inflated give the RAP benefit level exactly: child 25% of the 2030 line
+    pl = mframe.loc[2030, "poverty_line"]
+    assert rs.rule("child_benefit").monthly * 12 * rs.deflator == pytest.approx(0.25 * pl)
+    # definitional differences are flagged, not hidden
+    assert not rec.loc["contribution_subsidy", "within_tolerance"]
+    assert "Definition" in rec.loc["contribution_subsidy", "explanation"]
+
+
+def test_takeup_draws_match_the_rate(survey_frame, rap):
+    _, _, _, mframe = rap
+    rs = ms.build_rules("kp_medium", 2026, mframe, survey_frame)  # take-up 60% (child, pension)
+    sim = ms.simulate(survey_frame, rs)
+    s = ms.partition_sums(sim, rs).iloc[0]
+    for b in ("child_benefit", "social_pension"):
+        assert s[f"n_{b}"] / s[f"e_{b}"] == pytest.approx(0.6, abs=0.03)
+
+
+def test_dask_equals_pandas(survey_frame, rap):
+    distributed = pytest.importorskip("distributed")
+    _, _, _, mframe = rap
+    rs = ms.build_rules("kp_medium", 2027, mframe, survey_frame)
+    ref_sums = ms.partition_sums(ms.simulate(survey_frame, rs), rs, ["quintile", "sex"])
+    ref_sim = ms.simulate(survey_frame, rs)
+    shuffled = survey_frame.sample(frac=1, random_state=3)
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cl, \
+            distributed.Client(cl):
+        ddf = ms.to_dask(shuffled, 5)
+        assert ddf.npartitions == 5
+        got = ms.sums_dask(ddf, rs, ["quintile", "sex"])
+        sim = ms.simulate_dask(ddf, rs).compute()
+    pd.testing.assert_frame_equal(got.sort_index(), ref_sums.sort_index(), check_exact=False, rtol=1e-12)
+    sim = sim.sort_values(["hhcode", "idc"]).reset_index(drop=True)
+    for c in ("y_post", "cash_pae", "ben_new", "quintile", "b_employment_guarantee", "b_disability_benefit"):
+        np.testing.assert_allclose(sim[c].to_numpy(float), ref_sim[c].to_numpy(float), rtol=1e-12)
+    assert ref_sim["r_employment_guarantee"].sum() > 0
+
+
+def test_contributory_capacity_toy():
+    rows = [  # labour_status, formal, earnings, sector, type, weight
+        ("employed", 1, 20000, "services", "employee", 10),     # covered
+        ("employed", 0, 15000, "services", "employee", 10),     # capacity
+        ("employed", 0, 12000, "industry", "self-employed", 5),  # capacity (at the threshold)
+        ("employed", 0, 8000, "industry", "self-employed", 5),   # below the threshold
+        ("employed", 0, 0, "agriculture", "unpaid family worker", 20),
+        ("inactive", None, None, None, None, 30),
+    ]
+    df = pd.DataFrame(rows, columns=["labour_status", "formal", "earnings_month", "sector", "employment_type", "weights"])
+    df["formal"] = df["formal"].astype(float)
+    df["earnings_month"] = df["earnings_month"].astype(float)
+    df["age"] = 30
+    df["stratum"], df["psu"] = 1, [1, 1, 2, 2, 3, 3]
+    f = ms.capacity_flags(df, 12000)
+    assert f["capacity"].tolist() == [0, 1, 1, 0, 0, 0]
+    assert f["uncovered"].tolist() == [0, 1, 1, 1, 1, 0]
+    out = ms.contributory_capacity(df, 12000, {"essi": 0.06, "eobi": 0.06}, base_monthly=10000,
+                                   by=("sector",), age_min=15, age_max=64)
+    tot = out[out["sector"] == "all"].iloc[0]
+    assert tot["worker"] == 50 and tot["uncovered"] == 40 and tot["capacity"] == 15
+    assert tot["capacity_share_of_uncovered"] == pytest.approx(15 / 40)
+    assert tot["contrib_essi"] == pytest.approx(15 * 0.06 * 10000 * 12)
+    ind = out[out["sector"] == "industry"].iloc[0]
+    assert ind["capacity"] == 5 and ind["capacity_share_of_uncovered"] == pytest.approx(0.5)
+    assert "not employed" not in set(out["sector"])
+
+
+def test_contribution_rates_are_sourced():
+    r = ms.contribution_rates().set_index("scheme")
+    assert r.loc["ESSI", "rate"] == pytest.approx(0.06)
+    assert r.loc["EOBI", "rate"] == pytest.approx(780 / 13000)
+    assert r["source"].str.len().min() > 20
