@@ -76,7 +76,7 @@ FORCE:
 survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS round with SURVEY_DIR)
 
 # ------------------------------------------------------------------- notebooks
-NOTEBOOKS := 01_demographic_profile 03_coverage_gaps 04_costing_options 06_fiscal_space
+NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # package modules every notebook run uses
 RUNTIME := spf_analysis/__init__.py spf_analysis/paths.py spf_analysis/build.py \
@@ -94,11 +94,37 @@ reports/notebooks/03_coverage_gaps.ipynb: spf_analysis/synth.py spf_analysis/pbs
 COSTING_DEPS := spf_analysis/demography.py spf_analysis/costing.py spf_analysis/macro.py \
 	spf_analysis/fiscal.py spf_analysis/policy.py spf_analysis/montecarlo.py \
 	$(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
-	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv)
+	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
+	data/raw/demography/pdhs_total_fertility.csv spf_analysis/io.py data/processed/macro_indicators.parquet
 reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
+# chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
+reports/notebooks/05_distributional_impact.ipynb: spf_analysis/microsim.py spf_analysis/synth.py \
+	spf_analysis/survey.py spf_analysis/poverty.py spf_analysis/indicators.py $(COSTING_DEPS) \
+	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
 reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS)
 reports/notebooks/01_demographic_profile.ipynb: spf_analysis/census.py spf_analysis/io.py \
 	$(PROCESSED)
+# chapter 00: provenance tables from the manifest, every raw file (row and confidence counts,
+# conflicts, derivations), the census tables, the survey config and its calibration targets
+reports/notebooks/00_data_sources.ipynb: spf_analysis/provenance.py spf_analysis/io.py \
+	$(RAW) $(PROCESSED) params/survey_synthetic.yaml $(wildcard params/codebooks/*.yaml) $(SURVEY_TABLES)
+# chapter 02: the scheme inventory, series, benefit levels, CPI and KP budget
+reports/notebooks/02_mapping_schemes.ipynb: spf_analysis/schemes.py spf_analysis/io.py \
+	data/processed/schemes.parquet data/processed/scheme_series.parquet \
+	data/processed/scheme_benefit_levels.parquet data/processed/macro_indicators.parquet \
+	data/raw/manifest.csv
+# chapter 07: the assessment matrix reads the inventory, params/matrix.yaml and the published
+# tables of chapters 03 (protection gaps) and 04 (costs), i.e. their executed notebooks
+reports/notebooks/07_assessment_matrix.ipynb: spf_analysis/matrix.py spf_analysis/io.py params/matrix.yaml \
+	data/processed/schemes.parquet reports/notebooks/03_coverage_gaps.ipynb reports/notebooks/04_costing_options.ipynb
+# the executive summary (first in the report) reads the published tables of the chapters;
+# the assumptions annex (last) reads every parameter file
+reports/notebooks/S_executive_summary.ipynb: spf_analysis/summary.py spf_analysis/io.py data/processed/schemes.parquet \
+	reports/notebooks/01_demographic_profile.ipynb reports/notebooks/03_coverage_gaps.ipynb \
+	reports/notebooks/04_costing_options.ipynb reports/notebooks/06_fiscal_space.ipynb \
+	reports/notebooks/07_assessment_matrix.ipynb
+reports/notebooks/A_assumptions.ipynb: spf_analysis/annex.py $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
+	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml)
 
 # ---------------------------------------------------------------------- report
 REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx

@@ -56,8 +56,18 @@ class _HTML:
 class Chapter:
     """Numbering, file output and display of a chapter's figures and tables."""
 
-    def __init__(self, number: int, title: str, synthetic: bool = False):
-        self.number = int(number)
+    def __init__(self, number: int | str, title: str, synthetic: bool = False):
+        # an int numbers a chapter (files 01_*, labels "Table 1.2"); a capital letter
+        # marks an unnumbered part: "S" the executive summary, "A" an annex (files A_*,
+        # labels "Table A.1"). The notebook's file name starts with the same key.
+        if isinstance(number, str) and not number.isdigit():
+            if not (len(number) == 1 and "A" <= number <= "Z"):
+                raise ValueError(f"chapter {number!r}: use a number or one capital letter")
+            self.number = number
+            self.key = number
+        else:
+            self.number = int(number)
+            self.key = f"{self.number:02d}"
         self.title = title
         self.synthetic = synthetic
         self._fig = 0
@@ -68,38 +78,42 @@ class Chapter:
         if not name.replace("_", "").isalnum() or name == "index":
             raise ValueError(f"output name {name!r}: use letters, digits and underscores "
                              "(and not 'index')")
-        return f"{self.number:02d}_{name}"
+        return f"{self.key}_{name}"
 
     def _register(self, kind: str, label: str, name: str, title: str, source: str,
-                  note: str | None, file: str) -> None:
+                  note: str | None, file: str, synthetic: bool) -> None:
         """Record the output in ``reports/tables/NN_index.csv`` (read by the
         report to build the Excel workbook of all tables)."""
         if any(r["file"] == file for r in self._index):
             raise ValueError(f"{file}: written twice in chapter {self.number}")
         self._index.append({"kind": kind, "label": label, "name": name, "title": title,
                             "source": source, "note": note or "", "file": file,
-                            "synthetic": self.synthetic})
-        write_bytes(paths.tables_dir() / f"{self.number:02d}_index.csv",
+                            "synthetic": synthetic})
+        write_bytes(paths.tables_dir() / f"{self.key}_index.csv",
                     table_csv(pd.DataFrame(self._index)))
 
-    def _caption(self, label: str, title: str, source: str, note: str | None) -> str:
-        return self._title(label, title) + "\n" + self._foot(source, note)
+    def _caption(self, label: str, title: str, source: str, note: str | None, synthetic: bool) -> str:
+        return self._title(label, title) + "\n" + self._foot(source, note, synthetic)
 
     @staticmethod
     def _title(label: str, title: str) -> str:
         return f'<p class="caption"><span class="label">{label}.</span> {html.escape(title)}</p>'
 
-    def _foot(self, source: str, note: str | None) -> str:
+    def _foot(self, source: str, note: str | None, synthetic: bool) -> str:
         parts = []
         if note:
             parts.append(f'<p class="note">Note: {html.escape(note)}</p>')
         parts.append(f'<p class="source">Source: {html.escape(source)}</p>')
-        if self.synthetic:
+        if synthetic:
             parts.append(f'<p class="synthetic">{html.escape(SYNTHETIC_NOTICE)}</p>')
         return "\n".join(parts)
 
-    def figure(self, fig, name: str, title: str, source: str, note: str | None = None):
-        """Save ``fig`` as ``reports/figures/NN_name.png`` and display it captioned."""
+    def figure(self, fig, name: str, title: str, source: str, note: str | None = None,
+               synthetic: bool | None = None):
+        """Save ``fig`` as ``reports/figures/NN_name.png`` and display it captioned.
+
+        ``synthetic`` overrides the chapter's flag for this output (None: the chapter's)."""
+        synthetic = self.synthetic if synthetic is None else bool(synthetic)
         if not source:
             raise ValueError(f"figure {name!r} needs a source")
         self._fig += 1
@@ -107,16 +121,16 @@ class Chapter:
         png = figure_png(fig)
         plt.close(fig)
         write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
-        self._register("figure", label, name, title, source, note, f"figures/{self._stem(name)}.png")
+        self._register("figure", label, name, title, source, note, f"figures/{self._stem(name)}.png", synthetic)
         b64 = base64.b64encode(png).decode("ascii")
         return _HTML(f'<figure class="spf-figure" id="{self._stem(name)}">\n'
                      f'<img alt="{html.escape(label + ". " + title)}" '
                      f'src="data:image/png;base64,{b64}"/>\n<figcaption>\n'
-                     f'{self._caption(label, title, source, note)}\n</figcaption>\n</figure>')
+                     f'{self._caption(label, title, source, note, synthetic)}\n</figcaption>\n</figure>')
 
     def table(self, df: pd.DataFrame, name: str, title: str, source: str,
               note: str | None = None, formats: dict | None = None,
-              labels: dict | None = None, index: bool = False):
+              labels: dict | None = None, index: bool = False, synthetic: bool | None = None):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
         ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
@@ -126,11 +140,12 @@ class Chapter:
         """
         if not source:
             raise ValueError(f"table {name!r} needs a source")
+        synthetic = self.synthetic if synthetic is None else bool(synthetic)
         self._tab += 1
         label = f"Table {self.number}.{self._tab}"
         data = df.reset_index() if index else df
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
-        self._register("table", label, name, title, source, note, f"tables/{self._stem(name)}.csv")
+        self._register("table", label, name, title, source, note, f"tables/{self._stem(name)}.csv", synthetic)
         formats = dict(formats or {})
         shown = data.copy()
         for col in shown.columns:
@@ -145,8 +160,10 @@ class Chapter:
                     fmt = "{:,.1f}"
             if fmt is not None:
                 shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
+            elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
+                shown[col] = [v.replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
         shown = shown.rename(columns=labels or {})
         table_html = shown.to_html(index=False, escape=True, classes="spf-table", border=0,
-                                   na_rep="")
+                                   na_rep="").replace("\x1f", "<br/>")
         return _HTML(f'<div class="spf-table-block" id="{self._stem(name)}">\n'
-                     f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note)}\n</div>')
+                     f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note, synthetic)}\n</div>')

@@ -159,3 +159,32 @@ def tornado_chart(tor: pd.DataFrame, xlabel: str = "", ax=None):
 def _fmt(v) -> str:
     v = float(v)
     return f"{v:.1%}" if abs(v) < 0.5 else f"{v:.2f}"
+
+
+def line_panels(data: pd.DataFrame, panel: str, x: str, lines: dict, ncols: int = 2,
+                ylabel: str | dict = "", panel_height: float = 2.4, markers: bool = True):
+    """Small multiples: one panel per value of ``panel`` (in order of first
+    appearance), each drawing the columns of ``lines`` (column -> legend label)
+    against ``x``; NaN points are skipped. ``ylabel`` is one label or a dict
+    panel value -> label. Years with no data show as gaps between markers."""
+    use_style()
+    keys = list(dict.fromkeys(data[panel]))
+    nrows = -(-len(keys) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5, panel_height * nrows), squeeze=False)
+    colors = [PALETTE[c] for c in ("blue", "vermillion", "green", "orange")]
+    for ax, key in zip(axes.flat, keys):
+        d = data[data[panel] == key].sort_values(x)
+        for (col, lab), c in zip(lines.items(), colors):
+            ok = d[col].notna()
+            ax.plot(d.loc[ok, x], d.loc[ok, col], marker="o" if markers else None, ms=3.5,
+                    lw=1.4, color=c, label=lab)
+        ax.set_title(str(key), fontsize=8.5, loc="left")
+        ax.set_ylabel(ylabel.get(key, "") if isinstance(ylabel, dict) else ylabel, fontsize=8)
+        ax.set_ylim(bottom=0)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
+    if len(lines) > 1:
+        axes.flat[0].legend(loc="upper left", fontsize=7.5)
+    fig.tight_layout()
+    return fig

@@ -83,11 +83,57 @@ def _slug(text: str, used: set) -> str:
     return slug
 
 
+#: a source line longer than this is set smaller (class ``long``)
+LONG_SOURCE = 300
+#: a table with more columns than this is set smaller in print (class ``wide``)
+WIDE_COLUMNS = 8
+#: a table with a cell longer than this is a text table: cells wrap and keep their line breaks
+TEXT_CELL = 80
+
+
+def collapse_sources(soup: BeautifulSoup) -> None:
+    """Within a chapter, a source line identical to an earlier one becomes "as for Table 3.2".
+
+    Long source lines (over :data:`LONG_SOURCE` characters) get the class ``long``.
+    """
+    for chapter in soup.select("section.chapter"):
+        seen: dict[str, str] = {}
+        for p in chapter.select("p.source"):
+            text = p.get_text(" ", strip=True)
+            block = p.find_parent(["figure", "div"], class_=["spf-figure", "spf-table-block"])
+            label_el = block.select_one(".caption .label") if block else None
+            label = label_el.get_text(strip=True).rstrip(".") if label_el else None
+            if text in seen:
+                p.string = f"Source: as for {seen[text]}."
+                continue
+            if label:
+                seen[text] = label
+            if len(text) > LONG_SOURCE:
+                p["class"] = p.get("class", []) + ["long"]
+
+
+def mark_tables(soup: BeautifulSoup) -> None:
+    """Class ``wide`` on tables with many columns, ``text`` on tables holding long text cells."""
+    for table in soup.select("table.spf-table"):
+        head = table.select("thead th") or table.select("tr:first-child th")
+        classes = table.get("class", [])
+        if len(head) > WIDE_COLUMNS:
+            classes.append("wide")
+        if any(len(td.get_text()) > TEXT_CELL for td in table.select("td")):
+            classes.append("text")
+            block = table.find_parent("div", class_="spf-table-block")
+            if block is not None and len(head) >= 5:  # a wide text table gets a landscape page in print
+                block["class"] = block.get("class", []) + ["landscape"]
+        table["class"] = classes
+
+
 def assemble(notebooks: list[Path], meta: dict) -> str:
     chapters = "\n".join(chapter_html(p) for p in notebooks)
     soup = BeautifulSoup(chapters, "html.parser")
     for a in soup.select("a.anchor-link"):
         a.decompose()
+    collapse_sources(soup)
+    mark_tables(soup)
     used: set = set()
     toc = []
     for h in soup.find_all(["h1", "h2"]):

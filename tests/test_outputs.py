@@ -38,3 +38,31 @@ def test_png_is_reproducible():
         ax.bar([1, 2], [3, 4])
         return outputs.figure_png(fig)
     assert make() == make()
+
+
+def test_lettered_chapter_for_summary_and_annex():
+    ch = outputs.Chapter("A", "Annex A. Assumptions")
+    t = ch.table(pd.DataFrame({"a": [1]}), "params", "Parameters", source="params/*.yaml")
+    assert "Table A.1." in t._repr_html_() and 'id="A_params"' in t._repr_html_()
+    assert (paths.tables_dir() / "A_params.csv").exists()
+    assert (paths.tables_dir() / "A_index.csv").read_text().count("Table A.1") == 1
+    assert outputs.Chapter(7, "x").key == "07" and outputs.Chapter("7", "x").key == "07"
+    for bad in ("a", "AB", "S_1", ""):
+        with pytest.raises(ValueError, match="one capital letter"):
+            outputs.Chapter(bad, "x")
+
+
+def test_synthetic_flag_per_output():
+    ch = outputs.Chapter(7, "Matrix", synthetic=True)
+    a = ch.table(pd.DataFrame({"a": [1]}), "gaps", "Gaps", source="S")
+    b = ch.table(pd.DataFrame({"a": [1]}), "costs", "Costs", source="S", synthetic=False)
+    assert outputs.SYNTHETIC_NOTICE in a._repr_html_() and outputs.SYNTHETIC_NOTICE not in b._repr_html_()
+    idx = pd.read_csv(paths.tables_dir() / "07_index.csv")
+    assert list(idx["synthetic"]) == [True, False]
+
+
+def test_line_breaks_in_text_cells():
+    ch = outputs.Chapter(7, "Matrix")
+    t = ch.table(pd.DataFrame({"a": ["- one\n- two"], "n": [1]}), "m", "M", source="S")
+    assert "- one<br/>- two" in t._repr_html_() and "\\n" not in t._repr_html_()
+    assert (paths.tables_dir() / "07_m.csv").read_text() == 'a,n\n"- one\n- two",1\n'

@@ -6,8 +6,9 @@ import pytest
 
 from spf_analysis import params, paths
 
-PARAM_FILES = sorted(p for p in paths.PARAMS.glob("[0-9][0-9]_*.yaml"))
-NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# numbered chapters (NN_name) and lettered parts (S_ executive summary, A_ annex)
+PARAM_FILES = sorted(p for pat in ("[0-9][0-9]_*.yaml", "[A-Z]_*.yaml") for p in paths.PARAMS.glob(pat))
+NOTEBOOKS = sorted(p for pat in ("[0-9][0-9]_*.ipynb", "[A-Z]_*.ipynb") for p in paths.NOTEBOOKS.glob(pat))
 
 
 def test_there_are_notebooks_and_params():

@@ -56,3 +56,38 @@ def test_report_meta_is_checked(tmp_path):
     with pytest.raises(report.ReportError, match="missing"):
         report.load_meta(f)
     report.load_meta()  # the real one is complete
+
+
+def block(label, source, table="<table class='spf-table'><thead><tr><th>a</th></tr></thead><tr><td>1</td></tr></table>"):
+    return (f'<div class="spf-table-block"><p class="caption"><span class="label">{label}.</span> T</p>'
+            f'{table}<p class="source">Source: {source}</p></div>')
+
+
+def test_repeated_sources_collapse_and_long_ones_are_marked():
+    from bs4 import BeautifulSoup
+
+    long_src = "x" * (report.LONG_SOURCE + 1)
+    html_ = ('<section class="chapter">' + block("Table 1.1", "A") + block("Table 1.2", "A") + block("Table 1.3", long_src)
+             + '</section><section class="chapter">' + block("Table 2.1", "A") + '</section>')
+    soup = BeautifulSoup(html_, "html.parser")
+    report.collapse_sources(soup)
+    src = [p.get_text() for p in soup.select("p.source")]
+    assert src == ["Source: A", "Source: as for Table 1.1.", f"Source: {long_src}", "Source: A"]  # per chapter
+    assert soup.select("p.source")[2]["class"] == ["source", "long"]
+
+
+def test_wide_and_text_tables_are_marked():
+    from bs4 import BeautifulSoup
+
+    wide = "<table class='spf-table'><thead><tr>" + "<th>c</th>" * (report.WIDE_COLUMNS + 1) + "</tr></thead></table>"
+    text = ("<table class='spf-table'><thead><tr>" + "<th>c</th>" * 6 + "</tr></thead><tr><td>"
+            + "y" * (report.TEXT_CELL + 1) + "</td></tr></table>")
+    small = "<table class='spf-table'><thead><tr><th>c</th></tr></thead><tr><td>short</td></tr></table>"
+    soup = BeautifulSoup(block("Table 1.1", "S", wide) + block("Table 1.2", "S", text) + block("Table 1.3", "S", small),
+                         "html.parser")
+    report.mark_tables(soup)
+    t = soup.select("table")
+    assert t[0]["class"] == ["spf-table", "wide"] and t[1]["class"] == ["spf-table", "text"]
+    assert t[2]["class"] == ["spf-table"]
+    assert "landscape" in soup.select("div.spf-table-block")[1]["class"]
+    assert "landscape" not in soup.select("div.spf-table-block")[0]["class"]

@@ -1,0 +1,88 @@
+"""The executive summary: every key number is read from a chapter table, none typed."""
+
+import pandas as pd
+import pytest
+
+from spf_analysis import summary
+
+
+def idx(ch, *names, synthetic=False):
+    return pd.DataFrame([{"kind": "table", "label": f"Table {int(ch)}.{i + 1}", "name": n, "title": n, "source": "s",
+                          "note": "", "file": f"tables/{ch}_{n}.csv", "synthetic": synthetic}
+                         for i, n in enumerate(names)])
+
+
+def toy():
+    """Miniature chapter tables with hand-set numbers."""
+    gaps = pd.DataFrame([(g, ind, est) for g, ind, est in (
+        ("whole population (any benefit)", "coverage", 36.4), ("children 0-14", "protection_gap", 69.9),
+        ("older persons 65+ (pension)", "protection_gap", 80.3),
+        ("working-age employed 15-64 (social insurance)", "protection_gap", 83.4),
+        ("persons with disabilities", "protection_gap", 54.1), ("whole population (Sehat card)", "protection_gap", 49.0))],
+        columns=["group", "indicator", "estimate"])
+    pk = pd.DataFrame({"scenario": ["kp_medium", "package_lifecycle", "package_minimum", "kp_medium"],
+                       "year": [2030, 2030, 2030, 2035], "cost_pkr_bn": [1017.5, 694.4, 320.7, 1600.0],
+                       "cost_pct_gdp": [5.346, 3.649, 1.685, 5.2], "cost_pct_budget": [43.6, 29.8, 13.7, 42.0]})
+    return {
+        "01_population_summary": pd.DataFrame({"geography": ["kp_35_2023"], "boundary": ["KP 2023"], "year": [2023],
+                                               "population": [40856097]}),
+        "01_dependency_ratios": pd.DataFrame({"geography": ["KP 2023", "other"], "year": [2023, 2023],
+                                              "share_0-14": [43.45, 1], "share_65+": [3.26, 1],
+                                              "total_dependency": [87.67, 1]}),
+        "03_protection_gaps": gaps,
+        "03_bisp_targeting": pd.DataFrame({"target": ["poor (pre-transfer consumption below the poverty line)"] * 2,
+                                           "indicator": ["exclusion_error", "inclusion_error"], "estimate": [28.45, 26.4]}),
+        "04_package_costs": pk,
+        "04_fan_package_cost": pd.DataFrame({"year": [2030], "q05": [4.51], "q95": [6.85]}),
+        "06_fiscal_paths": pd.DataFrame({"year": [2030, 2030], "package": ["none", "kp_medium"],
+                                         "balance_pct_gdp": [0.74, -4.61]}),
+        "07_recommendation_costs": pd.DataFrame({"label": ["Universal child benefit", "Universal social pension"],
+                                                 "cost_pct_gdp_medium": [1.2995, 1.07]}),
+        "07_matrix_sources": pd.DataFrame({"column": ["implementation issues", "recommendations", "recommendations"]}),
+        "index_01": idx("01", "population_summary", "dependency_ratios"),
+        "index_03": idx("03", "protection_gaps", "x", "y", "z", "w", "bisp_targeting", synthetic=True),
+        "index_04": idx("04", "package_costs", "fan_package_cost"),
+        "index_06": idx("06", "fiscal_paths"),
+        "index_07": idx("07", "assessment_matrix", "recommendation_costs", "matrix_sources"),
+    }
+
+
+def test_key_numbers_are_the_table_values_with_their_labels():
+    kn = summary.key_numbers(toy(), 2030, n_schemes=32).set_index("key")
+    assert kn.loc["population", "value"] == 40856097 and kn.loc["population", "table"] == "Table 1.1"
+    assert kn.loc["gap_old", "value"] == 80.3 and kn.loc["gap_old", "synthetic"]
+    assert kn.loc["bisp_exclusion", "table"] == "Table 3.6"
+    assert kn.loc["cost_floor_gdp", "value"] == 5.346 and kn.loc["cost_floor_pkr", "value"] == 1017.5
+    assert kn.loc["cost_package_minimum_gdp", "value"] == 1.685
+    assert kn.loc["balance_after", "value"] == -4.61 and kn.loc["recommendations_other", "value"] == 2
+    assert kn.loc["top_recommendation", "what"].endswith("Universal child benefit")
+    assert not kn.loc["cost_floor_gdp", "synthetic"]
+
+
+def test_summary_text_quotes_the_numbers():
+    text = summary.summary_markdown(summary.key_numbers(toy(), 2030, n_schemes=32), 2030)
+    for s in ("40.9 million", "43% are children", "3.3% are 65", "ratio of 88 per 100", "32 federal and provincial",
+              "only 36% of the population", "80% of persons aged 65+", "synthetic household survey",
+              "5.3% of KP GDP in 2030 (Rs 1,018 billion, 44% of the KP budget)", "between 4.5% and 6.8%",
+              "a surplus of 0.7% of KP GDP", "a deficit of 4.6% of KP GDP", "universal child benefit (1.30% of KP GDP)",
+              "(Table 3.1, Table 3.6)", "(Table 6.1)"):
+        assert s in text, s
+    assert "Impact of the options" not in text
+
+
+def test_microsim_hook_adds_chapter_5():
+    ms = pd.DataFrame({"key": ["poverty_drop"], "what": ["Poverty headcount reduction with package A"],
+                       "value": [4.2], "unit": "percentage points", "table": ["Table 5.3"]})
+    kn = summary.key_numbers(toy(), 2030, microsim=ms)
+    assert list(kn.loc[kn["chapter"] == 5, "value"]) == [4.2]
+    text = summary.summary_markdown(kn, 2030)
+    assert "Poverty headcount reduction with package A: 4.2 percentage points (Table 5.3)." in text
+
+
+def test_missing_row_is_a_clear_error():
+    t = toy()
+    t["04_package_costs"] = t["04_package_costs"][t["04_package_costs"]["scenario"] != "package_minimum"]
+    with pytest.raises(summary.SummaryError, match=r"04_package_costs: expected one row where .*package_minimum"):
+        summary.key_numbers(t, 2030)
+    with pytest.raises(summary.SummaryError, match="reports/tables/01_population_summary.csv missing"):
+        summary.read_tables(tables_dir="/nonexistent")
