@@ -121,8 +121,8 @@ reports/notebooks/07_assessment_matrix.ipynb: spf_analysis/matrix.py spf_analysi
 # the assumptions annex (last) reads every parameter file
 reports/notebooks/S_executive_summary.ipynb: spf_analysis/summary.py spf_analysis/io.py data/processed/schemes.parquet \
 	reports/notebooks/01_demographic_profile.ipynb reports/notebooks/03_coverage_gaps.ipynb \
-	reports/notebooks/04_costing_options.ipynb reports/notebooks/06_fiscal_space.ipynb \
-	reports/notebooks/07_assessment_matrix.ipynb
+	reports/notebooks/04_costing_options.ipynb reports/notebooks/05_distributional_impact.ipynb \
+	reports/notebooks/06_fiscal_space.ipynb reports/notebooks/07_assessment_matrix.ipynb
 reports/notebooks/A_assumptions.ipynb: spf_analysis/annex.py $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
 	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml)
 

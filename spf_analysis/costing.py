@@ -803,12 +803,12 @@ def write_excel(sheets: Mapping[str, pd.DataFrame], target: Path, *, title: str,
     """
     import datetime as dt
     import io as _io
-    import zipfile
 
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     from .fsutil import atomic_path
+    from .tables import fix_zip_times
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -839,18 +839,9 @@ def write_excel(sheets: Mapping[str, pd.DataFrame], target: Path, *, title: str,
         ws.freeze_panes = "A2"
     buf = _io.BytesIO()
     wb.save(buf)
-    # re-pack with fixed entry timestamps (openpyxl stamps the current time)
-    src = zipfile.ZipFile(_io.BytesIO(buf.getvalue()))
-    out = _io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
     target = Path(target)
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(out.getvalue())
+    with atomic_path(target) as tmp:  # fixed zip and 'modified' stamps: openpyxl stamps the clock
+        tmp.write_bytes(fix_zip_times(buf.getvalue()))
     return target
 
 

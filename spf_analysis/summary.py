@@ -6,10 +6,8 @@ the label that chapter gave it (``Table 3.2``), so a reader can trace each one. 
 recomputed or typed here. :func:`key_numbers` builds a tidy table (one row per number);
 :func:`summary_markdown` writes the one-page text from it.
 
-Chapter 05 (microsimulation) hook: :func:`key_numbers` takes ``microsim``, a table of key
-numbers chapter 05 publishes (columns ``key, what, value, unit, table``); it is appended under
-chapter 5 when given. It is a parameter, never a file looked up at build time, so that the
-Make dependencies stay declared: wire it in the summary notebook when chapter 05 lands.
+Chapter 05 (microsimulation) contributes the poverty impact of the full floor and the
+contributory capacity of uncovered workers.
 """
 
 from __future__ import annotations
@@ -24,8 +22,8 @@ __all__ = ["TABLES", "SummaryError", "read_tables", "key_numbers", "summary_mark
 
 #: the chapter tables the summary reads (file stems in reports/tables)
 TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_bisp_targeting",
-          "04_package_costs", "04_fan_package_cost", "06_fiscal_paths", "07_recommendation_costs",
-          "07_matrix_sources")
+          "04_package_costs", "04_fan_package_cost", "05_poverty_impact", "05_contributory_capacity",
+          "06_fiscal_paths", "07_recommendation_costs", "07_matrix_sources")
 COLUMNS = ["chapter", "key", "what", "value", "unit", "table", "synthetic"]
 
 
@@ -71,14 +69,12 @@ def _meta(t: dict, stem: str) -> tuple[str, bool]:
 
 def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str = "kp_medium",
                 packages: tuple[str, ...] = ("package_lifecycle", "package_minimum"),
-                geography: str = "kp_35_2023", n_schemes: int | None = None,
-                microsim: pd.DataFrame | None = None) -> pd.DataFrame:
+                geography: str = "kp_35_2023", n_schemes: int | None = None) -> pd.DataFrame:
     """One row per key number: chapter, key, what, value, unit, table (label), synthetic.
 
     ``t`` is :func:`read_tables`'s result; ``year`` the costing year quoted (one of chapter 04's
     report years); ``package`` the full floor and ``packages`` the smaller packages; ``n_schemes``
-    the size of the inventory (chapter 02: the processed ``schemes`` table); ``microsim`` chapter
-    05's key numbers (hook, see the module docstring).
+    the size of the inventory (chapter 02: the processed ``schemes`` table).
     """
     rows = []
 
@@ -99,7 +95,7 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str = "kp_medium
 
     if n_schemes is not None:
         rows.append({"chapter": 2, "key": "schemes", "what": "Schemes in the inventory", "value": float(n_schemes),
-                     "unit": "schemes", "table": "inventory (processed table schemes)", "synthetic": False})
+                     "unit": "schemes", "table": "the inventory of chapter 2", "synthetic": False})
 
     g = t["03_protection_gaps"]
     for key, group, ind, what in (
@@ -130,10 +126,17 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str = "kp_medium
     add(4, "cost_floor_q95", f"Full floor in {year}: 95th percentile of the Monte Carlo draws", fan["q95"], "% of KP GDP",
         "04_fan_package_cost")
 
-    if microsim is not None:  # chapter 05 hook
-        for r in microsim.itertuples():
-            rows.append({"chapter": 5, "key": r.key, "what": r.what, "value": float(r.value), "unit": r.unit,
-                         "table": r.table, "synthetic": bool(getattr(r, "synthetic", True))})
+    pi = t["05_poverty_impact"]
+    for ind, what in (("headcount_pre", "Poverty headcount before the floor"),
+                      ("headcount_post", f"Poverty headcount with the full floor ({package})"),
+                      ("gap_reduction", f"Reduction of the poverty gap with the full floor ({package})")):
+        add(5, f"impact_{ind}", what, _one(pi, "05_poverty_impact", scenario=package, indicator=ind)["estimate"], "%",
+            "05_poverty_impact")
+    cc = _one(t["05_contributory_capacity"], "05_contributory_capacity", sector="all", employment_type="all")
+    add(5, "capacity_workers", "Workers outside the contributory schemes with contributory capacity",
+        cc["capacity"], "persons", "05_contributory_capacity")
+    add(5, "capacity_contributions", "Contributions they would pay (ESSI + EOBI)",
+        cc["contrib_essi"] + cc["contrib_eobi"], "PKR billion", "05_contributory_capacity")
 
     fp = t["06_fiscal_paths"]
     add(6, "balance_before", f"KP budget balance in {year} before any new benefit",
@@ -181,10 +184,13 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"persons aged 65+ receive no pension and {n('gap_workers')}% of employed persons have no social insurance; "
         f"{n('gap_health')}% are not enrolled in the Sehat card, and BISP misses {n('bisp_exclusion')}% of the poor "
         f"{ref('coverage_any', 'bisp_exclusion')}.")
-    if (kn["chapter"] == 5).any():
-        ms = kn[kn["chapter"] == 5]
-        parts.append("**Impact of the options.** " + " ".join(
-            f"{r.what}: {r.value:.1f} {r.unit} ({r.table})." for r in ms.itertuples()))
+    parts.append(
+        f"**Impact.** Simulated on the same survey, the full floor would lower the poverty headcount from "
+        f"{n('impact_headcount_pre', '{:.1f}')}% to {n('impact_headcount_post', '{:.1f}')}% and close "
+        f"{n('impact_gap_reduction')}% of the poverty gap. About {v.loc['capacity_workers', 'value'] / 1e6:.2f} million "
+        f"workers outside the contributory schemes earn at least the minimum wage and could contribute "
+        f"Rs {n('capacity_contributions', '{:,.0f}')} billion a year to ESSI and EOBI "
+        f"{ref('impact_headcount_post', 'capacity_workers')}.")
     parts.append(
         f"**Cost.** The full floor of seven provisions at the medium level would cost {n('cost_floor_gdp', '{:.1f}')}% of "
         f"KP GDP in {year} (Rs {n('cost_floor_pkr', '{:,.0f}')} billion, {n('cost_floor_budget')}% of the KP budget); "

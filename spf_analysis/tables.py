@@ -77,10 +77,11 @@ def workbook_bytes(sheets: list[dict], title: str) -> bytes:
         contents.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)
-    return _fix_zip_times(buf.getvalue())
+    return fix_zip_times(buf.getvalue())
 
 
-def _fix_zip_times(data: bytes) -> bytes:
+def fix_zip_times(data: bytes) -> bytes:
+    """Re-pack an .xlsx with fixed zip entry times and a fixed 'modified' property."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

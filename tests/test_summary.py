@@ -34,6 +34,13 @@ def toy():
                                            "indicator": ["exclusion_error", "inclusion_error"], "estimate": [28.45, 26.4]}),
         "04_package_costs": pk,
         "04_fan_package_cost": pd.DataFrame({"year": [2030], "q05": [4.51], "q95": [6.85]}),
+        "05_poverty_impact": pd.DataFrame({"scenario": ["kp_medium"] * 3 + ["kp_low"],
+                                           "indicator": ["headcount_pre", "headcount_post", "gap_reduction",
+                                                         "headcount_post"],
+                                           "estimate": [27.0, 18.1, 48.2, 22.0]}),
+        "05_contributory_capacity": pd.DataFrame({"sector": ["agriculture", "all"], "employment_type": ["employee", "all"],
+                                                  "capacity": [100_000.0, 430_000.0],
+                                                  "contrib_essi": [1.5, 15.5], "contrib_eobi": [1.5, 15.5]}),
         "06_fiscal_paths": pd.DataFrame({"year": [2030, 2030], "package": ["none", "kp_medium"],
                                          "balance_pct_gdp": [0.74, -4.61]}),
         "07_recommendation_costs": pd.DataFrame({"label": ["Universal child benefit", "Universal social pension"],
@@ -42,6 +49,8 @@ def toy():
         "index_01": idx("01", "population_summary", "dependency_ratios"),
         "index_03": idx("03", "protection_gaps", "x", "y", "z", "w", "bisp_targeting", synthetic=True),
         "index_04": idx("04", "package_costs", "fan_package_cost"),
+        "index_05": idx("05", "benefit_rules", "poverty_impact", "x", "y", "z", "w", "contribution_rates",
+                        "contributory_capacity", synthetic=True),
         "index_06": idx("06", "fiscal_paths"),
         "index_07": idx("07", "assessment_matrix", "recommendation_costs", "matrix_sources"),
     }
@@ -67,22 +76,13 @@ def test_summary_text_quotes_the_numbers():
               "a surplus of 0.7% of KP GDP", "a deficit of 4.6% of KP GDP", "universal child benefit (1.30% of KP GDP)",
               "(Table 3.1, Table 3.6)", "(Table 6.1)"):
         assert s in text, s
-    assert "Impact of the options" not in text
+    assert "from 27.0% to 18.1% and close 48% of the poverty gap" in text
+    assert "About 0.43 million workers" in text and "Rs 31 billion a year" in text
+    assert "(Table 5.2, Table 5.8)" in text
 
 
-def test_microsim_hook_adds_chapter_5():
-    ms = pd.DataFrame({"key": ["poverty_drop"], "what": ["Poverty headcount reduction with package A"],
-                       "value": [4.2], "unit": "percentage points", "table": ["Table 5.3"]})
-    kn = summary.key_numbers(toy(), 2030, microsim=ms)
-    assert list(kn.loc[kn["chapter"] == 5, "value"]) == [4.2]
-    text = summary.summary_markdown(kn, 2030)
-    assert "Poverty headcount reduction with package A: 4.2 percentage points (Table 5.3)." in text
-
-
-def test_missing_row_is_a_clear_error():
-    t = toy()
-    t["04_package_costs"] = t["04_package_costs"][t["04_package_costs"]["scenario"] != "package_minimum"]
-    with pytest.raises(summary.SummaryError, match=r"04_package_costs: expected one row where .*package_minimum"):
-        summary.key_numbers(t, 2030)
-    with pytest.raises(summary.SummaryError, match="reports/tables/01_population_summary.csv missing"):
-        summary.read_tables(tables_dir="/nonexistent")
+def test_chapter_5_numbers():
+    kn = summary.key_numbers(toy(), 2030).set_index("key")
+    assert kn.loc["impact_headcount_post", "value"] == 18.1 and kn.loc["impact_headcount_post", "synthetic"]
+    assert kn.loc["capacity_workers", "value"] == 430_000 and kn.loc["capacity_contributions", "value"] == 31
+    assert kn.loc["capacity_workers", "table"] == "Table 5.8"
