@@ -156,10 +156,11 @@ crosscheck: | $(READY) ## Survey engine vs live R `survey`, poverty/inequality v
 	$(PY) tools/crosscheck_laeken.py
 
 .PHONY: bench
-bench: | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs); survey engine vs R
+bench: | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs), survey vs R, Monte Carlo, microsim
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_survey.py
 	$(PY) bench/bench_costing.py
+	$(PY) bench/bench_microsim.py
 
 # ------------------------------------------------------------------ utilities
 .PHONY: lab
