@@ -58,10 +58,12 @@ verify: | $(READY) ## Check every raw file against data/raw/manifest.csv (source
 # The household survey: SURVEY=synthetic (default; params/survey.yaml) or a PBS round read from
 # SURVEY_DIR, e.g. `make report SURVEY=pbs-hies-2018-19 SURVEY_DIR=/path/to/dta`. Same processed
 # schema either way. The config stamp changes only when SURVEY/SURVEY_DIR change.
-SURVEY     ?= $(shell sed -n 's/^survey: *//p' params/survey.yaml)
-SURVEY_DIR ?= $(shell sed -n 's/^survey_dir: *"\{0,1\}\([^"]*\)"\{0,1\}.*/\1/p' params/survey.yaml)
+SURVEY_FILE ?= params/survey.yaml
+SURVEY     ?= $(shell sed -n 's/^survey: *\([^ #]*\).*/\1/p' $(SURVEY_FILE))
+SURVEY_DIR ?= $(shell sed -n 's/^survey_dir: *"\{0,1\}\([^"#]*[^"# ]\)\{0,1\}"\{0,1\}.*/\1/p' $(SURVEY_FILE))
 SURVEY_CFG := data/processed/.survey_config
 SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_households.parquet
+.PRECIOUS: $(SURVEY_TABLES)  # written atomically; a failed run keeps the previous survey
 
 $(SURVEY_CFG): FORCE
 	@mkdir -p $(@D); echo '$(SURVEY) $(SURVEY_DIR)' | cmp -s - $@ || echo '$(SURVEY) $(SURVEY_DIR)' > $@
@@ -74,6 +76,9 @@ $(SURVEY_TABLES) &: $(SURVEY_CFG) spf_analysis/synth.py spf_analysis/pbs.py para
 .PHONY: survey FORCE
 FORCE:
 survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS round with SURVEY_DIR)
+.PHONY: survey-info
+survey-info: # the survey the build will use, as make reads it from params/survey.yaml
+	@echo 'SURVEY=$(SURVEY)'; echo 'SURVEY_DIR=$(SURVEY_DIR)'
 
 # ------------------------------------------------------------------- notebooks
 NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix A_assumptions

@@ -130,13 +130,18 @@ class Chapter:
 
     def table(self, df: pd.DataFrame, name: str, title: str, source: str,
               note: str | None = None, formats: dict | None = None,
-              labels: dict | None = None, index: bool = False, synthetic: bool | None = None):
+              labels: dict | None = None, index: bool = False, synthetic: bool | None = None,
+              rows=None, columns: list | None = None):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
         ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
         default integers get thousands separators (except columns named like
         ``year``) and floats one decimal. ``labels`` renames columns for
         display only; the CSV keeps the column names of ``df``.
+
+        ``rows`` (a boolean mask over ``df``) and ``columns`` (a list) restrict
+        what the report shows of a long or wide table; the CSV and the Excel
+        workbook keep all of it, and the note says so.
         """
         if not source:
             raise ValueError(f"table {name!r} needs a source")
@@ -147,7 +152,22 @@ class Chapter:
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
         self._register("table", label, name, title, source, note, f"tables/{self._stem(name)}.csv", synthetic)
         formats = dict(formats or {})
-        shown = data.copy()
+        shown = data
+        if rows is not None:
+            mask = pd.Series(rows, index=data.index).astype(bool) if not isinstance(rows, pd.Series) \
+                else rows.reindex(data.index).fillna(False).astype(bool)
+            shown = shown[mask.to_numpy()]
+        if columns is not None:
+            unknown = [c for c in columns if c not in data.columns]
+            if unknown:
+                raise ValueError(f"table {name!r}: columns {unknown} not in the table")
+            shown = shown[list(columns)]
+        if shown.shape != data.shape:
+            part = (f"The report shows {len(shown)} of {len(data)} rows"
+                    f"{f' and {shown.shape[1]} of {data.shape[1]} columns' if shown.shape[1] != data.shape[1] else ''}"
+                    f"; the full table is in reports/tables/{self._stem(name)}.csv and the Excel workbook.")
+            note = f"{note} {part}" if note else part
+        shown = shown.copy()
         for col in shown.columns:
             fmt = formats.get(col)
             s = shown[col]

@@ -66,3 +66,14 @@ def test_line_breaks_in_text_cells():
     t = ch.table(pd.DataFrame({"a": ["- one\n- two"], "n": [1]}), "m", "M", source="S")
     assert "- one<br/>- two" in t._repr_html_() and "\\n" not in t._repr_html_()
     assert (paths.tables_dir() / "07_m.csv").read_text() == 'a,n\n"- one\n- two",1\n'
+
+
+def test_table_can_show_part_of_a_long_table():
+    ch = outputs.Chapter(5, "x")
+    df = pd.DataFrame({"s": ["a", "a", "b"], "v": [1, 2, 3], "why": ["long", "text", "here"]})
+    html = ch.table(df, "part", "Part", source="S", rows=df["s"] == "a", columns=["s", "v"])._repr_html_()
+    assert "The report shows 2 of 3 rows and 2 of 3 columns" in html and "05_part.csv" in html
+    assert "long" not in html and ">3<" not in html
+    assert (paths.tables_dir() / "05_part.csv").read_text().count("\n") == 4  # the CSV keeps all rows
+    with pytest.raises(ValueError, match="not in the table"):
+        ch.table(df, "bad", "Bad", source="S", columns=["nope"])
