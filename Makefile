@@ -68,7 +68,7 @@ SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_hou
 $(SURVEY_CFG): FORCE
 	@mkdir -p $(@D); echo '$(SURVEY) $(SURVEY_DIR)' | cmp -s - $@ || echo '$(SURVEY) $(SURVEY_DIR)' > $@
 
-$(SURVEY_TABLES) &: $(SURVEY_CFG) spf_analysis/synth.py spf_analysis/pbs.py params/survey_synthetic.yaml \
+$(SURVEY_TABLES) &: $(SURVEY_CFG) spf_analysis/synth.py spf_analysis/census.py spf_analysis/pbs.py params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv $(PROCESSED) | $(READY)
 	if [ '$(SURVEY)' = synthetic ]; then $(PY) -m spf_analysis.synth; \
 	else $(PY) -m spf_analysis.pbs '$(SURVEY)' '$(SURVEY_DIR)'; fi

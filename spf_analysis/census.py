@@ -231,3 +231,36 @@ def district_profile_2017(totals: pd.DataFrame) -> pd.DataFrame:
             "avg_annual_growth_pct"]
     return (d[cols].sort_values(["avg_household_size", "unit"], ascending=[False, True])
             .reset_index(drop=True))
+
+
+def disability_age_profile(disabled: pd.DataFrame, population: pd.DataFrame, overall_rate: float | None = None,
+                           *, geography: str = "kp_merged_2017", year: int = 2017, sex: str = "both",
+                           area: str = "total") -> pd.Series:
+    """Disability prevalence by 5-year age group, rescaled to an overall rate.
+
+    ``rate(a) = D(a) / P(a) x overall_rate / (D / P)`` with ``D(a)`` the disabled persons of census
+    2017 Table 17 (processed ``disability_census``, column ``disabled``), ``P(a)`` the census
+    population of the same geography and year (``census_province_age_sex``) and ``D / P`` their
+    all-ages ratio (KP incl. ex-FATA 2017: 227,331 / 35,501,964 = 0.640%). With
+    ``overall_rate=None`` the census 2017 rates themselves are returned.
+
+    This is the one definition of the disability age pattern: the RAP costing
+    (``params/scenarios/*.yaml`` ``disability_benefit.age_profile``: low = the 2017 rates, medium =
+    scaled to the census 2023 rate 3.16%) and the synthetic survey (:mod:`spf_analysis.synth`)
+    both use it (tests/test_census.py checks the scenario files against it).
+
+    Returns a Series indexed by the lower bound of the age group (0, 5, ..., 75; 75 = 75+), the
+    step function :func:`spf_analysis.costing.group_weights` reads.
+    """
+    def pick(df, col):
+        s = df[(df["geography"] == geography) & (df["year"] == year) & (df["sex"] == sex) & (df["area"] == area)]
+        s = s.set_index("age_group")[col]
+        missing = [g for g in ("All ages", *AGE_GROUPS) if g not in s.index]
+        if missing:
+            raise ValueError(f"{col}: no {geography} {year} {sex}/{area} rows for age group(s) {missing}")
+        return s.astype(float)
+    d, p = pick(disabled, "disabled"), pick(population, "population")
+    scale = 1.0 if overall_rate is None else overall_rate / (d["All ages"] / p["All ages"])
+    rate = d[list(AGE_GROUPS)] / p[list(AGE_GROUPS)] * scale
+    rate.index = [age_lower(g) for g in AGE_GROUPS]
+    return rate.rename("rate")

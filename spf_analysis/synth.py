@@ -20,9 +20,13 @@ estimates reproduce the targets up to sampling discreteness):
 1. weights: generalised raking (exponential distance, Deville & Saerndal 1992) of the design
    weights to census 2023 population by district x area and by 5-year age group x sex, and to
    the number of households implied by the average household size;
-2. disability: Washington Group short set, 6 domains, levels 1-4; a latent score rising with age
-   is cut at the weighted quantiles giving the disability (a lot / cannot) and functional
-   limitation (some difficulty) prevalences;
+2. disability: Washington Group short set, 6 domains, levels 1-4. In each 5-year age group x sex
+   cell the top of a latent score gets disability (a lot / cannot) and the next functional
+   limitation (some difficulty), at the cell rates of :func:`disability_cell_rates`: the census
+   2017 Table 17 age pattern scaled to the census 2023 rate -- the RAP costing's age profile, one
+   function :func:`spf_analysis.census.disability_age_profile` -- with the census 2023 male/female
+   split; functional limitation follows the same pattern scaled to its census 2023 rate
+   (assumption: its age pattern is not published);
 3. labour: a latent activity score per person 10+ is cut per sex at the census activity rate;
 4. consumption per adult equivalent (pre-transfer): log-normal with PSU and household effects;
    programme receipt follows each programme's rule (below); the consumption level is scaled so that
@@ -118,7 +122,9 @@ TARGETS_SCHEMA = Schema(
 REQUIRED_TARGETS = ("population_total", "household_size", "poverty_line", "poverty_headcount",
                     "bisp_families", "bisp_bottom_quintile_share", "pension_60plus",
                     "activity_rate_male", "activity_rate_female", "disability_prevalence",
-                    "functional_limitation_prevalence", "zakat_guzara_recipients", "sehat_card_coverage")
+                    "functional_limitation_prevalence", "zakat_guzara_recipients", "sehat_card_coverage",
+                    "disability_prevalence_male", "disability_prevalence_female", "disability_prevalence_0_14",
+                    "disability_prevalence_15_64", "disability_prevalence_65plus")
 
 
 def read_targets(file: Path | None = None) -> pd.DataFrame:
@@ -205,6 +211,15 @@ def _solve_increasing(f, lo: float, hi: float, target: float, iters: int = 60) -
     return 0.5 * (lo + hi)
 
 
+def _top_share(score: np.ndarray, w: np.ndarray, share: float) -> np.ndarray:
+    """The persons with the highest ``score`` whose weight share is closest to ``share``."""
+    o = np.argsort(-score, kind="stable")
+    cw = np.concatenate([[0.0], np.cumsum(w[o]) / w.sum()])
+    out = np.zeros(len(score), bool)
+    out[o[:int(np.argmin(np.abs(cw - share)))]] = True
+    return out
+
+
 @dataclass
 class _Roster:
     hh: np.ndarray
@@ -269,6 +284,36 @@ def _rosters(rng, hh_district, hh_area) -> _Roster:
 
 def _age_group_index(age: np.ndarray) -> np.ndarray:
     return np.minimum(age // 5, 15)
+
+
+def disability_cell_rates(age_group_index: np.ndarray, sex: np.ndarray, w: np.ndarray, targets: pd.Series,
+                          pattern: str = "kp_merged_2017", disabled: pd.DataFrame | None = None,
+                          population: pd.DataFrame | None = None) -> np.ndarray:
+    """Disability prevalence of each person's 5-year age group x sex cell (the generator's targets).
+
+    Age: the census 2017 Table 17 age pattern scaled to the census 2023 rate, the same function the
+    RAP costing's scenarios use (:func:`spf_analysis.census.disability_age_profile`,
+    ``pattern`` = its census geography). Sex: within every age group the male rate is ``rho``
+    times the female rate and the group's (weighted) rate is kept, ``r_f(a) = R(a) N(a) /
+    (rho N_m(a) + N_f(a))``; ``rho`` is solved so that the male prevalence equals the census 2023
+    male rate (target ``disability_prevalence_male``). The female rate then follows (checked
+    against its own target). Census 2017 Table 17 also has sex, but its male/female ratio (0.77% /
+    0.50%) comes from the narrower 2017 question; the 2023 ratio (3.38% / 2.93%) is the one of the
+    rate being used.
+    """
+    from . import census, io
+    prof = census.disability_age_profile(disabled if disabled is not None else io.load("disability_census"),
+                                         population if population is not None else io.load("census_province_age_sex"),
+                                         targets["disability_prevalence"] / 100, geography=pattern)
+    R = prof.to_numpy()[np.arange(16)]
+    Nm = np.bincount(age_group_index[sex == 0], w[sex == 0], minlength=16)
+    Nf = np.bincount(age_group_index[sex == 1], w[sex == 1], minlength=16)
+
+    def male_rate(rho):
+        return float((rho * R * (Nm + Nf) / (rho * Nm + Nf) * Nm).sum() / Nm.sum())
+    rho = _solve_increasing(male_rate, 0.05, 20.0, targets["disability_prevalence_male"] / 100)
+    r_f = R * (Nm + Nf) / (rho * Nm + Nf)
+    return np.where(sex == 0, rho * r_f[age_group_index], r_f[age_group_index])
 
 
 # ---------------------------------------------------------------------------- generator
@@ -351,12 +396,23 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
     urban = per["region"].to_numpy() == 2
 
     # --- disability (Washington Group) --------------------------------------------------------
+    # per 5-year age group x sex cell: the top ``dis_rate`` of a latent score are disabled, the next
+    # ``fl_rate`` have a functional limitation (some difficulty, no disability; mutually exclusive as
+    # the census reports them, nested on the same score as the WG levels)
     r = rng[1]
     score = 0.045 * age + 0.3 * (~female) + r.normal(0, 1.0, len(per))
-    cut_dis = weighted_quantile(score, pw, 1 - tg["disability_prevalence"] / 100)
-    cut_fl = weighted_quantile(score, pw, 1 - (tg["disability_prevalence"] + tg["functional_limitation_prevalence"]) / 100)
-    dis = score >= cut_dis
-    fl = (score >= cut_fl) & ~dis
+    dis_rate = disability_cell_rates(agi, ros.sex, pw, tg, str(p["disability_age_pattern"]))
+    # functional limitation: no published age pattern (census 2023 gives only the total): assumed
+    # proportional to the disability pattern, scaled to its census 2023 rate
+    fl_rate = dis_rate * tg["functional_limitation_prevalence"] / (100 * np.sum(pw * dis_rate) / pw.sum())
+    dis = np.zeros(len(per), bool)
+    anyd = np.zeros(len(per), bool)
+    cell = agi * 2 + ros.sex
+    for c in np.unique(cell):
+        ix = np.flatnonzero(cell == c)
+        dis[ix] = _top_share(score[ix], pw[ix], dis_rate[ix[0]])
+        anyd[ix] = _top_share(score[ix], pw[ix], dis_rate[ix[0]] + fl_rate[ix[0]])
+    fl = anyd & ~dis
     wg = np.ones((len(per), len(WG_DOMAINS)), dtype=np.int64)
     dom_p = np.array([0.25, 0.15, 0.3, 0.12, 0.1, 0.08])
     main = r.choice(len(WG_DOMAINS), len(per), p=dom_p)
@@ -656,6 +712,13 @@ def calibration_table(households: pd.DataFrame, persons: pd.DataFrame,
     dp2 = dp.with_columns(am=df["active"] * df["m10"], af=df["active"] * df["f10"])
     est["activity_rate_male"] = one(dp2.ratio("am", "m10"))
     est["activity_rate_female"] = one(dp2.ratio("af", "f10"))
+    # disability by sex and age band: ratio estimators (domain size random), as the other domain rates
+    dis, a, sx = df["dis"].to_numpy(int), df["age"].to_numpy(int), df["sex"].to_numpy(str)
+    dom = {"male": sx == "male", "female": sx == "female", "0_14": a < 15, "15_64": (a >= 15) & (a < 65), "65plus": a >= 65}
+    dp3 = dp.with_columns(**{f"in_{k}": m.astype(int) for k, m in dom.items()},
+                          **{f"dis_{k}": dis * m for k, m in dom.items()})
+    for k in dom:
+        est[f"disability_prevalence_{k}"] = one(dp3.ratio(f"dis_{k}", f"in_{k}"))
     rows = []
     for tid, r in t.iterrows():
         if tid not in est:

@@ -139,3 +139,25 @@ def test_population_summary_uses_official_total(province):
     assert s.loc["kp_35_2023", "population"] == 40_856_097
     assert s.loc["kp_35_2023", "age_table_population"] == 40_641_120
     assert list(s.index) == ["kp_settled_2017", "ex_fata_2017", "kp_merged_2017", "kp_35_2023"]
+
+
+def test_disability_age_profile_is_the_costings(province):
+    """One definition of the disability age pattern: census 2017 Table 17 disabled / population (KP incl.
+    ex-FATA) scaled to an overall rate. The RAP scenarios state it as literals: they must equal it."""
+    import yaml
+
+    from spf_analysis import io
+    dis = io.load("disability_census")
+    prof17 = census.disability_age_profile(dis, province)
+    # by hand from the raw rows: 0-4 disabled 2017 (incl. ex-FATA) / population, and the all-ages rate
+    assert prof17[0] == pytest.approx(dis.query("geography == 'kp_merged_2017' and sex == 'both' and area == 'total' "
+                                                "and age_group == '00-04'")["disabled"].iloc[0]
+                                      / province.query("geography == 'kp_merged_2017' and year == 2017 and sex == 'both' "
+                                                       "and area == 'total' and age_group == '00-04'")["population"].iloc[0])
+    prof = census.disability_age_profile(dis, province, 0.0316)
+    assert (prof / prof17).to_numpy() == pytest.approx(0.0316 / (227_331 / 35_501_964))
+    assert list(prof.index) == list(range(0, 80, 5))
+    for file, want in (("kp_medium.yaml", prof), ("kp_low.yaml", prof17)):
+        spec = yaml.safe_load((paths.PARAMS / "scenarios" / file).read_text(encoding="utf-8"))
+        got = spec["benefits"]["disability_benefit"]["age_profile"]["value"]
+        assert {int(k): v for k, v in got.items()} == want.round(5).to_dict(), file

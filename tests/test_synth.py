@@ -99,3 +99,62 @@ def test_rake_reaches_margins():
     T = np.array([1000.0, 400.0])
     w = synth.rake(np.full(50, 10.0), X, T)
     np.testing.assert_allclose(X.T @ w, T)
+
+
+DISABILITY_BY_AGE_SEX = ("disability_prevalence_male", "disability_prevalence_female", "disability_prevalence_0_14",
+                         "disability_prevalence_15_64", "disability_prevalence_65plus")
+
+
+def test_disability_age_sex_targets_within_two_design_ses(survey):
+    """The disability age/sex pattern targets (census 2017 Table 17 age pattern scaled to the 2023 rate, as
+    the RAP costing; census 2023 sex split) are met within 2 design-based SEs and within the file tolerance."""
+    tab = synth.calibration_table(*survey).set_index("target_id")
+    t = synth.read_targets().set_index("target_id")
+    assert t.loc["disability_prevalence_65plus", "value"] == 5.00  # 12,058 / 1,189,991 x 3.16 / 0.6403
+    assert t.loc["disability_prevalence_0_14", "value"] == round(81_097 / 15_728_407 * 3.16 / (227_331 / 35_501_964), 2)
+    for tid in DISABILITY_BY_AGE_SEX:
+        r = tab.loc[tid]
+        assert r["se"] > 0
+        assert abs(r["estimate"] - r["target"]) <= 2 * r["se"], (tid, r["estimate"], r["target"], r["se"])
+        assert r["within_tolerance"], tid
+    # share of the disabled who are 65+: about 5%, as census 2017 Table 17 (12,058 / 227,331 = 5.3%), not ~40%
+    h, p = survey
+    w, d = p["weights"].to_numpy(), p["disability"].to_numpy(int)
+    assert 0.03 < (w * d * (p["age"] >= 65)).sum() / (w * d).sum() < 0.08
+
+
+def test_disability_follows_the_costings_age_profile_per_5_year_group(survey):
+    """Each 5-year group reproduces census.disability_age_profile (the function behind the RAP scenarios)
+    up to sampling discreteness: at most one sampled person's weight per sex cell."""
+    from spf_analysis import census, io
+    h, p = survey
+    prof = census.disability_age_profile(io.load("disability_census"), io.load("census_province_age_sex"), 0.0316)
+    g = np.minimum(p["age"].to_numpy() // 5, 15) * 5
+    w, d = p["weights"].to_numpy(), p["disability"].to_numpy(int)
+    for a, rate in prof.items():
+        m = g == a
+        est = (w[m] * d[m]).sum() / w[m].sum()
+        one_person = sum(w[m & (p["sex"] == s).to_numpy()].max() for s in ("male", "female")) / w[m].sum()
+        assert abs(est - rate) <= one_person, (a, est, rate, one_person)
+    # functional limitation: same pattern, mutually exclusive with disability, overall 8.38%
+    fl = p["functional_limitation"].to_numpy(int)
+    assert not (fl & d).any()
+    assert ((w * fl)[g >= 65].sum() / w[g >= 65].sum()) > ((w * fl)[g < 15].sum() / w[g < 15].sum())
+
+
+def test_disability_cell_rates_formula():
+    """Known answer: group rate kept (weighted over sexes), male = rho x female, male overall = its target."""
+    from spf_analysis import census, io
+    rng = np.random.default_rng(3)
+    agi = np.repeat(np.arange(16), 40)
+    sex = np.tile([0, 1], 320)
+    w = rng.uniform(50, 150, len(agi))
+    tg = pd.Series({"disability_prevalence": 3.16, "disability_prevalence_male": 3.38})
+    r = synth.disability_cell_rates(agi, sex, w, tg)
+    prof = census.disability_age_profile(io.load("disability_census"), io.load("census_province_age_sex"), 0.0316)
+    for a in range(16):
+        m = agi == a
+        assert (w[m] * r[m]).sum() / w[m].sum() == pytest.approx(prof[5 * a], rel=1e-12)
+    ratio = r[sex == 0][::20] / r[sex == 1][::20]
+    assert np.allclose(ratio, ratio[0])
+    assert (w * r)[sex == 0].sum() / w[sex == 0].sum() == pytest.approx(0.0338, rel=1e-9)
