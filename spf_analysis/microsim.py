@@ -41,6 +41,28 @@ cut-off, disability thinning, quintile cut-points):
   capacity threshold (see :func:`capacity_flags`);
 * Sehat extension (health, in kind): everyone in the ages, cost only.
 
+Caseload alignment (``alignment="rap"``, the default).  The RAP's eligible
+prevalence of the employment guarantee and of the contribution subsidy is an
+assumption (params/scenarios: 7.65% and 12.38% of persons 18-59 in kp_medium),
+while the survey rules above measure it.  As microsimulation models align
+simulated totals to external targets (alignment: e.g. the JAS-mine alignment
+library of SimPaths, https://github.com/simpaths/SimPaths/wiki/6.3-The-JAS%E2%80%90mine-Alignment-library;
+EUROMOD minimum-income schemes calibrated to official expenditure,
+https://doi.org/10.1111/roiw.12728), the simulated caseload is then aligned
+to the RAP's: the grossed-up number of
+eligible units is set to ``C = prevalence[t] x N_survey(ages)`` (the RAP's
+eligible persons on the survey's population base), selecting units in the
+order of the benefit's own targeting rule -- households by ascending PMT score
+(one adult of the ages each), uncovered workers (earnings > 0) by descending
+earnings.  The cut-off is computed once on the whole survey from weighted
+totals (:func:`caseload_cutoff`: the weighted quantile of the candidates'
+score at ``C / sum w``); the rule applied to each row stays a pure row rule
+(``score <= cut-off``, ``earnings >= cut-off``), so Dask partitions give the
+pandas numbers.  The survey's own (unaligned) prevalence is kept on the rule
+(``survey_prevalence``) and reported against the RAP's (:func:`reconcile`):
+that difference is a finding, not an error.  ``alignment="none"``: the survey
+rules alone.
+
 Take-up: a person (household, for the employment guarantee) takes a benefit
 up when a counter-based uniform ``u = hash(hhcode, idc, benefit, seed)`` is
 below the scenario's take-up of year ``t``.  The draw depends only on the
@@ -80,6 +102,7 @@ __all__ = [
     "build_rules", "simulate", "partition_sums", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
     "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population", "rap_costs", "capacity_flags",
     "contributory_capacity", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",
+    "ALIGNMENT", "ALIGNED_TARGETS", "caseload_cutoff", "in_group",
 ]
 
 #: Official CBN poverty line, PKR per adult equivalent per month, FY 2013-14 (params/policy/baseline.yaml
@@ -94,6 +117,13 @@ TARGETING = {
     "maternity_benefit": "births",
     "employment_guarantee": "poor_household",
     "contribution_subsidy": "contributory_capacity",
+}
+#: caseload alignment options of :func:`build_rules`: "rap" (align targeted caseloads to the RAP's) or "none"
+ALIGNMENT = ("rap", "none")
+#: survey targeting rules whose caseload is aligned to the RAP's with ``alignment="rap"``, and the selection order
+ALIGNED_TARGETS = {
+    "poor_household": "households by ascending PMT score (one adult of the ages each)",
+    "contributory_capacity": "uncovered workers by descending monthly earnings",
 }
 #: cash benefits that do not raise current household consumption
 NOT_CONSUMPTION = {"contribution_subsidy": "contribution paid to ESSI/EOBI on the worker's behalf"}
@@ -170,6 +200,10 @@ class BenefitRule:
     thinning: float = 1.0       # share of flagged persons eligible (disability)
     level_year: float = 0.0     # annual level per beneficiary in year-t rupees (level x months/12)
     salt: int = 0
+    aligned: bool = False       # caseload aligned to the RAP's (poor_household, contributory_capacity)
+    cutoff: float = np.nan      # aligned rule: PMT score (or consumption) <= cutoff; earnings >= cutoff
+    rap_prevalence: float = np.nan     # the scenario's eligible prevalence in year t (targeted rules)
+    survey_prevalence: float = np.nan  # the survey's own rule, unaligned: weighted eligible / persons in the ages
 
 
 @dataclass(frozen=True)
@@ -261,9 +295,61 @@ def capacity_flags(df: pd.DataFrame, threshold: float, age_min: int = 0, age_max
                          "capacity": (uncovered & (earn >= threshold)).astype(int)}, index=df.index)
 
 
+def in_group(frame: pd.DataFrame, age_min: int, age_max: int | None = None, sex: str = "all") -> np.ndarray:
+    """Rows with ``age_min <= age <= age_max`` (no upper bound when ``None``) and, unless ``"all"``, the sex."""
+    age = frame["age"].to_numpy()
+    m = age >= age_min
+    if age_max is not None:
+        m &= age <= age_max
+    if sex != "all":
+        m &= _eq(frame["sex"], sex)
+    return m
+
+
+def caseload_cutoff(score, weights, target: float) -> tuple[float, float]:
+    """Cut-off ``c`` selecting the units of lowest ``score`` until their weights reach ``target``.
+
+    ``c`` is the weighted quantile of the candidates' scores at ``p = target / sum w``
+    (:func:`spf_analysis.poverty.weighted_quantile`, Eurostat rule): the smallest score whose
+    cumulative weight reaches ``target``.  The selection ``score <= c`` then grosses up to at least
+    ``target`` and exceeds it by less than the weight of the last unit selected (units tied at ``c``
+    are all selected).  ``target >= sum w``: every candidate (``c`` = the largest score; the caseload
+    falls short of the target).  No candidate or ``target <= 0``: ``c = -inf`` (nobody).  Scores that
+    are NaN are not candidates.  Returns ``(c, selected weight)``.
+
+    To select by *descending* value (e.g. earnings) pass ``-value`` and use ``value >= -c``.
+    """
+    x = np.asarray(score, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = ~np.isnan(x)
+    x, w = x[ok], w[ok]
+    total = float(w.sum())
+    if len(x) == 0 or target <= 0 or total <= 0:
+        return -np.inf, 0.0
+    c = float(x.max()) if target >= total else float(weighted_quantile(x, w, target / total))
+    return c, float(w[x <= c].sum())
+
+
+def _poor_household_eligible(hh: np.ndarray, idc: np.ndarray, inage: np.ndarray, score: np.ndarray, cut: float,
+                             inclusive: bool) -> np.ndarray:
+    """One participant per household whose score is below (``inclusive``: at most) ``cut``: the member in
+    ``inage`` with the lowest member number (``score`` is a household variable, NaN = never)."""
+    s = np.nan_to_num(np.asarray(score, dtype=float), nan=np.inf)
+    el = inage & ((s <= cut) if inclusive else (s < cut))
+    first = _hh_min(hh, np.where(el, idc, np.inf))
+    return el & (idc == first)
+
+
+def _prevalence_at(b: costing.Benefit, year: int, years) -> float:
+    """The scenario's prevalence of ``year`` (as :func:`costing.compute_arrays`: a step path, the first value before)."""
+    path = costing.path_over_years(b.prevalence, years)
+    arr = np.asarray(path, dtype=float)
+    return float(arr) if arr.ndim == 0 else float(arr[list(np.asarray(years)).index(year)])
+
+
 def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.DataFrame, frame: pd.DataFrame, *,
                 targeting: str = "pmt", capacity_share_of_minimum_wage: float = 1.0, seed: int = 0,
-                line: float = SURVEY_LINE) -> RuleSet:
+                alignment: str = "rap", line: float = SURVEY_LINE) -> RuleSet:
     """Per-person rules of ``scenario`` in ``year`` with constants computed once on the survey ``frame``.
 
     Constants: the deflator ``D[t]`` (:func:`price_deflator`); the PMT cut-off (weighted quantile of
@@ -272,12 +358,23 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
     employment-guarantee prevalence was derived from, else the survey headcount); the disability
     thinning ``min(1, P_scenario / P_survey)``; the quintile cut-points of pre-reform welfare; the
     capacity threshold (``capacity_share_of_minimum_wage x minimum_wage[t] / 12 / D[t]``).
+
+    Targeted rules (:data:`ALIGNED_TARGETS`) also carry the scenario's prevalence of year ``t``
+    (``rap_prevalence``) and the survey's own prevalence under the rules above
+    (``survey_prevalence`` = weighted eligible / weighted persons in the ages).  With
+    ``alignment="rap"`` their caseload is aligned to the RAP's: target ``C = rap_prevalence x
+    N_survey(ages)``, cut-off by :func:`caseload_cutoff` over the candidates (households with a
+    member in the ages and a score, by ascending score; uncovered workers in the ages with
+    earnings > 0, by descending earnings), stored as ``cutoff`` and applied per row by
+    :func:`simulate`.  ``alignment="none"``: the survey rules alone.
     """
     sc = costing.load_named_scenario(scenario) if isinstance(scenario, str) else scenario
     if year not in set(int(y) for y in sc.years):
         raise ValueError(f"year {year} outside the scenario horizon {sc.years[0]}-{sc.years[-1]}")
     if targeting not in ("pmt", "consumption"):
         raise ValueError(f"targeting must be 'pmt' or 'consumption', got {targeting!r}")
+    if alignment not in ALIGNMENT:
+        raise ValueError(f"alignment must be one of {list(ALIGNMENT)}, got {alignment!r}")
     D = price_deflator(macro_frame, year, line)
     w = frame["weights"].to_numpy(float)
     age = frame["age"].to_numpy()
@@ -309,6 +406,7 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
     first = {a for r in rules for a in r.exclusive_with}
     rules.sort(key=lambda r: (r.name not in first,))
     pmt_cut = np.inf
+    score = y_pre
     if any(r.target == "poor_household" for r in rules):
         score = frame["pmt_score"].to_numpy(float) if targeting == "pmt" else y_pre
         if np.isnan(score).all():
@@ -320,9 +418,39 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
                                    f"its weighted {share:.1%} quantile (the survey poverty headcount)")
     cuts = tuple(float(c) for c in weighted_quantile(y_pre, w, np.arange(1, 5) / 5))
     mw = float(macro_frame.loc[year, "minimum_wage"]) / 12 / D
+    cap_threshold = capacity_share_of_minimum_wage * mw
+    by_name = {b.name: b for b in sc.benefits}
+    hh = frame["hhcode"].to_numpy()
+    idc = frame["idc"].to_numpy()
+    earn = np.nan_to_num(frame["earnings_month"].to_numpy(float), nan=0.0)
+    for i, r in enumerate(rules):
+        if r.target not in ALIGNED_TARGETS:
+            continue
+        grp = in_group(frame, r.age_min, r.age_max, r.sex)
+        n_grp = float(np.sum(w * grp))
+        prev = _prevalence_at(by_name[r.name], year, sc.years)
+        if r.target == "poor_household":
+            own = _poor_household_eligible(hh, idc, grp, score, pmt_cut, inclusive=False)
+            cand = _poor_household_eligible(hh, idc, grp & ~np.isnan(score), score, np.inf, inclusive=True)
+            key = score
+        else:
+            own = grp & (capacity_flags(frame, cap_threshold)["capacity"].to_numpy() == 1)
+            cand = grp & (capacity_flags(frame, 0.0)["uncovered"].to_numpy() == 1) & (earn > 0)
+            key = -earn
+        fields = {"rap_prevalence": prev, "survey_prevalence": float(np.sum(w * own)) / n_grp if n_grp > 0 else np.nan}
+        if alignment == "rap":
+            target = prev * n_grp
+            c, got = caseload_cutoff(key[cand], w[cand], target)
+            cut = c if r.target == "poor_household" else -c
+            fields.update(aligned=True, cutoff=cut)
+            what = ("PMT score" if targeting == "pmt" else "pre-reform consumption") if r.target == "poor_household" else "earnings"
+            notes[r.name] = (f"aligned to the RAP caseload: {prev:.2%} x {n_grp:,.0f} survey persons in the ages = {target:,.0f}; "
+                             f"{ALIGNED_TARGETS[r.target]}, {what} {'<=' if r.target == 'poor_household' else '>='} {cut:,.4g} "
+                             f"selects {got:,.0f}" + (" (all candidates: the caseload falls short)" if got < target else "")
+                             + f"; the survey's own rule gives {fields['survey_prevalence']:.2%}")
+        rules[i] = replace(r, **fields)
     return RuleSet(scenario=sc.name, year=int(year), deflator=D, line=line, rules=tuple(rules), pmt_cut=pmt_cut,
-                   targeting=targeting, quintile_cuts=cuts, capacity_threshold=capacity_share_of_minimum_wage * mw,
-                   notes=notes)
+                   targeting=targeting, quintile_cuts=cuts, capacity_threshold=cap_threshold, notes=notes)
 
 
 def single_benefits(scenario: costing.Scenario) -> dict[str, costing.Scenario]:
@@ -381,12 +509,10 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
             el &= age == 0
         elif r.target == "poor_household":
             score = out["pmt_score"].to_numpy(float) if rs.targeting == "pmt" else out["cons_pae"].to_numpy(float)
-            el &= np.nan_to_num(score, nan=np.inf) < rs.pmt_cut
-            first = _hh_min(hh, np.where(el, idc, np.inf))
-            el &= idc == first
+            el = _poor_household_eligible(hh, idc, el, score, r.cutoff if r.aligned else rs.pmt_cut, inclusive=r.aligned)
             unit_idc = np.zeros_like(idc)  # household take-up draw
         elif r.target == "contributory_capacity":
-            el &= capacity_flags(out, rs.capacity_threshold)["capacity"].to_numpy() == 1
+            el &= capacity_flags(out, r.cutoff if r.aligned else rs.capacity_threshold)["capacity"].to_numpy() == 1
         take = uniform_hash(hh, unit_idc, r.salt) < r.takeup
         out[f"e_{r.name}"] = el.astype(np.int8)
         rec = el & take
@@ -534,8 +660,9 @@ RECONCILIATION_NOTES = {
     "child_benefit": ("Age-based: after the demographic adjustment only take-up sampling remains. The raw gap is the "
                       "child share: census 2023 (survey weights) vs the projection, whose WPP-based fertility gives fewer children."),
     "social_pension": "Age-based: after the demographic adjustment only take-up sampling remains (raw gap: older projected population).",
-    "disability_benefit": ("Survey Washington Group flag (calibrated to the census 2023 rate, its own age pattern) vs the RAP "
-                           "age profile; persons 65+ receiving the social pension excluded in both."),
+    "disability_benefit": ("Survey Washington Group flag calibrated to the RAP's own age profile (census 2017 Table 17 "
+                           "pattern scaled to the 2023 rate); persons 65+ receiving the social pension excluded in both; "
+                           "remaining: sampling and take-up draws."),
     "maternity_benefit": ("Survey infants aged 0 scaled to projected births (the survey has no birth history); remaining: "
                           "take-up sampling."),
     "sehat_extension": "Whole population, cost per person: after the demographic adjustment identical by construction.",
@@ -544,6 +671,17 @@ RECONCILIATION_NOTES = {
     "contribution_subsidy": ("Definition: survey = employed, not formally covered, earning at least the capacity threshold; "
                              "RAP = assumed 30% of informal workers (no KP estimate). The survey measures the prevalence."),
     "package": "Sum of the benefits.",
+}
+#: explanation of an aligned rule ({own}: the survey's own rule; {sp}, {rp}: survey and RAP prevalence)
+ALIGNED_NOTES = {
+    "employment_guarantee": ("Aligned: caseload set to the RAP's ({rp:.2%} of persons 18-59), households selected by ascending PMT "
+                             "score; remaining: take-up sampling, level, months, admin, prices. Unaligned, the survey's own rule "
+                             "(one adult 18-59 per household below the PMT cut-off of the poverty headcount) gives {sp:.2%}: poor "
+                             "households are larger than the average household the RAP prevalence assumes."),
+    "contribution_subsidy": ("Aligned: caseload set to the RAP's ({rp:.2%} of persons 18-59), uncovered workers selected by "
+                             "descending earnings; remaining: take-up sampling, level, admin, prices. Unaligned, the survey's own "
+                             "rule (employed, not formally covered, earning at least the capacity threshold) gives {sp:.2%}, a "
+                             "measurement of the share the RAP assumes (informal workers x an assumed share with capacity)."),
 }
 
 
@@ -587,7 +725,11 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
 
     What remains after the demographic adjustment is the eligibility definition (survey flags and
     targeting vs the RAP's assumed prevalences), take-up sampling and overlap rules; the
-    ``explanation`` column says which applies.
+    ``explanation`` column says which applies.  For targeted rules (:data:`ALIGNED_TARGETS`)
+    ``alignment`` says whether the caseload was aligned to the RAP's (then only take-up sampling,
+    levels, months, admin and prices remain), and ``survey_prevalence`` / ``rap_prevalence`` compare
+    the survey's own (unaligned) eligible share of the persons in the ages with the RAP's assumption
+    (``prevalence_ratio`` = survey / RAP): the survey measures what the RAP assumes.
     """
     r = rap[rap["year"] == rs.year].set_index("benefit")
     out = costs.copy()
@@ -608,7 +750,21 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
     out["rel_diff"] = out["cost_adjusted"] / out["rap_cost"] - 1
     out["tolerance"] = tolerance
     out["within_tolerance"] = out["rel_diff"].abs() <= tolerance
-    out["explanation"] = out["benefit"].map(RECONCILIATION_NOTES).fillna("")
+    targeted = {r.name: r for r in rs.rules if r.target in ALIGNED_TARGETS}
+    out["alignment"] = out["benefit"].map({n: "rap" if r.aligned else "none" for n, r in targeted.items()}).fillna("")
+    out["survey_prevalence"] = out["benefit"].map({n: r.survey_prevalence for n, r in targeted.items()})
+    out["rap_prevalence"] = out["benefit"].map({n: r.rap_prevalence for n, r in targeted.items()})
+    out["prevalence_ratio"] = out["survey_prevalence"] / out["rap_prevalence"]
+    notes = dict(RECONCILIATION_NOTES)
+    for n, r in targeted.items():
+        if r.aligned and n in ALIGNED_NOTES:
+            notes[n] = ALIGNED_NOTES[n].format(sp=r.survey_prevalence, rp=r.rap_prevalence)
+        elif r.aligned:
+            notes[n] = (f"Aligned: caseload set to the RAP's ({r.rap_prevalence:.2%} of persons in the ages), "
+                        f"{ALIGNED_TARGETS[r.target]}; unaligned the survey gives {r.survey_prevalence:.2%}.")
+        elif n in notes:
+            notes[n] += f" Survey prevalence {r.survey_prevalence:.2%} vs RAP {r.rap_prevalence:.2%}."
+    out["explanation"] = out["benefit"].map(notes).fillna("")
     return out
 
 

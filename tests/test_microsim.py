@@ -1,5 +1,5 @@
-"""Microsimulation of the SPF options (spf_analysis.microsim): hand-computed households, RAP reconciliation,
-Dask == pandas, contributory capacity."""
+"""Microsimulation of the SPF options (spf_analysis.microsim): hand-computed households, caseload alignment,
+RAP reconciliation (aligned and not), Dask == pandas, contributory capacity."""
 
 import numpy as np
 import pandas as pd
@@ -139,7 +139,7 @@ def rap():
 
 def test_reconciliation_with_rap(survey_frame, rap):
     res, pop, births, mframe = rap
-    rs = ms.build_rules("kp_medium", 2030, mframe, survey_frame)
+    rs = ms.build_rules("kp_medium", 2030, mframe, survey_frame, alignment="none")
     costs = ms.survey_costs(ms.partition_sums(ms.simulate(survey_frame, rs), rs), rs)
     rec = ms.reconcile(costs, res["kp_medium"], rs, survey_frame, pop, births, tolerance=0.02).set_index("benefit")
     # same rules, same prices, same take-up (1.0 in 2030): after the demographic adjustment the
@@ -152,9 +152,139 @@ def test_reconciliation_with_rap(survey_frame, rap):
     # the survey prices re-inflated give the RAP benefit level exactly: child 25% of the 2030 line
     pl = mframe.loc[2030, "poverty_line"]
     assert rs.rule("child_benefit").monthly * 12 * rs.deflator == pytest.approx(0.25 * pl)
-    # definitional differences are flagged, not hidden
+    # without alignment the definitional differences are flagged, not hidden
     assert not rec.loc["contribution_subsidy", "within_tolerance"]
+    assert not rec.loc["employment_guarantee", "within_tolerance"]
     assert "Definition" in rec.loc["contribution_subsidy", "explanation"]
+    assert (rec.loc[["employment_guarantee", "contribution_subsidy"], "alignment"] == "none").all()
+    # the unaligned rule is today's rule: PMT score strictly below the poverty-headcount cut-off
+    eg = rs.rule("employment_guarantee")
+    assert not eg.aligned and np.isnan(eg.cutoff)
+    assert rec.loc["employment_guarantee", "eligible"] / ms.survey_group_population(survey_frame, eg) == pytest.approx(eg.survey_prevalence)
+
+
+def test_aligned_reconciliation_with_rap(survey_frame, rap):
+    """alignment="rap": the targeted caseloads equal the RAP's eligible persons on the survey base, and the cost
+    reconciles within 5% (what remains: take-up sampling); the survey's own prevalence is still reported."""
+    res, pop, births, mframe = rap
+    rs = ms.build_rules("kp_medium", 2030, mframe, survey_frame)  # default alignment "rap"
+    rs_none = ms.build_rules("kp_medium", 2030, mframe, survey_frame, alignment="none")
+    costs = ms.survey_costs(ms.partition_sums(ms.simulate(survey_frame, rs), rs), rs)
+    rec = ms.reconcile(costs, res["kp_medium"], rs, survey_frame, pop, births, tolerance=0.05).set_index("benefit")
+    sc = costing.load_named_scenario("kp_medium")
+    for b in ("employment_guarantee", "contribution_subsidy"):
+        r = rs.rule(b)
+        assert r.aligned and rec.loc[b, "alignment"] == "rap"
+        assert r.rap_prevalence == pytest.approx(float(sc.benefit(b).prevalence))
+        # survey caseload = prevalence x survey persons 18-59, up to the weight of the last unit selected
+        target = r.rap_prevalence * ms.survey_group_population(survey_frame, r)
+        assert rec.loc[b, "eligible"] >= target
+        assert rec.loc[b, "eligible"] - target < survey_frame["weights"].max()
+        # after the demographic factor that is the RAP's eligible count of the year
+        assert rec.loc[b, "eligible"] * rec.loc[b, "demographic_factor"] == pytest.approx(rec.loc[b, "rap_eligible"], rel=1e-3)
+        assert rec.loc[b, "within_tolerance"], (b, rec.loc[b, "rel_diff"])
+        assert "Aligned" in rec.loc[b, "explanation"]
+        # the survey's own prevalence is the unaligned rule's, and it differs from the RAP assumption
+        assert r.survey_prevalence == pytest.approx(rs_none.rule(b).survey_prevalence)
+        assert rec.loc[b, "survey_prevalence"] == pytest.approx(r.survey_prevalence)
+        assert rec.loc[b, "rap_prevalence"] == pytest.approx(r.rap_prevalence)
+        assert abs(rec.loc[b, "prevalence_ratio"] - 1) > 0.05
+    # selection order: the aligned PMT cut-off lies above the unaligned one (more households), and the aligned
+    # earnings cut-off below the capacity threshold (more workers), because the survey prevalence is below the RAP's
+    assert rs.rule("employment_guarantee").cutoff >= rs_none.pmt_cut
+    assert rs.rule("contribution_subsidy").cutoff < rs.capacity_threshold
+    # universal benefits are untouched by alignment
+    assert "alignment" in rec.columns and rec.loc["child_benefit", "alignment"] == ""
+    with pytest.raises(ValueError, match="alignment"):
+        ms.build_rules("kp_medium", 2030, mframe, survey_frame, alignment="admin")
+
+
+def test_caseload_cutoff_by_hand():
+    # scores 0.1, 0.3, 0.2, 0.5 with weights 10, 20, 30, 40 (total 100); sorted: 0.1 (10), 0.2 (40), 0.3 (60), 0.5 (100)
+    score, w = np.array([0.1, 0.3, 0.2, 0.5]), np.array([10.0, 20, 30, 40])
+    assert ms.caseload_cutoff(score, w, 35) == (0.2, 40.0)    # first cumulative weight >= 35 is 40 at 0.2
+    assert ms.caseload_cutoff(score, w, 45) == (0.3, 60.0)
+    assert ms.caseload_cutoff(score, w, 100) == (0.5, 100.0)
+    assert ms.caseload_cutoff(score, w, 500) == (0.5, 100.0)  # short of the target: everyone
+    assert ms.caseload_cutoff(score, w, 0) == (-np.inf, 0.0)
+    assert ms.caseload_cutoff(np.array([np.nan, 0.4]), np.array([5.0, 7.0]), 6) == (0.4, 7.0)  # NaN never a candidate
+
+
+ALIGN_SCENARIO = """
+name: toy_aligned
+horizon: {start: 2029, end: 2031, rationale: test}
+benefits:
+  employment_guarantee:
+    eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
+    prevalence: {value: 0.25, rationale: test}
+    takeup: {value: 1.0, rationale: test}
+    level: {type: poverty_line, value: 1.0, rationale: test}
+    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
+  contribution_subsidy:
+    eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
+    prevalence: {value: 0.2, rationale: test}
+    takeup: {value: 1.0, rationale: test}
+    level: {type: minimum_wage, value: 0.06, rationale: test}
+    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
+"""
+
+
+def test_alignment_by_hand(tmp_path, toy):
+    _, macro, _ = toy
+    f = tmp_path / "a.yaml"
+    f.write_text(ALIGN_SCENARIO)
+    scen = costing.load_scenario(f)
+    # five households, two adults 18-59 each (plus a child in household 3 and an elder alone in household 6):
+    #   hh  weight  PMT    adults 18-59
+    #   1   10      -1.0   2
+    #   2   20      -0.5   2
+    #   3   30       0.0   2 (+ child aged 4)
+    #   4   25       0.5   2
+    #   5   15       1.0   2
+    #   6   50      -2.0   0 (one person aged 70: the lowest score, but no adult to employ)
+    # persons 18-59, weighted: 2 x (10 + 20 + 30 + 25 + 15) = 200; RAP caseload = 0.25 x 200 = 50 participants.
+    # Candidates (one adult per household with an adult): cumulative weights by ascending PMT score:
+    # -1.0: 10, -0.5: 30, 0.0: 60 >= 50 -> cut-off 0.0; households 1, 2, 3 selected (60, the last one overshoots by 10).
+    pmt = {1: -1.0, 2: -0.5, 3: 0.0, 4: 0.5, 5: 1.0, 6: -2.0}
+    wt = {1: 10, 2: 20, 3: 30, 4: 25, 5: 15, 6: 50}
+    # workers: the first adult of each household is employed and uncovered with earnings (Rs a month, survey prices)
+    earn = {1: 5000.0, 2: 40000.0, 3: 0.0, 4: 90000.0, 5: 25000.0}
+    rows = []
+    for h in range(1, 7):
+        ages = [70] if h == 6 else [40, 35] + ([4] if h == 3 else [])
+        for i, a in enumerate(ages, start=1):
+            r = _person(h, i, a, w=wt[h], ae=2.0, cons=2000, psu=h)
+            r["pmt_score"] = pmt[h]
+            if h != 6 and i == 1:
+                r.update(labour_status="employed", formal=0.0, earnings_month=earn[h])
+            rows.append(r)
+    frame = pd.DataFrame(rows)
+    rs = ms.build_rules(scen, 2030, macro, frame)
+    eg, cs = rs.rule("employment_guarantee"), rs.rule("contribution_subsidy")
+    assert eg.aligned and eg.cutoff == 0.0
+    sim = ms.simulate(frame, rs)
+    part = sim.loc[sim["e_employment_guarantee"] == 1, ["hhcode", "idc"]].values.tolist()
+    assert part == [[1, 1], [2, 1], [3, 1]]  # one adult (the lowest member number) per selected household
+    # contribution subsidy: caseload 0.2 x 200 = 40. Uncovered workers with earnings > 0 by descending earnings:
+    # 90,000 (25), 40,000 (20) -> 45 >= 40: cut-off Rs 40,000; household 3's worker earns 0 and is never a candidate.
+    assert cs.aligned and cs.cutoff == 40000.0
+    assert sim.loc[sim["e_contribution_subsidy"] == 1, "hhcode"].tolist() == [2, 4]
+    sums = ms.partition_sums(sim, rs).iloc[0]
+    assert sums["e_employment_guarantee"] == 60 and sums["e_contribution_subsidy"] == 45
+    # the survey's own rules: the capacity threshold is the 2030 minimum wage deflated, 12 x 30,000 / 12 / 2 = 15,000 a
+    # month, so the workers earning 40,000, 90,000 and 25,000 qualify: (20 + 25 + 15) / 200 = 30%
+    assert rs.capacity_threshold == pytest.approx(15000)
+    assert cs.survey_prevalence == pytest.approx(60 / 200) and cs.rap_prevalence == pytest.approx(0.2)
+    # ... and PMT-poor households are those below the weighted quantile of the PMT score at the survey headcount:
+    # everyone is poor here (2,000 < line), headcount 100%, so the cut-off is the largest score (1.0) and the strict rule
+    # "score < cut-off" keeps households 1-4: (10 + 20 + 30 + 25) / 200
+    assert rs.pmt_cut == 1.0
+    assert eg.survey_prevalence == pytest.approx(85 / 200)
+    # alignment "none": today's rules
+    rs0 = ms.build_rules(scen, 2030, macro, frame, alignment="none")
+    sim0 = ms.simulate(frame, rs0)
+    assert sim0.loc[sim0["e_contribution_subsidy"] == 1, "hhcode"].tolist() == [2, 4, 5]
+    assert not rs0.rule("employment_guarantee").aligned
 
 
 def test_takeup_draws_match_the_rate(survey_frame, rap):
@@ -166,10 +296,12 @@ def test_takeup_draws_match_the_rate(survey_frame, rap):
         assert s[f"n_{b}"] / s[f"e_{b}"] == pytest.approx(0.6, abs=0.03)
 
 
-def test_dask_equals_pandas(survey_frame, rap):
+@pytest.mark.parametrize("alignment", ["rap", "none"])
+def test_dask_equals_pandas(survey_frame, rap, alignment):
     distributed = pytest.importorskip("distributed")
     _, _, _, mframe = rap
-    rs = ms.build_rules("kp_medium", 2027, mframe, survey_frame)
+    rs = ms.build_rules("kp_medium", 2027, mframe, survey_frame, alignment=alignment)
+    assert rs.rule("employment_guarantee").aligned == (alignment == "rap")
     ref_sums = ms.partition_sums(ms.simulate(survey_frame, rs), rs, ["quintile", "sex"])
     ref_sim = ms.simulate(survey_frame, rs)
     shuffled = survey_frame.sample(frac=1, random_state=3)
@@ -181,7 +313,8 @@ def test_dask_equals_pandas(survey_frame, rap):
         sim = ms.simulate_dask(ddf, rs).compute()
     pd.testing.assert_frame_equal(got.sort_index(), ref_sums.sort_index(), check_exact=False, rtol=1e-12)
     sim = sim.sort_values(["hhcode", "idc"]).reset_index(drop=True)
-    for c in ("y_post", "cash_pae", "ben_new", "quintile", "b_employment_guarantee", "b_disability_benefit"):
+    for c in ("y_post", "cash_pae", "ben_new", "quintile", "b_employment_guarantee", "b_disability_benefit",
+              "e_employment_guarantee", "e_contribution_subsidy"):
         np.testing.assert_allclose(sim[c].to_numpy(float), ref_sim[c].to_numpy(float), rtol=1e-12)
     assert ref_sim["r_employment_guarantee"].sum() > 0
 
