@@ -56,6 +56,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .errors import FileKeyError
+
 ADMIN_CONVENTIONS = ("share_of_benefits", "share_of_gross")
 LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage")
 KINDS = ("cash", "health")
@@ -68,14 +70,8 @@ _LEVEL_REFERENCE = {"poverty_line": "poverty_line", "minimum_wage": "minimum_wag
 _RATIO_COLUMNS = {"gdp": "cost_pct_gdp", "gdp_national": "cost_pct_national_gdp", "budget": "cost_pct_budget"}
 
 
-class ScenarioError(ValueError):
+class ScenarioError(FileKeyError):
     """Invalid scenario input; the message names the file and the key."""
-
-    def __init__(self, message: str, *, file: str | Path | None = None, key: str | None = None):
-        self.file = None if file is None else str(file)
-        self.key = key
-        where = ": ".join(x for x in (self.file, key) if x)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 # ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from . import paths
+from .errors import FileKeyError
 
 __all__ = ["MatrixError", "GUARANTEES", "MATRIX_FILE", "load_spec", "existing_schemes",
            "gap_numbers", "recommended_costs", "assessment_matrix", "read_chapter_tables"]
@@ -44,14 +45,8 @@ COLUMNS = ["guarantee", "provision", "existing_schemes", "policy_gaps", "impleme
 LEVELS = ("low", "medium", "high")
 
 
-class MatrixError(ValueError):
+class MatrixError(FileKeyError):
     """Inconsistent matrix spec or input table; the message names the file and the key."""
-
-    def __init__(self, message: str, *, file=None, key: str | None = None):
-        self.file = None if file is None else str(file)
-        self.key = key
-        where = ": ".join(x for x in (self.file, key) if x)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 def _rel(file: Path) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from . import paths
+from .errors import FileKeyError
 
 POLICY_DIR = paths.PARAMS / "policy"
 BASELINE = POLICY_DIR / "baseline.yaml"
@@ -37,14 +38,8 @@ _NODE_KEYS = {"description", "unit", "values", "note"}
 _VALUE_KEYS = {"value", "reference", "url", "rationale", "locator", "confidence"}
 
 
-class PolicyError(ValueError):
+class PolicyError(FileKeyError):
     """Invalid or unknown policy parameter; the message names the file and the key."""
-
-    def __init__(self, message: str, *, file=None, key: str | None = None):
-        self.file = None if file is None else str(file)
-        self.key = key
-        where = ": ".join(x for x in (self.file, key) if x)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 def parse_date(value, *, file=None, key=None) -> _dt.date:

@@ -1,6 +1,6 @@
 """Write a source notebook from a jupytext "percent" script, the house way.
 
-    .venv/bin/python tools/py2nb.py /tmp/03_coverage.py notebooks/03_coverage.ipynb
+    .venv/bin/python tools/py2nb.py drafts/03_coverage.py notebooks/03_coverage.ipynb
 
 Cells get stable ids (c00, c01, ...), the kernel is ``spf-kp``, outputs and
 execution counts are empty. Mark the parameters cell ``# %% tags=["parameters"]``.
