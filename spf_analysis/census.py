@@ -175,6 +175,11 @@ def harmonised_growth(p0: pd.Series, p1: pd.Series, crosswalk: pd.DataFrame,
     return out.reset_index()
 
 
+#: Column headings of :func:`dependency_ratios` tables in the report.
+DEPENDENCY_LABELS = {"geography": "territory", "share_0-14": "0-14 %", "share_15-64": "15-64 %",
+                     "share_65+": "65+ %", "child_dependency": "child dependency",
+                     "old_age_dependency": "old-age dependency", "total_dependency": "total dependency"}
+
 #: Readable names of the aggregate geographies of :data:`spf_analysis.io.GEOGRAPHIES`.
 GEOGRAPHY_LABELS = {
     "kp_settled_2017": "KP settled districts (2017 boundaries)",

@@ -40,6 +40,22 @@ def table_csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
 
 
+def _align_numbers(table_html: str, numeric: list[int]) -> str:
+    """Mark the cells of numeric columns ``class="num"`` (right-aligned by the
+    report's CSS; text columns stay left-aligned)."""
+    if not numeric:
+        return table_html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(table_html, "html.parser")
+    for tr in soup.find_all("tr"):
+        cells = tr.find_all(["td", "th"], recursive=False)
+        for i in numeric:
+            if i < len(cells):
+                cells[i]["class"] = cells[i].get("class", []) + ["num"]
+    return str(soup)
+
+
 class _HTML:
     """Minimal rich-display object (text/html) for Jupyter."""
 
@@ -182,8 +198,10 @@ class Chapter:
                 shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
             elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
                 shown[col] = [v.replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
+        numeric = [i for i, c in enumerate(shown.columns)
+                   if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
         shown = shown.rename(columns=labels or {})
-        table_html = shown.to_html(index=False, escape=True, classes="spf-table", border=0,
-                                   na_rep="").replace("\x1f", "<br/>")
+        table_html = _align_numbers(shown.to_html(index=False, escape=True, classes="spf-table", border=0,
+                                                  na_rep="").replace("\x1f", "<br/>"), numeric)
         return _HTML(f'<div class="spf-table-block" id="{self._stem(name)}">\n'
                      f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note, synthetic)}\n</div>')

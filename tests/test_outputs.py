@@ -77,3 +77,12 @@ def test_table_can_show_part_of_a_long_table():
     assert (paths.tables_dir() / "05_part.csv").read_text().count("\n") == 4  # the CSV keeps all rows
     with pytest.raises(ValueError, match="not in the table"):
         ch.table(df, "bad", "Bad", source="S", columns=["nope"])
+
+
+def test_numeric_columns_are_marked_for_right_alignment():
+    ch = outputs.Chapter(1, "x")
+    df = pd.DataFrame({"district": ["A"], "agency": ["B"], "n": [1234], "share": [0.5], "flag": [True]})
+    html = ch.table(df, "align", "Align", source="S")._repr_html_()
+    assert '<td class="num">1,234</td>' in html and '<td class="num">0.5</td>' in html
+    assert "<td>A</td>" in html and "<td>B</td>" in html and "<td>True</td>" in html
+    assert '<th class="num">n</th>' in html
