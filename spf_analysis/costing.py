@@ -56,7 +56,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import FileKeyError
+from .errors import FileKeyError, read_yaml
 
 ADMIN_CONVENTIONS = ("share_of_benefits", "share_of_gross")
 LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage")
@@ -461,15 +461,7 @@ _TOP_NODES = {"horizon": {"start", "end"}, "population": {"max_age"}}
 
 
 def _read_yaml(path: Path) -> dict:
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=path) from None
-    except yaml.YAMLError as e:
-        raise ScenarioError(f"invalid YAML ({e})", file=path) from None
+    data = read_yaml(path, ScenarioError)
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -13,3 +13,19 @@ class FileKeyError(ValueError):
         self.key = key
         where = ": ".join(x for x in (self.file, key) if x)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+def read_yaml(file: str | Path, error: type[FileKeyError] = FileKeyError, name=None):
+    """Parse a YAML file; a missing, undecodable or malformed file raises ``error``
+    naming it (``name``: how to show the file, by default as given)."""
+    import yaml
+
+    shown = str(file) if name is None else str(name)
+    try:
+        return yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error("file not found", file=shown) from None
+    except UnicodeDecodeError:
+        raise error("not valid UTF-8", file=shown) from None
+    except yaml.YAMLError as e:
+        raise error(f"invalid YAML ({e})", file=shown) from None

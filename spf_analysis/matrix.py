@@ -26,10 +26,9 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from . import paths
-from .errors import FileKeyError
+from .errors import FileKeyError, read_yaml
 
 __all__ = ["MatrixError", "GUARANTEES", "MATRIX_FILE", "load_spec", "existing_schemes",
            "gap_numbers", "recommended_costs", "assessment_matrix", "read_chapter_tables"]
@@ -68,12 +67,7 @@ def load_spec(file: str | Path = MATRIX_FILE) -> dict:
     """Read and check ``params/matrix.yaml``: the four guarantees, each entry sourced."""
     file = Path(file)
     rel = _rel(file)
-    try:
-        spec = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MatrixError("file not found", file=rel) from None
-    except yaml.YAMLError as e:
-        raise MatrixError(f"invalid YAML ({e})", file=rel) from None
+    spec = read_yaml(file, MatrixError, name=rel)
     if not isinstance(spec, dict) or not isinstance(spec.get("guarantees"), dict):
         raise MatrixError("expected a mapping with 'guarantees'", file=rel)
     g = spec["guarantees"]

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from . import paths
-from .errors import FileKeyError
+from .errors import FileKeyError, read_yaml
 
 POLICY_DIR = paths.PARAMS / "policy"
 BASELINE = POLICY_DIR / "baseline.yaml"
@@ -177,12 +176,7 @@ def load(*files) -> Policy:
     params: dict[str, Parameter] = {}
     for f in files:
         rel = f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f
-        try:
-            tree = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PolicyError("file not found", file=rel) from None
-        except yaml.YAMLError as e:
-            raise PolicyError(f"invalid YAML ({e})", file=rel) from None
+        tree = read_yaml(f, PolicyError, name=rel)
         if not isinstance(tree, dict):
             raise PolicyError("a policy file must be a mapping of parameters", file=rel)
         for name, node in _flatten(tree, "", rel).items():

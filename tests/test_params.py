@@ -87,3 +87,15 @@ def test_make_reads_the_survey_choice_as_yaml_does(tmp_path):
         assert make_sees(text) == {"SURVEY": want["survey"], "SURVEY_DIR": want["survey_dir"]}
     real = yaml.safe_load((paths.PARAMS / "survey.yaml").read_text())
     assert make_sees((paths.PARAMS / "survey.yaml").read_text())["SURVEY"] == real["survey"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "file not found"), (b"a: [1, 2\n", "invalid YAML"), (b"a: \xff\xfe\n", "not valid UTF-8")])
+def test_read_yaml_names_the_file(tmp_path, content, message):
+    from spf_analysis.errors import FileKeyError, read_yaml
+
+    f = tmp_path / "x.yaml"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(FileKeyError, match=rf"x\.yaml: {message}"):
+        read_yaml(f)
