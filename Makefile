@@ -33,26 +33,36 @@ $(READY): requirements.txt pyproject.toml
 .PHONY: venv
 venv: $(READY) ## Create the Python 3.11 virtual environment with pinned packages and the spf-kp kernel
 
+# ------------------------------------------------------------ code dependencies
+# Which package files each notebook and build step uses is derived from the imports
+# (spf_analysis.config.deps, standard library only) into a fragment that make includes and
+# regenerates whenever a notebook or a module changes: DATA_MODULES, SURVEY_MODULES,
+# MODEL_MODULES, RUNNER_MODULES, REPORT_MODULES and one rule per executed notebook.
+DEPS_MK := reports/.build/deps.mk
+$(DEPS_MK): $(shell find spf_analysis -name '*.py' 2>/dev/null | sort) $(wildcard notebooks/*.ipynb)
+	@$(PYTHON) -m spf_analysis.config.deps $@
+include $(DEPS_MK)
+
 # ------------------------------------------------------------------------ data
 RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
-# every processed table (spf_analysis.io.PROCESSED_TABLES; a test keeps the two equal)
+# every processed table (spf_analysis.data.io.PROCESSED_TABLES; a test keeps the two equal)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates \
           macro_indicators poverty_indicators schemes scheme_facts scheme_series \
           scheme_benefit_levels labour_census disability_census district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
-# spf_analysis.io writes every table atomically; without .PRECIOUS, .DELETE_ON_ERROR would
+# spf_analysis.data.io writes every table atomically; without .PRECIOUS, .DELETE_ON_ERROR would
 # delete the untouched sibling tables of the grouped rule when an input is bad.
 .PRECIOUS: $(PROCESSED)
 
-$(PROCESSED) &: $(RAW) spf_analysis/io.py spf_analysis/manifest.py | $(READY)
-	$(PY) -m spf_analysis.manifest verify
-	$(PY) -m spf_analysis.io
+$(PROCESSED) &: $(RAW) $(DATA_MODULES) | $(READY)
+	$(PY) -m spf_analysis.data.manifest verify
+	$(PY) -m spf_analysis.data.io
 
 .PHONY: data verify
 data: $(PROCESSED) ## Verify data/raw against its manifest and build data/processed/
 verify: | $(READY) ## Check every raw file against data/raw/manifest.csv (source, sha256)
-	$(PY) -m spf_analysis.manifest verify
+	$(PY) -m spf_analysis.data.manifest verify
 
 # ---------------------------------------------------------------------- survey
 # The household survey: SURVEY=synthetic (default; params/survey.yaml) or a PBS round read from
@@ -68,10 +78,10 @@ SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_hou
 $(SURVEY_CFG): FORCE
 	@mkdir -p $(@D); echo '$(SURVEY) $(SURVEY_DIR)' | cmp -s - $@ || echo '$(SURVEY) $(SURVEY_DIR)' > $@
 
-$(SURVEY_TABLES) &: $(SURVEY_CFG) spf_analysis/synth.py spf_analysis/census.py spf_analysis/pbs.py params/survey_synthetic.yaml \
+$(SURVEY_TABLES) &: $(SURVEY_CFG) $(SURVEY_MODULES) params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv $(PROCESSED) | $(READY)
-	if [ '$(SURVEY)' = synthetic ]; then $(PY) -m spf_analysis.synth; \
-	else $(PY) -m spf_analysis.pbs '$(SURVEY)' '$(SURVEY_DIR)'; fi
+	if [ '$(SURVEY)' = synthetic ]; then $(PY) -m spf_analysis.household.synth; \
+	else $(PY) -m spf_analysis.household.pbs '$(SURVEY)' '$(SURVEY_DIR)'; fi
 
 .PHONY: survey FORCE
 FORCE:
@@ -83,60 +93,49 @@ survey-info: # the survey the build will use, as make reads it from params/surve
 # ------------------------------------------------------------------- notebooks
 NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
-# package modules every notebook run uses
-RUNTIME := spf_analysis/__init__.py spf_analysis/paths.py spf_analysis/build.py \
-           spf_analysis/params.py spf_analysis/outputs.py spf_analysis/plots.py \
-           spf_analysis/fsutil.py spf_analysis/manifest.py data/raw/manifest.csv
-
-reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml $(RUNTIME) | $(READY)
+# every notebook run: the runner, the notebook's parameters and the settings shared by chapters;
+# the package files a notebook imports come from $(DEPS_MK); its data inputs are listed below
+reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml $(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
 	$(PY) -m spf_analysis.build $* $(ARGS_$*)
 
-# what each notebook reads (package modules and processed data)
-reports/notebooks/03_coverage_gaps.ipynb: spf_analysis/synth.py spf_analysis/pbs.py spf_analysis/gaps.py \
-	spf_analysis/survey.py spf_analysis/poverty.py spf_analysis/indicators.py \
-	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
+# what each notebook reads (processed data, parameter files, other chapters' tables)
+reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
 # chapters 04 and 06: costing and fiscal space (demography, RAP engine, macro, policy and scenario files)
-COSTING_DEPS := spf_analysis/demography.py spf_analysis/costing.py spf_analysis/macro.py \
-	spf_analysis/fiscal.py spf_analysis/policy.py spf_analysis/montecarlo.py \
-	$(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
+COSTING_DEPS := $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
 	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
-	data/raw/demography/pdhs_total_fertility.csv spf_analysis/io.py data/processed/macro_indicators.parquet
+	data/raw/demography/pdhs_total_fertility.csv data/processed/macro_indicators.parquet
 reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
-reports/notebooks/05_distributional_impact.ipynb: spf_analysis/microsim.py spf_analysis/synth.py \
-	spf_analysis/survey.py spf_analysis/poverty.py spf_analysis/indicators.py $(COSTING_DEPS) \
+reports/notebooks/05_distributional_impact.ipynb: $(COSTING_DEPS) \
 	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
 reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS)
-reports/notebooks/01_demographic_profile.ipynb: spf_analysis/census.py spf_analysis/io.py \
-	$(PROCESSED)
+reports/notebooks/01_demographic_profile.ipynb: $(PROCESSED)
 # chapter 00: provenance tables from the manifest, every raw file (row and confidence counts,
 # conflicts, derivations), the census tables, the survey config and its calibration targets
-reports/notebooks/00_data_sources.ipynb: spf_analysis/provenance.py spf_analysis/io.py \
-	$(RAW) $(PROCESSED) params/survey_synthetic.yaml $(wildcard params/codebooks/*.yaml) $(SURVEY_TABLES)
+reports/notebooks/00_data_sources.ipynb: $(RAW) $(PROCESSED) params/survey_synthetic.yaml \
+	$(wildcard params/codebooks/*.yaml) $(SURVEY_TABLES)
 # chapter 02: the scheme inventory, series, benefit levels, CPI and KP budget
-reports/notebooks/02_mapping_schemes.ipynb: spf_analysis/schemes.py spf_analysis/io.py \
-	data/processed/schemes.parquet data/processed/scheme_series.parquet \
-	data/processed/scheme_benefit_levels.parquet data/processed/macro_indicators.parquet \
-	data/raw/manifest.csv
+reports/notebooks/02_mapping_schemes.ipynb: data/processed/schemes.parquet data/processed/scheme_series.parquet \
+	data/processed/scheme_benefit_levels.parquet data/processed/macro_indicators.parquet
 # chapter 07: the assessment matrix reads the inventory, params/matrix.yaml and the published
 # tables of chapters 03 (protection gaps) and 04 (costs), i.e. their executed notebooks
-reports/notebooks/07_assessment_matrix.ipynb: spf_analysis/matrix.py spf_analysis/io.py params/matrix.yaml \
-	data/processed/schemes.parquet reports/notebooks/03_coverage_gaps.ipynb reports/notebooks/04_costing_options.ipynb
+reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml data/processed/schemes.parquet \
+	reports/notebooks/03_coverage_gaps.ipynb reports/notebooks/04_costing_options.ipynb
 # the executive summary (first in the report) reads the published tables of the chapters;
 # the assumptions annex (last) reads every parameter file
-reports/notebooks/S_executive_summary.ipynb: spf_analysis/summary.py spf_analysis/io.py data/processed/schemes.parquet \
+reports/notebooks/S_executive_summary.ipynb: data/processed/schemes.parquet \
 	reports/notebooks/01_demographic_profile.ipynb reports/notebooks/03_coverage_gaps.ipynb \
 	reports/notebooks/04_costing_options.ipynb reports/notebooks/05_distributional_impact.ipynb \
 	reports/notebooks/06_fiscal_space.ipynb reports/notebooks/07_assessment_matrix.ipynb
-reports/notebooks/A_assumptions.ipynb: spf_analysis/annex.py $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
+reports/notebooks/A_assumptions.ipynb: $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
 	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml)
 
 # ---------------------------------------------------------------------- report
 REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx
 
-$(REPORT) &: $(EXECUTED) spf_analysis/report.py spf_analysis/tables.py \
-	spf_analysis/assets/report.css params/report.yaml | $(READY)
-	$(PY) -m spf_analysis.report $(EXECUTED)
+$(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
+	spf_analysis/report/assets/report.css params/report.yaml | $(READY)
+	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks
 report: $(REPORT) ## Build the study: data, notebooks, the report (.html, .pdf) and its tables (.xlsx)

@@ -9,7 +9,10 @@ import time
 
 import numpy as np
 
-from spf_analysis import costing, demography, macro, montecarlo
+from spf_analysis.model import costing
+from spf_analysis.model import demography
+from spf_analysis.model import macro
+from spf_analysis.model import montecarlo
 
 N, SEED, TARGET = 10_000, 1, 2.0
 

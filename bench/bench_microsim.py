@@ -21,7 +21,8 @@ import tracemalloc
 
 import numpy as np
 
-from spf_analysis import microsim as ms, synth
+from spf_analysis import microsim as ms
+from spf_analysis.household import synth
 
 
 def _setup(scenario: str, year: int):

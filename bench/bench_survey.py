@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spf_analysis.survey import Design
+from spf_analysis.stats.survey import Design
 
 N, STRATA, PSU_PER_STRATUM, DOMAINS = 50_000, 40, 25, 30
 INDICATORS = [f"i{k}" for k in range(1, 11)]

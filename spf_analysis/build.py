@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from . import params as P
-from . import paths
+from spf_analysis.config import params as P
+from spf_analysis.config import paths
 
 KERNEL = "spf-kp"
 STAGING = paths.REPORTS / ".build"

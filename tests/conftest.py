@@ -2,7 +2,7 @@
 
 import pytest
 
-from spf_analysis import io
+from spf_analysis.data import io
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from spf_analysis import annex
+from spf_analysis.report import annex
 
 
 def write(tmp_path, name, text):

@@ -11,7 +11,8 @@ import os
 import matplotlib.pyplot as plt
 import pytest
 
-from spf_analysis import browsercheck, paths
+from spf_analysis.report import browsercheck
+from spf_analysis.config import paths
 
 if browsercheck.find_chromium() is None:
     if os.environ.get("SPF_REQUIRE_BROWSER"):

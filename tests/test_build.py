@@ -5,8 +5,9 @@ import json
 import nbformat
 import pytest
 
-from spf_analysis import build, paths
-from spf_analysis import params as P
+from spf_analysis import build
+from spf_analysis.config import paths
+from spf_analysis.config import params as P
 
 
 def _notebook(path, body):
@@ -29,7 +30,7 @@ def sandbox(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "REPORT_NOTEBOOKS", reports / "notebooks")
     monkeypatch.setattr(build, "STAGING", reports / ".build")
     monkeypatch.delenv("SPF_OUTPUT_DIR", raising=False)
-    body = ("from spf_analysis import paths\n"
+    body = ("from spf_analysis.config import paths\n"
             "paths.figures_dir().mkdir(parents=True, exist_ok=True)\n"
             "(paths.figures_dir() / '09_new.png').write_bytes(b'new')\n"
             "assert not fail, 'asked to fail'\n")

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import census, paths
+from spf_analysis.data import census
+from spf_analysis.config import paths
 
 RAW = paths.RAW / "census"
 SETTLED = "Khyber Pakhtunkhwa (25 districts incl. Malakand PA; excl. ex-FATA)"
@@ -87,7 +88,7 @@ def test_growth_rate_hand():
 
 
 def test_harmonised_growth_totals_and_frontier_regions(districts, totals, crosswalk):
-    from spf_analysis import io
+    from spf_analysis.data import io
 
     tot = districts[(districts["age_group"] == "All ages") & (districts["sex"] == "both")
                     & (districts["area"] == "total") & (districts["year"] == 2017)]
@@ -146,7 +147,7 @@ def test_disability_age_profile_is_the_costings(province):
     ex-FATA) scaled to an overall rate. The RAP scenarios state it as literals: they must equal it."""
     import yaml
 
-    from spf_analysis import io
+    from spf_analysis.data import io
     dis = io.load("disability_census")
     prof17 = census.disability_age_profile(dis, province)
     # by hand from the raw rows: 0-4 disabled 2017 (incl. ex-FATA) / population, and the all-ages rate

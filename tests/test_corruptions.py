@@ -1,9 +1,9 @@
 """Bad input: corruptions of the real raw files (and of the parameter files).
 
 Each case corrupts one file in a temporary copy of the tree, runs the real
-entry points as subprocesses (``make data`` = ``python -m spf_analysis.manifest
-verify`` then ``python -m spf_analysis.io``; ``python -m spf_analysis.build``
-for notebook parameters; ``python -m spf_analysis.report`` for the report
+entry points as subprocesses (``make data`` = ``python -m spf_analysis.data.manifest
+verify`` then ``python -m spf_analysis.data.io``; ``python -m spf_analysis.build``
+for notebook parameters; ``python -m spf_analysis.report.assemble`` for the report
 meta), and checks: non-zero exit, a message naming the file (and, where the
 file has cells, the column and the CSV line), and ``data/processed/`` and
 ``reports/`` byte-identical before and after.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from spf_analysis import paths
+from spf_analysis.config import paths
 
 RAW = "data/raw"
 
@@ -72,10 +72,10 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def make_data(root: Path) -> subprocess.CompletedProcess:
-    r = run(root, "spf_analysis.manifest", "verify")
+    r = run(root, "spf_analysis.data.manifest", "verify")
     if r.returncode != 0:
         return r
-    return run(root, "spf_analysis.io")
+    return run(root, "spf_analysis.data.io")
 
 
 def edit_line(root, rel, line, old, new):
@@ -196,7 +196,7 @@ CONTENT = [
 def test_content_corruption(tree, corrupt, rel, column, message):
     before = snapshot(tree)
     line = corrupt(tree)
-    assert run(tree, "spf_analysis.manifest", "update").returncode == 0
+    assert run(tree, "spf_analysis.data.manifest", "update").returncode == 0
     r = make_data(tree)
     assert r.returncode != 0, r.stdout
     err = r.stderr
@@ -277,6 +277,6 @@ def test_report_meta_unknown_key(tree):
     before = snapshot(tree)
     f = tree / "params" / "report.yaml"
     f.write_text(f.read_text() + "\nsubtitel: typo\n", encoding="utf-8")
-    r = run(tree, "spf_analysis.report", f"reports/notebooks/{NB}.ipynb")
+    r = run(tree, "spf_analysis.report.assemble", f"reports/notebooks/{NB}.ipynb")
     assert r.returncode != 0 and "params/report.yaml" in r.stderr and "subtitel" in r.stderr, r.stderr
     assert snapshot(tree) == before

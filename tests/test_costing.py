@@ -1,4 +1,4 @@
-"""Tests of the RAP costing engine (spf_analysis.costing)."""
+"""Tests of the RAP costing engine (spf_analysis.model.costing)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import costing as c
+from spf_analysis.model import costing as c
 
 SCEN = Path(__file__).resolve().parent / "data" / "scenarios"
 BAD = SCEN / "bad"

@@ -1,4 +1,4 @@
-"""Tests of the cohort-component projection (spf_analysis.demography).
+"""Tests of the cohort-component projection (spf_analysis.model.demography).
 
 Validation: projecting Pakistan from the WPP 2019 base population of 2015 with
 WPP 2019's own rates must reproduce WPP's 2020 estimate and its 2025 and 2030
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import demography as d
+from spf_analysis.model import demography as d
 
 ABRIDGED = list(d.ABRIDGED_AGES)
 

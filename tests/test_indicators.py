@@ -1,12 +1,12 @@
-"""Known-answer tests of spf_analysis.indicators (ASPIRE set, targeting, SDG 1.3.1)."""
+"""Known-answer tests of spf_analysis.stats.indicators (ASPIRE set, targeting, SDG 1.3.1)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import indicators as ind
-from spf_analysis.poverty import gini, weighted_quantile
-from spf_analysis.survey import Design, SurveyDesignError
+from spf_analysis.stats import indicators as ind
+from spf_analysis.stats.poverty import gini, weighted_quantile
+from spf_analysis.stats.survey import Design, SurveyDesignError
 
 Z = 70.0
 

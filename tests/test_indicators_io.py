@@ -3,7 +3,8 @@ rescaling, conflicting values with an explicit choice."""
 
 import pytest
 
-from spf_analysis import io, paths
+from spf_analysis.data import io
+from spf_analysis.config import paths
 
 MACRO = paths.RAW / "macro" / "pakistan_kp_macro_fiscal.csv"
 

@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from spf_analysis import io, paths
+from spf_analysis.data import io
+from spf_analysis.config import paths
 
 SRC = paths.RAW / "census" / "kp_population_age_sex.csv"
 

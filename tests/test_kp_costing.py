@@ -12,9 +12,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from spf_analysis import costing as c
-from spf_analysis import demography as d
-from spf_analysis import fiscal, macro, montecarlo, policy
+from spf_analysis.model import costing as c
+from spf_analysis.model import demography as d
+from spf_analysis.report.tables import write_scenario_workbook
+from spf_analysis.model import fiscal
+from spf_analysis.model import macro
+from spf_analysis.model import montecarlo
+from spf_analysis.model import policy
 
 # ----------------------------------------------------------------------------- policy
 
@@ -67,7 +71,7 @@ def test_macro_yaml_holds_no_observed_values():
 
 @pytest.fixture(scope="module")
 def indicators():
-    from spf_analysis import io
+    from spf_analysis.data import io
 
     return io.load("macro_indicators")
 
@@ -287,9 +291,9 @@ def test_montecarlo_seeded_and_consistent(kp):
 def test_excel_deterministic_and_atomic(tmp_path):
     df = pd.DataFrame({"benefit": ["a", "b"], "year": [2025, 2026], "cost": [1.5, 2.5], "cost_pct_gdp": [0.1, 0.2]})
     t1, t2 = tmp_path / "x1.xlsx", tmp_path / "x2.xlsx"
-    c.write_excel({"s1": df, "s2": df}, t1, title="t", notes={"units": "PKR"})
+    write_scenario_workbook({"s1": df, "s2": df}, t1, title="t", notes={"units": "PKR"})
     time.sleep(1.1)  # openpyxl stamps the clock at second resolution
-    c.write_excel({"s1": df, "s2": df}, t2, title="t", notes={"units": "PKR"})
+    write_scenario_workbook({"s1": df, "s2": df}, t2, title="t", notes={"units": "PKR"})
     assert t1.read_bytes() == t2.read_bytes()
     with zipfile.ZipFile(t1) as z:
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
@@ -301,6 +305,6 @@ def test_excel_deterministic_and_atomic(tmp_path):
     assert wb["s1"]["C3"].value == 2.5
     before = t1.read_bytes()
     with pytest.raises(ValueError, match="invalid Excel sheet name"):
-        c.write_excel({"bad/name": df}, t1, title="t")
+        write_scenario_workbook({"bad/name": df}, t1, title="t")
     assert t1.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))

@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from spf_analysis import manifest, paths
+from spf_analysis.data import manifest
+from spf_analysis.config import paths
 
 
 def test_tree_matches_manifest():

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from spf_analysis import io, matrix, paths
+from spf_analysis.data import io
+from spf_analysis.report import matrix
+from spf_analysis.config import paths
 
 TABLES = paths.REPORTS / "tables"
 BUILT = all((TABLES / f"{n}.csv").exists() for n in

@@ -5,8 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import costing, microsim as ms, synth
-from spf_analysis.poverty import fgt
+from spf_analysis.model import costing
+from spf_analysis import microsim as ms
+from spf_analysis.household import synth
+from spf_analysis.stats.poverty import fgt
 
 Z = 3030.32
 

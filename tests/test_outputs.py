@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from spf_analysis import outputs, paths
+from spf_analysis.report import exhibits as outputs
+from spf_analysis.config import paths
 
 
 def test_table_and_figure_numbering_files_and_captions(tmp_path):

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from spf_analysis import params, paths
+from spf_analysis.config import params
+from spf_analysis.config import paths
 
 # numbered chapters (NN_name) and lettered parts (S_ executive summary, A_ annex)
 PARAM_FILES = sorted(p for pat in ("[0-9][0-9]_*.yaml", "[A-Z]_*.yaml") for p in paths.PARAMS.glob(pat))
@@ -51,7 +52,7 @@ def test_malformed_yaml(tmp_path):
 
 
 def test_makefile_lists_every_processed_table():
-    from spf_analysis import io
+    from spf_analysis.data import io
 
     makefile = (paths.ROOT / "Makefile").read_text()
     block = re.search(r"^TABLES\s*:=((?:.*\\\n)*.*)$", makefile, re.M).group(1)
@@ -92,7 +93,7 @@ def test_make_reads_the_survey_choice_as_yaml_does(tmp_path):
 @pytest.mark.parametrize("content, message", [
     (None, "file not found"), (b"a: [1, 2\n", "invalid YAML"), (b"a: \xff\xfe\n", "not valid UTF-8")])
 def test_read_yaml_names_the_file(tmp_path, content, message):
-    from spf_analysis.errors import FileKeyError, read_yaml
+    from spf_analysis.config.errors import FileKeyError, read_yaml
 
     f = tmp_path / "x.yaml"
     if content is not None:

@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import gaps, pbs, synth
+from spf_analysis.household import gaps
+from spf_analysis.household import pbs
+from spf_analysis.household import synth
 
 # names for the codebook gaps, used only in these fixtures (the real codebooks keep them null)
 FIXTURE_OVERRIDES = {
@@ -120,11 +122,12 @@ def _run_notebook_cells(nb_path, params: dict) -> dict:
 
 
 def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkeypatch):
-    """PBS-layout .dta files -> `python -m spf_analysis.pbs` (test codebook with the gaps filled) ->
+    """PBS-layout .dta files -> `python -m spf_analysis.household.pbs` (test codebook with the gaps filled) ->
     survey tables in a temporary processed dir -> every cell of notebook 03 -> outputs labelled PBS, not synthetic."""
     import yaml
 
-    from spf_analysis import outputs, paths
+    from spf_analysis.report import exhibits as outputs
+    from spf_analysis.config import paths
 
     d, h, _ = fixture_dir
     processed = tmp_path / "processed"
@@ -163,7 +166,7 @@ def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkey
 
 def test_load_survey_without_source_record_stops(tmp_path, monkeypatch):
     """Tables without their source record are not silently labelled (neither synthetic nor PBS)."""
-    from spf_analysis import paths
+    from spf_analysis.config import paths
 
     h, p = synth.generate()
     monkeypatch.setattr(paths, "PROCESSED", tmp_path)

@@ -1,10 +1,10 @@
-"""Known-answer tests of spf_analysis.poverty (methods README sections 3 and 5)."""
+"""Known-answer tests of spf_analysis.stats.poverty (methods README sections 3 and 5)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis.poverty import (
+from spf_analysis.stats.poverty import (
     fgt,
     gini,
     gini_by,
@@ -14,7 +14,7 @@ from spf_analysis.poverty import (
     watts,
     weighted_quantile,
 )
-from spf_analysis.survey import Design, SurveyDesignError
+from spf_analysis.stats.survey import Design, SurveyDesignError
 
 
 def test_fgt_haughton_khandker():

@@ -16,7 +16,8 @@ import re
 import pandas as pd
 import pytest
 
-from spf_analysis import manifest, paths
+from spf_analysis.data import manifest
+from spf_analysis.config import paths
 
 URL = re.compile(r"https?://\S+")
 SOURCE_COLS = {"source_title", "source_url", "first_source_title", "first_source_url", "locator",

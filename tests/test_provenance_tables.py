@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from spf_analysis import io, manifest, provenance as pv
+from spf_analysis.data import io
+from spf_analysis.data import manifest
+from spf_analysis.data import provenance as pv
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from spf_analysis import report
+from spf_analysis.report import assemble as report
 
 
 def executed(tmp_path, name, cells):

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import io, schemes as sm
+from spf_analysis.data import io
+from spf_analysis.data import schemes as sm
 
 
 def test_cpi_chain_hand_computed():

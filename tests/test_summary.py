@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from spf_analysis import summary
+from spf_analysis.report import summary
 
 
 def idx(ch, *names, synthetic=False):

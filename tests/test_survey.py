@@ -1,4 +1,4 @@
-"""Known-answer tests of spf_analysis.survey (methods README sections 4-5; R survey 4.1.1 values)."""
+"""Known-answer tests of spf_analysis.stats.survey (methods README sections 4-5; R survey 4.1.1 values)."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis.survey import Design, SurveyDesignError
+from spf_analysis.stats.survey import Design, SurveyDesignError
 
 DATA = Path(__file__).parent / "data"
 REL = 1e-8

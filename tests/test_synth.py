@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spf_analysis import synth
+from spf_analysis.household import synth
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +126,8 @@ def test_disability_age_sex_targets_within_two_design_ses(survey):
 def test_disability_follows_the_costings_age_profile_per_5_year_group(survey):
     """Each 5-year group reproduces census.disability_age_profile (the function behind the RAP scenarios)
     up to sampling discreteness: at most one sampled person's weight per sex cell."""
-    from spf_analysis import census, io
+    from spf_analysis.data import census
+    from spf_analysis.data import io
     h, p = survey
     prof = census.disability_age_profile(io.load("disability_census"), io.load("census_province_age_sex"), 0.0316)
     g = np.minimum(p["age"].to_numpy() // 5, 15) * 5
@@ -144,7 +145,8 @@ def test_disability_follows_the_costings_age_profile_per_5_year_group(survey):
 
 def test_disability_cell_rates_formula():
     """Known answer: group rate kept (weighted over sexes), male = rho x female, male overall = its target."""
-    from spf_analysis import census, io
+    from spf_analysis.data import census
+    from spf_analysis.data import io
     rng = np.random.default_rng(3)
     agi = np.repeat(np.arange(16), 40)
     sex = np.tile([0, 1], 320)

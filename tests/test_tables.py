@@ -6,7 +6,7 @@ import time
 import openpyxl
 import pandas as pd
 
-from spf_analysis import tables
+from spf_analysis.report import tables
 
 
 def sheets():

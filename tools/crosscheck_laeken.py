@@ -1,4 +1,4 @@
-"""Cross-check :mod:`spf_analysis.poverty` against R ``laeken`` (``make crosscheck``).
+"""Cross-check :mod:`spf_analysis.stats.poverty` against R ``laeken`` (``make crosscheck``).
 
 laeken is the reference implementation of the Eurostat (EU-SILC) inequality
 and poverty indicators. On laeken's own ``eusilc`` data (equivalised income
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spf_analysis import poverty
+from spf_analysis.stats import poverty
 
 HERE = Path(__file__).resolve().parent
 TOL = 1e-10
@@ -56,7 +56,7 @@ def main() -> int:
     for region, g in data.groupby("db040"):
         ours[("gini", region)] = poverty.gini(g["eqIncome"].to_numpy(), g["rb050"].to_numpy())
     worst, failed = 0.0, []
-    print(f"{version} vs spf_analysis.poverty on eusilc ({len(data)} persons)")
+    print(f"{version} vs spf_analysis.stats.poverty on eusilc ({len(data)} persons)")
     for r in ref.itertuples():
         got = float(ours[(r.stat, r.domain)])
         rel = abs(got - r.value) / abs(r.value)

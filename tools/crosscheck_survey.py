@@ -1,4 +1,4 @@
-"""Cross-check :mod:`spf_analysis.survey` against R ``survey`` (``make crosscheck``).
+"""Cross-check :mod:`spf_analysis.stats.survey` against R ``survey`` (``make crosscheck``).
 
 Writes the api data (``tests/data``) and seeded synthetic stratified cluster
 surveys with domains to a temporary folder, runs ``tools/crosscheck_survey.R``
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spf_analysis.survey import Design
+from spf_analysis.stats.survey import Design
 
 ROOT = Path(__file__).resolve().parent.parent
 TOL = 1e-8

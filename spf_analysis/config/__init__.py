@@ -1,0 +1,1 @@
+"""Configuration: paths, the one YAML reader, errors, notebook and run parameters."""

@@ -1,0 +1,49 @@
+"""Every path the project uses, derived from the package location.
+
+Never build a path from the working directory: papermill, nbval and JupyterLab
+start kernels in different folders. Import the constants from here instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Root of the repository (the folder holding ``Makefile``).
+ROOT = Path(__file__).resolve().parents[2]
+
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+PROCESSED = DATA / "processed"
+MANIFEST = RAW / "manifest.csv"
+
+PARAMS = ROOT / "params"
+NOTEBOOKS = ROOT / "notebooks"
+
+REPORTS = ROOT / "reports"
+REPORT_NOTEBOOKS = REPORTS / "notebooks"
+REPORT_HTML = REPORTS / "rapid_assessment.html"
+REPORT_PDF = REPORTS / "rapid_assessment.pdf"
+REPORT_XLSX = REPORTS / "rapid_assessment_tables.xlsx"
+
+#: Shared reference material (read-only) beside the checkout.
+SHARED = ROOT.parent / "shared"
+
+
+def _output_root() -> Path:
+    """Where notebooks write figures and tables.
+
+    The build runner (:mod:`spf_analysis.build`) points ``SPF_OUTPUT_DIR`` at a
+    staging folder and moves its content into ``reports/`` only when the
+    notebook succeeded; interactively (JupyterLab) outputs go to ``reports/``.
+    """
+    staged = os.environ.get("SPF_OUTPUT_DIR")
+    return Path(staged) if staged else REPORTS
+
+
+def figures_dir() -> Path:
+    return _output_root() / "figures"
+
+
+def tables_dir() -> Path:
+    return _output_root() / "tables"

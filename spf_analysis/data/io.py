@@ -1,0 +1,772 @@
+"""Raw-data readers: read a CSV from ``data/raw/``, check it against a schema,
+and stop with a clear error that names file, column and line.
+
+Every reader returns a typed, tidy :class:`pandas.DataFrame`. Processed tables
+are written to ``data/processed/`` by :func:`build_processed` (``make data``),
+atomically: all inputs are read and validated first, then each output is
+written to a temporary name and moved into place, so a bad input leaves
+``data/processed/`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from spf_analysis.config import paths
+from spf_analysis.config.fsutil import atomic_path
+
+
+class InputError(ValueError):
+    """A raw input is missing, unreadable or breaks its schema.
+
+    The message names the file (relative to the repository), and where it
+    applies the column and the line of the CSV (header = line 1).
+    """
+
+    def __init__(self, file: Path | str, message: str, column: str | None = None,
+                 line: int | None = None):
+        self.file = _rel(file)
+        self.column = column
+        self.line = line
+        where = [self.file]
+        if column is not None:
+            where.append(f"column '{column}'")
+        if line is not None:
+            where.append(f"line {line}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+def _rel(file: Path | str) -> str:
+    p = Path(file)
+    try:
+        return str(p.resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(p)
+
+
+# --------------------------------------------------------------------------- schema
+@dataclass(frozen=True)
+class Col:
+    """One column of a raw table.
+
+    ``kind`` is ``int``, ``float`` or ``str``. ``na`` lists strings that mean
+    "not available" in this column (e.g. PBS prints ``-``); any other empty or
+    non-parsable cell in a non-nullable column is an error.
+    """
+
+    name: str
+    kind: str = "str"
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple | None = None
+    na: tuple = ()
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...] = ()
+    extra_ok: bool = True  # extra columns (e.g. provenance notes) are allowed
+    checks: tuple = field(default=())  # callables(df, file) raising InputError
+
+
+SOURCE_COLS = (Col("source_title"), Col("source_url"))
+
+
+def _line(df: pd.DataFrame, idx) -> int:
+    """CSV line of a row index (header is line 1, first data row line 2)."""
+    return int(df.index.get_loc(idx)) + 2
+
+
+def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame:
+    """Check and type ``df`` (as read with ``dtype=str``) against ``schema``."""
+    missing = [c.name for c in schema.columns if c.name not in df.columns]
+    if missing:
+        raise InputError(file, f"missing column(s) {missing}; found {list(df.columns)}",
+                         column=missing[0])
+    out = df.copy()
+    for col in schema.columns:
+        raw = out[col.name]
+        is_na = raw.isna() | raw.astype("string").str.strip().isin(("",) + tuple(col.na))
+        if not col.nullable and is_na.any():
+            idx = is_na[is_na].index[0]
+            raise InputError(file, "empty or missing value in a required column",
+                             column=col.name, line=_line(out, idx))
+        if col.kind in ("int", "float"):
+            text = raw.where(~is_na).astype("string").str.replace(",", "", regex=False).str.strip()
+            num = pd.to_numeric(text, errors="coerce")
+            bad = num.isna() & ~is_na
+            if bad.any():
+                idx = bad[bad].index[0]
+                raise InputError(file, f"not a number: {raw[idx]!r}", column=col.name,
+                                 line=_line(out, idx))
+            if col.kind == "int":
+                frac = num.notna() & (num != num.round())
+                if frac.any():
+                    idx = frac[frac].index[0]
+                    raise InputError(file, f"not a whole number: {raw[idx]!r}",
+                                     column=col.name, line=_line(out, idx))
+                num = num.astype("Int64")
+            else:
+                num = num.astype("float64")
+            if col.min is not None and (num < col.min).any():
+                idx = (num < col.min)[lambda s: s.fillna(False)].index[0]
+                raise InputError(file, f"value {raw[idx]!r} is below the minimum {col.min}",
+                                 column=col.name, line=_line(out, idx))
+            if col.max is not None and (num > col.max).any():
+                idx = (num > col.max)[lambda s: s.fillna(False)].index[0]
+                raise InputError(file, f"value {raw[idx]!r} is above the maximum {col.max}",
+                                 column=col.name, line=_line(out, idx))
+            out[col.name] = num
+        else:
+            out[col.name] = raw.where(~is_na).astype("string").str.strip()
+        if col.allowed is not None:
+            bad = out[col.name].notna() & ~out[col.name].isin(col.allowed)
+            if bad.any():
+                idx = bad[bad].index[0]
+                raise InputError(file, f"unknown value {out[col.name][idx]!r}; "
+                                 f"expected one of {sorted(map(str, col.allowed))}",
+                                 column=col.name, line=_line(out, idx))
+    if schema.key:
+        dup = out.duplicated(list(schema.key), keep="first")
+        if dup.any():
+            idx = dup[dup].index[0]
+            keyval = tuple(out.loc[idx, list(schema.key)])
+            raise InputError(file, f"duplicate key {dict(zip(schema.key, keyval))}",
+                             column=",".join(schema.key), line=_line(out, idx))
+    for check in schema.checks:
+        check(out, file)
+    return out
+
+
+def read_csv(file: Path | str, schema: Schema) -> pd.DataFrame:
+    """Read a raw CSV as text, then validate and type it."""
+    file = Path(file)
+    if not file.exists():
+        raise InputError(file, "file not found")
+    try:
+        df = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[],
+                         encoding="utf-8", encoding_errors="strict")
+    except UnicodeDecodeError as e:
+        raise InputError(file, f"not valid UTF-8 (byte offset {e.start}); "
+                         "re-save the file as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(file, f"cannot be parsed as CSV: {e}") from None
+    df = df.replace({"": pd.NA})
+    return validate(df, schema, file)
+
+
+# --------------------------------------------------------------------------- census
+AGE_GROUPS = ("00-04", "05-09", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39",
+              "40-44", "45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75+")
+SEXES = {"both (incl. transgender)": "both", "male": "male", "female": "female",
+         "transgender": "transgender"}
+AREAS = ("total", "rural", "urban")
+
+#: Short codes for the aggregate geographies of the census age tables.
+GEOGRAPHIES = {
+    "Khyber Pakhtunkhwa (25 districts incl. Malakand PA; excl. ex-FATA)": "kp_settled_2017",
+    "Ex-FATA (7 agencies + 6 FRs; now merged districts of KP)": "ex_fata_2017",
+    "Khyber Pakhtunkhwa incl. ex-FATA (38 units, 2017 boundaries)": "kp_merged_2017",
+    "Khyber Pakhtunkhwa (35 districts, incl. merged ex-FATA districts)": "kp_35_2023",
+}
+
+AGE_SEX_SCHEMA = Schema(
+    "census population by age, sex and area",
+    columns=(
+        Col("geography"),
+        Col("year", "int", min=1950, max=2030),
+        Col("age_group", allowed=("All ages",) + AGE_GROUPS),
+        Col("sex", allowed=tuple(SEXES)),
+        Col("urban_rural", allowed=AREAS),
+        Col("population", "int", min=0),
+    ) + SOURCE_COLS,
+    key=("geography", "year", "age_group", "sex", "urban_rural"),
+)
+
+DISTRICT_TOTALS_SCHEMA = Schema(
+    "census district totals (PBS Table 1)",
+    columns=(
+        Col("unit"), Col("level"), Col("division", nullable=True), Col("region"),
+        Col("year", "int", min=1950, max=2030),
+        Col("population", "int", min=0),
+        Col("male", "int", nullable=True, min=0),
+        Col("female", "int", nullable=True, min=0),
+        Col("transgender", "int", nullable=True, min=0, na=("-",)),
+        Col("area_sq_km", "float", nullable=True, min=0),
+        Col("urban_share_pct", "float", nullable=True, min=0, max=100, na=("-",)),
+        Col("avg_household_size", "float", nullable=True, min=1, max=30, na=("-",)),
+        Col("population_1998", "int", nullable=True, min=0),
+        Col("avg_annual_growth_pct", "float", nullable=True, min=-20, max=20),
+        Col("growth_period", nullable=True),
+    ) + SOURCE_COLS,
+    key=("unit", "region", "year"),
+)
+
+CROSSWALK_SCHEMA = Schema(
+    "district crosswalk 2017 -> 2023",
+    columns=(Col("unit_2017"), Col("status_2017"), Col("district_2023"),
+             Col("harmonised_unit"), Col("change")) + SOURCE_COLS + (Col("locator"),),
+    key=("unit_2017", "district_2023"),
+)
+
+RAW_CENSUS = paths.RAW / "census"
+
+
+def _check_geography(known: set[str]):
+    def check(df: pd.DataFrame, file) -> None:
+        bad = ~df["geography"].isin(known)
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(file, f"unknown geography {df['geography'][idx]!r}",
+                             column="geography", line=_line(df, idx))
+    return check
+
+
+def _tidy_age_sex(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.rename(columns={"urban_rural": "area"}).copy()
+    out["sex"] = out["sex"].map(SEXES).astype("string")
+    cols = ["geography", "year", "age_group", "sex", "area", "population",
+            "source_title", "source_url"]
+    return out[cols].reset_index(drop=True)
+
+
+def read_province_age_sex(file: Path | None = None) -> pd.DataFrame:
+    """KP census population by 5-year age group, sex and area, for the four
+    aggregate geographies (codes in :data:`GEOGRAPHIES`)."""
+    file = file or RAW_CENSUS / "kp_population_age_sex.csv"
+    schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns, AGE_SEX_SCHEMA.key,
+                    checks=(_check_geography(set(GEOGRAPHIES)),))
+    df = read_csv(file, schema)
+    df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
+    return _tidy_age_sex(df)
+
+
+def read_district_age_sex(file: Path | None = None,
+                          crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
+    """KP census population by district, age group, sex and area (2017: 38
+    units on 2017 boundaries; 2023: 35 districts). Every 2017 unit and 2023
+    district must appear in the crosswalk."""
+    file = file or RAW_CENSUS / "kp_district_population_age_sex.csv"
+    cw = crosswalk if crosswalk is not None else read_crosswalk()
+    known = set(cw["unit_2017"]) | set(cw["district_2023"])
+    schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns, AGE_SEX_SCHEMA.key,
+                    checks=(_check_geography(known),))
+    return _tidy_age_sex(read_csv(file, schema))
+
+
+def read_district_totals(file: Path | None = None) -> pd.DataFrame:
+    """PBS Census 2017 Table 1 (districts, divisions, regions; with 1998
+    population and household size) and Census 2023 district totals."""
+    file = file or RAW_CENSUS / "district_population.csv"
+    df = read_csv(file, DISTRICT_TOTALS_SCHEMA)
+    cols = [c.name for c in DISTRICT_TOTALS_SCHEMA.columns]
+    return df[cols].reset_index(drop=True)
+
+
+def read_crosswalk(file: Path | None = None) -> pd.DataFrame:
+    """2017 census units -> 2023 districts, with the harmonised unit on which
+    both censuses can be compared (the ex-FATA merger and district splits)."""
+    file = file or RAW_CENSUS / "district_crosswalk_2017_2023.csv"
+    df = read_csv(file, CROSSWALK_SCHEMA)
+    return df[[c.name for c in CROSSWALK_SCHEMA.columns]].reset_index(drop=True)
+
+
+def read_published_rates(file: Path | None = None) -> pd.DataFrame:
+    """Census-derived age-structure indicators as compiled in the reference
+    set (used to cross-check our own computations)."""
+    file = file or RAW_CENSUS / "kp_demographic_rates.csv"
+    schema = Schema("published demographic rates",
+                    (Col("indicator"), Col("geography"), Col("year"), Col("value"),
+                     Col("unit")) + SOURCE_COLS,
+                    key=("indicator", "geography", "year"))
+    df = read_csv(file, schema)
+    df["geography"] = df["geography"].map(lambda g: GEOGRAPHIES.get(g, g)).astype("string")
+    df["value_num"] = pd.to_numeric(df["value"], errors="coerce")
+    return df[["indicator", "geography", "year", "value", "value_num", "unit",
+               "source_title", "source_url"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- indicators
+#: Geographies allowed in the long indicator tables (macro, poverty, schemes).
+INDICATOR_GEOGRAPHIES = ("Pakistan", "Khyber Pakhtunkhwa", "Punjab", "Sindh", "Balochistan",
+                         "ex-FATA", "Pakistan (urban)", "Pakistan (rural)")
+CONFIDENCE = ("high", "medium", "low")
+#: Published units that are rescaled to one canonical unit in processed tables.
+UNIT_SCALE = {"PKR trillion": ("PKR billion", 1000.0), "PKR million": ("PKR billion", 0.001)}
+
+PROVENANCE_COLS = (Col("source_title"), Col("source_url"), Col("locator"),
+                   Col("confidence", allowed=CONFIDENCE))
+
+INDICATOR_SCHEMA = Schema(
+    "long indicator table (one sourced value per row)",
+    columns=(
+        Col("indicator"),
+        Col("geography", allowed=INDICATOR_GEOGRAPHIES),
+        Col("period", nullable=True),
+        Col("value", "float"),
+        Col("unit"),
+        Col("chosen", nullable=True, allowed=("true", "false")),
+        Col("note", nullable=True),
+        Col("derived_from", nullable=True),
+    ) + PROVENANCE_COLS,
+)
+
+
+def fiscal_year_end(period: str) -> int:
+    """Calendar year in which a period ends: ``"2013-14"`` (fiscal year July
+    2013 - June 2014) -> 2014; ``"2017"`` -> 2017. Anything else raises
+    ``ValueError``."""
+    import re
+    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    if m:
+        start, end = int(m.group(1)), int(m.group(2))
+        if (start + 1) % 100 != end:
+            raise ValueError(f"fiscal year {period!r}: the second year must follow the first")
+        return start + 1
+    if re.fullmatch(r"\d{4}", period):
+        return int(period)
+    raise ValueError(f"period {period!r} is neither a fiscal year 'YYYY-YY' nor a year 'YYYY'")
+
+
+def _check_periods(df: pd.DataFrame, file) -> None:
+    years = []
+    for idx, p in df["period"].items():
+        if pd.isna(p):
+            years.append(pd.NA)
+            continue
+        try:
+            y = fiscal_year_end(p)
+        except ValueError as e:
+            raise InputError(file, str(e), column="period", line=_line(df, idx)) from None
+        if not 1950 <= y <= 2100:
+            raise InputError(file, f"year {y} out of range 1950-2100", column="period",
+                             line=_line(df, idx))
+        years.append(y)
+    df["year"] = pd.array(years, dtype="Int64")
+
+
+def _check_urls(df: pd.DataFrame, file) -> None:
+    bad = ~df["source_url"].str.match(r"https?://\S+$")
+    if bad.any():
+        idx = bad[bad].index[0]
+        raise InputError(file, f"not a web address: {df['source_url'][idx]!r}",
+                         column="source_url", line=_line(df, idx))
+
+
+def _check_choices(df: pd.DataFrame, file) -> None:
+    """Where one indicator has several values for the same geography and period
+    (conflicting sources), every such row states ``chosen`` (exactly one
+    ``true``) and a ``note`` giving the reason."""
+    keys = ["indicator", "geography", "period"]
+    k = df[keys].astype("string").fillna("")
+    exact = df.assign(_k=k.agg("|".join, axis=1)).duplicated(["_k", "value", "source_url"])
+    if exact.any():
+        idx = exact[exact].index[0]
+        raise InputError(file, "duplicate row (same indicator, geography, period, value and "
+                         "source)", column="indicator", line=_line(df, idx))
+    grp = k.agg("|".join, axis=1)
+    multi = grp.duplicated(keep=False)
+    for g in grp[multi].unique():
+        rows = df[grp == g]
+        unset = rows["chosen"].isna() | rows["note"].isna()
+        if unset.any():
+            idx = unset[unset].index[0]
+            raise InputError(file, f"conflicting values for {g.replace('|', ', ')}: each needs "
+                             "'chosen' (true/false) and a 'note' with the reason",
+                             column="chosen", line=_line(df, idx))
+        n = int((rows["chosen"] == "true").sum())
+        if n != 1:
+            raise InputError(file, f"conflicting values for {g.replace('|', ', ')}: {n} rows "
+                             "marked chosen=true, expected exactly 1", column="chosen",
+                             line=_line(df, rows.index[0]))
+
+
+INDICATOR_COLUMNS = ["indicator", "geography", "year", "period", "value", "unit", "chosen",
+                     "value_published", "unit_published", "note", "derived_from",
+                     "source_title", "source_url", "locator", "confidence"]
+
+
+def read_indicator_table(file: Path | str) -> pd.DataFrame:
+    """Read a long indicator table (``indicator, geography, period, value, unit,
+    chosen, note, derived_from`` + provenance) and return it typed, with
+    ``year`` = the calendar year in which ``period`` ends (FY 2013-14 -> 2014;
+    ``<NA>`` where undated), ``chosen`` as bool (a value without a competitor is
+    chosen), and values in PKR trillion/million rescaled to PKR billion (the
+    published value and unit kept in ``value_published``/``unit_published``)."""
+    schema = Schema(INDICATOR_SCHEMA.name, INDICATOR_SCHEMA.columns,
+                    checks=(_check_periods, _check_urls, _check_choices))
+    df = read_csv(file, schema)
+    df["chosen"] = (df["chosen"] != "false").fillna(True).astype(bool)
+    df["value_published"] = df["value"]
+    df["unit_published"] = df["unit"]
+    for unit, (target, factor) in UNIT_SCALE.items():
+        m = df["unit"] == unit
+        df.loc[m, "value"] = (df.loc[m, "value"] * factor).round(9)
+        df.loc[m, "unit"] = target
+    df["unit"] = df["unit"].astype("string")
+    return df[INDICATOR_COLUMNS].reset_index(drop=True)
+
+
+def read_macro_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Pakistan national accounts, CPI inflation, KP budget outlays, federal
+    transfers, NFC shares, KP's share of national GDP (no official series: a
+    documented secondary estimate) and the KP minimum wage, by fiscal year.
+    Long table, one sourced value per row (see :func:`read_indicator_table`)."""
+    return read_indicator_table(file or paths.RAW / "macro" / "pakistan_kp_macro_fiscal.csv")
+
+
+def read_poverty_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Official poverty lines and poverty headcounts (CBN, old FEI line, MPI, and
+    KP headcounts re-aggregated from World Bank district small-area estimates,
+    with their inputs). Long table as :func:`read_macro_indicators`."""
+    return read_indicator_table(file or paths.RAW / "poverty" / "poverty_indicators.csv")
+
+
+# --------------------------------------------------------------------------- schemes
+RAW_SCHEMES = paths.RAW / "schemes"
+SPF_GROUPS = ("health", "children", "working_age", "old_age", "cross_cutting")
+SP_TYPES = ("social_insurance", "social_assistance", "labour_market")
+SCHEME_METRICS = ("benefit_amount", "beneficiaries", "expenditure", "budget_allocation",
+                  "coverage_share")
+BENEFIT_PERIODS = ("month", "quarter", "year")
+#: payments per year of each benefit period (to annualise benefit levels)
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+
+SCHEMES_SCHEMA = Schema(
+    "inventory of social protection schemes in KP",
+    columns=(Col("scheme_id"), Col("scheme_name"), Col("level"), Col("scheme_type"),
+             Col("spf_guarantee"), Col("administering_agency"), Col("start_year"),
+             Col("beneficiaries_kp_facts", nullable=True), Col("expenditure_kp_facts", nullable=True),
+             Col("benefit_facts", nullable=True), Col("eligibility_facts", nullable=True),
+             Col("confidence"),
+             Col("first_source_title", nullable=True), Col("first_source_url", nullable=True)),
+    key=("scheme_id",),
+)
+FACTS_SCHEMA = Schema(
+    "sourced facts behind the scheme inventory",
+    columns=(Col("fact_id"), Col("scheme_id"), Col("scheme"), Col("component", nullable=True),
+             Col("geography"), Col("year"), Col("metric"), Col("value"), Col("unit"),
+             Col("snippet", nullable=True)) + PROVENANCE_COLS,
+    key=("fact_id",),
+)
+CLASSIFICATION_SCHEMA = Schema(
+    "scheme classification by SPF guarantee and type",
+    columns=(Col("scheme_id"), Col("spf_guarantee_main", allowed=SPF_GROUPS),
+             Col("sp_type", allowed=SP_TYPES), Col("basis")),
+    key=("scheme_id",),
+)
+SERIES_SCHEMA = Schema(
+    "scheme beneficiaries, spending and benefit levels over time",
+    columns=(Col("scheme_id"), Col("fact_id", nullable=True), Col("component"),
+             Col("geography", allowed=INDICATOR_GEOGRAPHIES), Col("period"),
+             Col("metric", allowed=SCHEME_METRICS), Col("value", "float", min=0),
+             Col("unit"), Col("benefit_period", nullable=True, allowed=BENEFIT_PERIODS),
+             Col("chosen", nullable=True, allowed=("true", "false")),
+             Col("note", nullable=True), Col("derived_from", nullable=True)) + PROVENANCE_COLS,
+)
+
+
+def _check_pattern(column: str, pattern: str):
+    def check(df: pd.DataFrame, file) -> None:
+        bad = ~df[column].str.fullmatch(pattern)
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(file, f"{df[column][idx]!r} does not match {pattern}",
+                             column=column, line=_line(df, idx))
+    return check
+
+
+def _check_refs(column: str, known: set, what: str, multi: bool = False):
+    """Every id in ``column`` (``;``-separated when ``multi``) exists in ``known``."""
+    def check(df: pd.DataFrame, file) -> None:
+        for idx, cell in df[column].items():
+            if pd.isna(cell):
+                continue
+            ids = [s.strip() for s in cell.split(";")] if multi else [cell]
+            for i in ids:
+                if multi and i.lower().startswith("see "):
+                    continue  # a pointer to another table, e.g. 'see indicators.csv (...)'
+                if i not in known:
+                    raise InputError(file, f"{i!r} is not a known {what}", column=column,
+                                     line=_line(df, idx))
+    return check
+
+
+def read_scheme_facts(file: Path | None = None, schemes_file: Path | None = None) -> pd.DataFrame:
+    """One sourced fact per row (value kept as published text; ``value_num`` is
+    the number where the cell is a single number). Every ``scheme_id`` must be
+    in the inventory."""
+    file = file or RAW_SCHEMES / "scheme_facts.csv"
+    ids = set(_read_ids(schemes_file or RAW_SCHEMES / "schemes.csv", "scheme_id"))
+    schema = Schema(FACTS_SCHEMA.name, FACTS_SCHEMA.columns, FACTS_SCHEMA.key,
+                    checks=(_check_pattern("fact_id", r"F\d{3}"), _check_urls,
+                            _check_refs("scheme_id", ids, "scheme id (schemes.csv)")))
+    df = read_csv(file, schema)
+    df["value_num"] = pd.to_numeric(df["value"].str.replace(",", "", regex=False),
+                                    errors="coerce").astype("float64")
+    return df[[c.name for c in FACTS_SCHEMA.columns] + ["value_num"]].reset_index(drop=True)
+
+
+def _read_ids(file: Path, column: str) -> list[str]:
+    """The id column of a raw file (read and checked as text)."""
+    df = read_csv(file, Schema("ids", (Col(column),), key=(column,)))
+    return df[column].tolist()
+
+
+def read_schemes(file: Path | None = None, facts_file: Path | None = None,
+                 classification_file: Path | None = None) -> pd.DataFrame:
+    """The scheme inventory with its classification by SPF guarantee
+    (``spf_guarantee_main``) and type (``sp_type``). Every fact id named in the
+    ``*_facts`` columns exists in scheme_facts.csv; every scheme is classified."""
+    file = file or RAW_SCHEMES / "schemes.csv"
+    facts = set(_read_ids(facts_file or RAW_SCHEMES / "scheme_facts.csv", "fact_id"))
+    checks = (_check_pattern("scheme_id", r"S\d{2}"), _check_urls_col("first_source_url")) + tuple(
+        _check_refs(c, facts, "fact id (scheme_facts.csv)", multi=True)
+        for c in ("beneficiaries_kp_facts", "expenditure_kp_facts", "benefit_facts",
+                  "eligibility_facts"))
+    df = read_csv(file, Schema(SCHEMES_SCHEMA.name, SCHEMES_SCHEMA.columns, SCHEMES_SCHEMA.key,
+                               checks=checks))
+    cfile = classification_file or RAW_SCHEMES / "scheme_classification.csv"
+    cls = read_csv(cfile, Schema(CLASSIFICATION_SCHEMA.name, CLASSIFICATION_SCHEMA.columns,
+                                 CLASSIFICATION_SCHEMA.key,
+                                 checks=(_check_refs("scheme_id", set(df["scheme_id"]),
+                                                     "scheme id (schemes.csv)"),)))
+    missing = sorted(set(df["scheme_id"]) - set(cls["scheme_id"]))
+    if missing:
+        raise InputError(cfile, f"scheme(s) {missing} of schemes.csv are not classified",
+                         column="scheme_id")
+    out = df.merge(cls[["scheme_id", "spf_guarantee_main", "sp_type"]], on="scheme_id",
+                   how="left", validate="one_to_one")
+    keep = ["scheme_id", "scheme_name", "level", "scheme_type", "spf_guarantee",
+            "spf_guarantee_main", "sp_type", "administering_agency", "start_year",
+            "beneficiaries_kp", "beneficiaries_kp_year", "expenditure_kp_pkr",
+            "expenditure_kp_year", "benefit_amount", "eligibility_rule",
+            "beneficiaries_kp_facts", "expenditure_kp_facts", "benefit_facts",
+            "eligibility_facts", "confidence", "notes", "first_source_title", "first_source_url"]
+    for c in keep:
+        if c in out and out[c].dtype == object:
+            out[c] = out[c].astype("string")
+    return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
+
+
+def _check_urls_col(column: str):
+    def check(df, file):
+        bad = df[column].notna() & ~df[column].str.match(r"https?://\S+$").fillna(False)
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(file, f"not a web address: {df[column][idx]!r}", column=column,
+                             line=_line(df, idx))
+    return check
+
+
+def read_scheme_series(file: Path | None = None) -> pd.DataFrame:
+    """Beneficiaries, spending, budgets and benefit levels of the schemes over
+    time (one sourced value per row, from scheme_facts.csv where ``fact_id`` is
+    given). Checks: scheme and fact ids exist and agree; periods are fiscal or
+    calendar years; conflicting values carry an explicit choice. Adds ``year``
+    (FY 2013-14 -> 2014), ``chosen`` (bool) and rescales PKR million/trillion
+    to PKR billion."""
+    file = file or RAW_SCHEMES / "scheme_series.csv"
+    facts = read_scheme_facts()
+    fact_scheme = dict(zip(facts["fact_id"], facts["scheme_id"]))
+
+    def check_fact_scheme(df, f):
+        for idx, (fid, sid) in df[["fact_id", "scheme_id"]].iterrows():
+            if pd.notna(fid) and fact_scheme.get(fid) != sid:
+                raise InputError(f, f"fact {fid} belongs to scheme {fact_scheme.get(fid)}, "
+                                 f"not {sid}", column="fact_id", line=_line(df, idx))
+
+    def check_benefit_period(df, f):
+        bad = (df["metric"] == "benefit_amount") & df["benefit_period"].isna()
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(f, "a benefit amount needs its benefit_period (month, quarter, "
+                             "year)", column="benefit_period", line=_line(df, idx))
+
+    checks = (_check_refs("scheme_id", set(facts["scheme_id"]) | set(_read_ids(
+                  RAW_SCHEMES / "schemes.csv", "scheme_id")), "scheme id (schemes.csv)"),
+              _check_refs("fact_id", set(facts["fact_id"]), "fact id (scheme_facts.csv)"),
+              check_fact_scheme, check_benefit_period, _check_periods, _check_urls,
+              _check_choices_by(["scheme_id", "component", "geography", "period", "metric"]))
+    df = read_csv(file, Schema(SERIES_SCHEMA.name, SERIES_SCHEMA.columns, checks=checks))
+    df["chosen"] = (df["chosen"] != "false").fillna(True).astype(bool)
+    for unit, (target, factor) in UNIT_SCALE.items():
+        m = df["unit"] == unit
+        df.loc[m, "value"] = (df.loc[m, "value"] * factor).round(9)
+        df.loc[m, "unit"] = target
+    cols = ["scheme_id", "fact_id", "component", "geography", "year", "period", "metric",
+            "value", "unit", "benefit_period", "chosen", "note", "derived_from",
+            "source_title", "source_url", "locator", "confidence"]
+    return df[cols].reset_index(drop=True)
+
+
+def _check_choices_by(keys: list[str]):
+    def check(df, file):
+        renamed = df.rename(columns={}).copy()
+        k = renamed[keys].astype("string").fillna("").agg("|".join, axis=1)
+        tmp = pd.DataFrame({"indicator": k, "geography": "", "period": "",
+                            "value": df["value"], "source_url": df["source_url"],
+                            "chosen": df["chosen"], "note": df["note"]}, index=df.index)
+        _check_choices(tmp, file)
+    return check
+
+
+def read_scheme_benefit_levels() -> pd.DataFrame:
+    """Benefit levels of the schemes over time (nominal), with the amount per
+    year (``annual_amount`` = amount x payments per year)."""
+    s = read_scheme_series()
+    b = s[s["metric"] == "benefit_amount"].drop(columns=["metric"]).rename(
+        columns={"value": "amount"}).copy()
+    b["annual_amount"] = b["amount"] * b["benefit_period"].map(PERIODS_PER_YEAR).astype("float64")
+    return b.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- labour, disability, districts
+def read_labour_census(file: Path | None = None) -> pd.DataFrame:
+    """Census 2017 Table 16: usual activity of persons 10+ by sex and area, with
+    derived activity rates (long; one sourced value per row)."""
+    file = file or paths.RAW / "labour" / "kp_labour.csv"
+    schema = Schema("census usual activity (Table 16)",
+                    (Col("indicator"), Col("geography", allowed=tuple(GEOGRAPHIES)),
+                     Col("year"), Col("value", "float", min=0), Col("unit")) + PROVENANCE_COLS,
+                    key=("indicator", "geography"), checks=(_check_urls,))
+    df = read_csv(file, schema)
+    df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
+    df["year"] = pd.array([2017] * len(df), dtype="Int64")
+    return df[["indicator", "geography", "year", "value", "unit", "source_title", "source_url",
+               "locator", "confidence"]].reset_index(drop=True)
+
+
+def read_disability_census(file: Path | None = None) -> pd.DataFrame:
+    """Census 2017 Table 17: disabled population by age, sex and area."""
+    file = file or paths.RAW / "disability" / "kp_disabled_population_age_sex_2017.csv"
+    schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns + (Col("locator"),
+                    Col("confidence", allowed=CONFIDENCE)), AGE_SEX_SCHEMA.key,
+                    checks=(_check_geography(set(GEOGRAPHIES)),))
+    df = read_csv(file, schema)
+    df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
+    out = _tidy_age_sex(df)
+    return out.rename(columns={"population": "disabled"})
+
+
+def read_district_indicators(file: Path | None = None,
+                             aliases_file: Path | None = None) -> pd.DataFrame:
+    """World Bank district indicators for KP (poverty, household size, labour,
+    child labour) by survey round; ``unit`` is the harmonised district of the
+    census crosswalk (names of the source mapped through
+    district/district_name_aliases.csv). An unknown district is an error."""
+    file = file or paths.RAW / "district" / "district_indicators.csv"
+    afile = aliases_file or paths.RAW / "district" / "district_name_aliases.csv"
+    cw = read_crosswalk()
+    known = set(cw["unit_2017"]) | set(cw["district_2023"]) | set(cw["harmonised_unit"])
+    aliases = read_csv(afile, Schema("district name aliases",
+                                     (Col("source_name"), Col("unit"), Col("basis")),
+                                     key=("source_name",),
+                                     checks=(_check_refs("unit", known, "census unit "
+                                                         "(district crosswalk)"),)))
+    amap = dict(zip(aliases["source_name"], aliases["unit"]))
+    schema = Schema("district indicators",
+                    (Col("district"), Col("province"), Col("year_label", "int", min=1990, max=2030),
+                     Col("indicator"), Col("value", "float", min=0), Col("source_survey"),
+                     Col("source_title"), Col("source_url"),
+                     Col("confidence", allowed=CONFIDENCE)),
+                    key=("district", "province", "year_label", "indicator"),
+                    checks=(_check_refs("district", known | set(amap),
+                                        "district (census crosswalk or aliases)"), _check_urls))
+    df = read_csv(file, schema)
+    df["unit"] = df["district"].map(lambda d: amap.get(d, d)).astype("string")
+    return df[["district", "unit", "province", "year_label", "indicator", "value",
+               "source_survey", "source_title", "source_url", "confidence"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- processed
+#: Every processed table: name -> function that builds it from data/raw.
+PROCESSED_TABLES = {
+    "census_province_age_sex": read_province_age_sex,
+    "census_district_age_sex": read_district_age_sex,
+    "census_district_totals": read_district_totals,
+    "census_district_crosswalk": read_crosswalk,
+    "census_published_rates": read_published_rates,
+    "macro_indicators": read_macro_indicators,
+    "poverty_indicators": read_poverty_indicators,
+    "schemes": read_schemes,
+    "scheme_facts": read_scheme_facts,
+    "scheme_series": read_scheme_series,
+    "scheme_benefit_levels": read_scheme_benefit_levels,
+    "labour_census": read_labour_census,
+    "disability_census": read_disability_census,
+    "district_indicators": read_district_indicators,
+}
+
+
+def processed_path(name: str) -> Path:
+    if name not in PROCESSED_TABLES:
+        raise KeyError(f"unknown processed table {name!r}; known: {sorted(PROCESSED_TABLES)}")
+    return paths.PROCESSED / f"{name}.parquet"
+
+
+def load(name: str) -> pd.DataFrame:
+    """Read a processed table (run ``make data`` first)."""
+    p = processed_path(name)
+    if not p.exists():
+        raise FileNotFoundError(f"{_rel(p)} is missing: run `make data`")
+    return pd.read_parquet(p)
+
+
+def write_atomic(df: pd.DataFrame, target: Path) -> None:
+    """Write parquet to a temporary file beside ``target`` and move it into place."""
+    with atomic_path(target) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def build_processed(names=None) -> list[Path]:
+    """Read and validate every raw input first, then write all processed tables."""
+    names = list(names or PROCESSED_TABLES)
+    frames = {n: PROCESSED_TABLES[n]() for n in names}
+    written = []
+    for n, df in frames.items():
+        write_atomic(df, processed_path(n))
+        written.append(processed_path(n))
+    return written
+
+
+#: Names in the Census 2023 district totals that differ from the age tables.
+DISTRICT_2023_ALIASES = {"Kolai Palas": "Kolai Palas Kohistan"}
+
+
+def district_totals_2023(totals: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Series:
+    """Official Census 2023 district populations (which add up to the KP total
+    of 40,856,097), indexed by the district names of the crosswalk."""
+    d = totals[(totals["year"] == 2023) & (totals["level"] == "district")]
+    names = (d["unit"].str.removesuffix(" District")
+             .map(lambda n: DISTRICT_2023_ALIASES.get(n, n)))
+    s = pd.Series(d["population"].to_numpy(), index=names.to_numpy(), name="population")
+    unknown = sorted(set(s.index) - set(crosswalk["district_2023"]))
+    absent = sorted(set(crosswalk["district_2023"]) - set(s.index))
+    if unknown or absent:
+        raise ValueError(f"Census 2023 district totals do not match the crosswalk: "
+                         f"unknown {unknown}, absent {absent}")
+    return s
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        for p in build_processed(argv or None):
+            print(f"wrote {_rel(p)}")
+    except (InputError, KeyError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,1 @@
+"""The household survey: processed schema, synthetic generator, PBS reader, protection gaps."""

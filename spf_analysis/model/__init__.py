@@ -1,0 +1,1 @@
+"""The model: demography, macro frame, policy parameters, RAP costing, Monte Carlo, fiscal space, the model run."""

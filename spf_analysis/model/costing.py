@@ -1,0 +1,782 @@
+"""Rapid Assessment Protocol (RAP) costing engine.
+
+Implements methods README section 2 (ILO DWT Bangkok 2011, *Overview of the
+Rapid Assessment Protocol*; ILO ABND guide 2013, modules 11-13).  For every
+benefit ``s`` and year ``t``::
+
+    eligible       E[s,t] = sum_{g in group(s)} N[g,t] x profile_s(g) x p[s,t]     (or births[t] x p[s,t])
+    excluded       X[s,t] = sum_{A in exclusive_with(s)} sum_{g in both} N[g,t] profile_s profile_A p[s,t] p[A,t] c[A,t]
+    beneficiaries  B[s,t] = c[s,t] x (E[s,t] - X[s,t])
+    benefit        b[s,t] = b0 x CPI[t] / CPI[t0]   |  alpha x poverty_line[t]  |  alpha x minimum_wage[t]
+    cost           C[s,t] = B[s,t] x b[s,t] x months_s / 12 x (1 + a_s)
+    ratios         C / GDP_province, C / GDP_national, C / budget   (in percent)
+    package        sum_s C[s,t]
+
+Units: every benefit level and reference series (poverty line, minimum wage,
+per-capita health cost) is an **annual amount per person** (a monthly amount
+x 12); ``months`` is the number of months a year it is paid (maternity: 4),
+so ``b x months/12`` is what one beneficiary receives in the year.
+
+Administrative cost (stored per benefit with its convention):
+
+* ``share_of_benefits``: admin = a x benefits, gross = benefits x (1 + a);
+* ``share_of_gross``: admin is a_g of the gross outlay, so the mark-up on
+  benefits is ``a_b = a_g / (1 - a_g)`` and gross = benefits / (1 - a_g).
+
+Health (``kind: health``): covered population x per-capita cost x (1 + a);
+``months`` must be 12.
+
+Overlaps (``exclusive_with``): a person eligible for benefit ``s`` and for a
+benefit ``A`` listed in ``s.exclusive_with`` receives only ``A``.  The persons
+of ``s``'s eligible group who are in ``A``'s group (intersection of the age
+ranges and sexes, prevalences assumed independent) *and* take ``A`` up are
+removed from ``s``'s eligible pool before ``s``'s take-up applies (formula for
+``X`` above).  Chains are refused (a benefit named in ``exclusive_with`` may not
+itself yield to another), as are births-based benefits in overlap rules.
+
+Vectorisation: the array core (:func:`compute_arrays` and the small functions
+it uses) only broadcasts, so every parameter may be a scalar, an array over
+years ``(years,)`` or over draws and years ``(draws, years)`` (per-draw scalars
+as ``(draws, 1)``); there is no state carried from one year to the next.  The
+core functions use plain arithmetic, so object arrays of
+:class:`fractions.Fraction` give exact results.
+
+Scenarios (:func:`load_scenario`): YAML files stating only what differs from a
+baseline; every value node carries a ``source`` or ``rationale``; invalid input
+raises :class:`ScenarioError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from spf_analysis.config.errors import FileKeyError, read_yaml
+
+ADMIN_CONVENTIONS = ("share_of_benefits", "share_of_gross")
+LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage")
+KINDS = ("cash", "health")
+BASES = ("population", "births")
+SEX_CHOICES = ("all", "male", "female")
+
+#: Macro series a scenario may use, by name (annual values, one per year).
+MACRO_SERIES = ("cpi", "poverty_line", "minimum_wage", "gdp", "gdp_national", "budget")
+_LEVEL_REFERENCE = {"poverty_line": "poverty_line", "minimum_wage": "minimum_wage"}
+_RATIO_COLUMNS = {"gdp": "cost_pct_gdp", "gdp_national": "cost_pct_national_gdp", "budget": "cost_pct_budget"}
+
+
+class ScenarioError(FileKeyError):
+    """Invalid scenario input; the message names the file and the key."""
+
+
+# ----------------------------------------------------------------------------
+# Array core (broadcasting, dtype-agnostic)
+# ----------------------------------------------------------------------------
+
+
+def admin_markup(rate, convention: str):
+    """Administrative mark-up on benefits, ``a_b``, so that gross = benefits x (1 + a_b).
+
+    ``share_of_benefits``: ``a_b = rate``; ``share_of_gross``: ``a_b = rate / (1 - rate)``
+    (rate = admin share of gross expenditure, must be < 1).
+    """
+    if convention == "share_of_benefits":
+        return rate
+    if convention == "share_of_gross":
+        if np.any(np.asarray(rate) >= 1):
+            raise ValueError("an admin share of gross expenditure must be below 1")
+        return rate / (1 - rate)
+    raise ValueError(f"unknown admin convention {convention!r}; use one of {ADMIN_CONVENTIONS}")
+
+
+def cpi_from_inflation(inflation, base=1):
+    """Price index from annual inflation rates: ``CPI[0] = base``, ``CPI[t] = CPI[t-1] (1 + pi[t])``.
+
+    ``inflation[..., t]`` is the inflation *into* year t (``inflation[..., 0]`` is
+    ignored).  Works along the last axis, so ``(draws, years)`` arrays work.
+    """
+    infl = np.asarray(inflation)
+    growth = 1 + infl[..., 1:]
+    ones = np.ones(infl.shape[:-1] + (1,), dtype=growth.dtype) * base
+    return np.concatenate([ones, ones * np.cumprod(growth, axis=-1)], axis=-1)
+
+
+def indexed_level(base_value, cpi, cpi_base):
+    """``b[t] = b0 x CPI[t] / CPI[t0]``."""
+    return base_value * cpi / cpi_base
+
+
+def relative_level(alpha, reference):
+    """``b[t] = alpha x reference[t]`` (poverty line or minimum wage, annual)."""
+    return alpha * reference
+
+
+def beneficiaries(eligible, takeup, excluded=0):
+    """``B = c x (E - X)``."""
+    return takeup * (eligible - excluded)
+
+
+def benefit_cost(beneficiaries_, level, months, markup):
+    """``C = B x b x months/12 x (1 + a_b)`` (``a_b`` from :func:`admin_markup`)."""
+    return beneficiaries_ * level * months / 12 * (1 + markup)
+
+
+def cost_share(cost, denominator):
+    """Cost as a percentage of a macro aggregate (GDP, national GDP, budget)."""
+    return cost / denominator * 100
+
+
+# ----------------------------------------------------------------------------
+# Benefit and scenario specifications
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """One costed provision.  See the module docstring for the formulas.
+
+    ``prevalence`` and ``takeup``: scalar, ``{year: value}`` (step path: a value
+    holds until the next listed year; before the first listed year take-up is
+    0 -- benefit not yet introduced -- and prevalence takes its first value) or
+    an array over the scenario years (``(years,)`` or ``(draws, years)``).
+    ``level_value``: the base-year annual amount (``indexed``) or ``alpha``.
+    ``age_profile``: optional ``{age_lower: share}`` step function over age
+    (e.g. disability prevalence by age), multiplied into the population.
+    ``sources``: the ``source``/``rationale`` of every field, kept for reports.
+    """
+
+    name: str
+    level_type: str
+    level_value: Any
+    takeup: Any
+    kind: str = "cash"
+    basis: str = "population"
+    age_min: int = 0
+    age_max: int | None = None
+    sex: str = "all"
+    prevalence: Any = 1.0
+    age_profile: Mapping[int, float] | None = None
+    base_year: int | None = None
+    months: Any = 12
+    admin_rate: Any = 0.0
+    admin_convention: str = "share_of_benefits"
+    exclusive_with: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def markup(self):
+        return admin_markup(self.admin_rate, self.admin_convention)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A costing scenario: horizon years, benefits, provenance."""
+
+    name: str
+    years: np.ndarray
+    benefits: tuple[Benefit, ...]
+    max_age: int = 100
+    description: str = ""
+    file: str | None = None
+    spec: Mapping[str, Any] = field(default_factory=dict)
+
+    def benefit(self, name: str) -> Benefit:
+        for b in self.benefits:
+            if b.name == name:
+                return b
+        raise KeyError(name)
+
+    def with_benefit(self, name: str, **changes) -> "Scenario":
+        """Copy with one benefit's fields replaced (e.g. Monte Carlo draws)."""
+        return replace(self, benefits=tuple(replace(b, **changes) if b.name == name else b for b in self.benefits))
+
+    def sources_table(self) -> pd.DataFrame:
+        """One row per benefit field: its value and source/rationale (for the report)."""
+        rows = []
+        for b in self.benefits:
+            for fld, src in b.sources.items():
+                rows.append({"benefit": b.name, "field": fld, "source": src})
+        return pd.DataFrame(rows, columns=["benefit", "field", "source"])
+
+
+def path_over_years(value, years, *, before_first=None):
+    """Resolve a parameter into an array over ``years`` (last axis).
+
+    Scalars broadcast; ``{year: value}`` is a step path (value carried forward;
+    years before the first key get ``before_first``, default the first value);
+    arrays are returned as they are (their last axis must match ``years``).
+    """
+    years = np.asarray(years)
+    if isinstance(value, Mapping):
+        keys = sorted(int(k) for k in value)
+        vals = [value[k] if k in value else value[str(k)] for k in keys]
+        idx = np.searchsorted(np.asarray(keys), years, side="right") - 1
+        first = vals[0] if before_first is None else before_first
+        return np.array([vals[i] if i >= 0 else first for i in idx], dtype=object if _is_exact(vals) else float)
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return value
+    if arr.shape[-1] != len(years):
+        raise ValueError(f"array parameter has {arr.shape[-1]} years, expected {len(years)}")
+    return value
+
+
+def _is_exact(vals) -> bool:
+    from fractions import Fraction
+
+    return any(isinstance(v, Fraction) for v in vals)
+
+
+# ----------------------------------------------------------------------------
+# Population -> eligible counts
+# ----------------------------------------------------------------------------
+
+
+def population_matrix(population: pd.DataFrame, years) -> pd.DataFrame:
+    """Tidy ``year, sex, age, population`` (single ages, last age open) -> years x (sex, age)."""
+    needed = {"year", "sex", "age", "population"}
+    if not needed <= set(population.columns):
+        raise ValueError(f"population needs columns {sorted(needed)}")
+    wide = population.pivot_table(index="year", columns=["sex", "age"], values="population", aggfunc="sum")
+    missing = sorted(set(np.asarray(years).tolist()) - set(wide.index))
+    if missing:
+        raise ValueError(f"population has no rows for years {missing}")
+    return wide.reindex(np.asarray(years)).fillna(0.0)
+
+
+def group_weights(columns: pd.MultiIndex, age_min=0, age_max=None, sex="all", age_profile=None) -> np.ndarray:
+    """Weight of every (sex, age) cell in an eligible group: 1[in group] x profile(age)."""
+    sexes = columns.get_level_values("sex").to_numpy()
+    ages = columns.get_level_values("age").to_numpy()
+    w = (ages >= age_min).astype(float)
+    if age_max is not None:
+        w *= ages <= age_max
+    if sex != "all":
+        w *= sexes == sex
+    if age_profile:
+        keys = np.array(sorted(int(k) for k in age_profile))
+        vals = np.array([float(age_profile[k] if k in age_profile else age_profile[str(k)]) for k in keys])
+        i = np.searchsorted(keys, ages, side="right") - 1
+        w *= np.where(i >= 0, vals[np.clip(i, 0, None)], 0.0)
+    return w
+
+
+def demographic_inputs(scenario: Scenario, population: pd.DataFrame, births: pd.Series | None = None) -> dict:
+    """Eligible-group and overlap population counts per benefit and year (before ``p``).
+
+    Returns ``{"base": {name: array(years)}, "overlap": {(s, A): array(years)},
+    "total": array(years)}``; ``base`` is the sum of ``N x profile`` over the
+    group (births for births-based benefits).
+    """
+    years = scenario.years
+    mat = population_matrix(population, years)
+    values = mat.to_numpy(dtype=float)
+    open_age = int(mat.columns.get_level_values("age").max())
+    weights = {}
+    base = {}
+    for b in scenario.benefits:
+        if b.basis == "births":
+            if births is None:
+                raise ValueError(f"benefit {b.name!r} is births-based: pass births by year")
+            s = pd.Series(births).reindex(years)
+            if s.isna().any():
+                raise ValueError(f"births missing for years {list(s[s.isna()].index)}")
+            base[b.name] = s.to_numpy(dtype=float)
+            continue
+        if b.age_min > open_age or (b.age_max is not None and b.age_max > open_age):
+            raise ValueError(f"benefit {b.name!r}: ages {b.age_min}-{b.age_max} outside the population (open age {open_age})")
+        w = group_weights(mat.columns, b.age_min, b.age_max, b.sex, b.age_profile)
+        weights[b.name] = w
+        base[b.name] = values @ w
+    overlap = {}
+    for b in scenario.benefits:
+        for a in b.exclusive_with:
+            overlap[(b.name, a)] = values @ (weights[b.name] * weights[a])
+    return {"base": base, "overlap": overlap, "total": values.sum(axis=1)}
+
+
+# ----------------------------------------------------------------------------
+# Costing
+# ----------------------------------------------------------------------------
+
+
+def _macro_value(macro: Mapping[str, Any], name: str, benefit: str):
+    if name not in macro or macro[name] is None:
+        raise ValueError(f"benefit {benefit!r} needs the macro series {name!r}")
+    return macro[name]
+
+
+def compute_arrays(scenario: Scenario, demo: Mapping, macro: Mapping[str, Any], macro_years=None) -> dict[str, dict[str, Any]]:
+    """Vectorised RAP arithmetic for every benefit (no pandas, no loops over years).
+
+    ``demo``: from :func:`demographic_inputs`.  ``macro``: series by name
+    (:data:`MACRO_SERIES`), each an array over ``macro_years`` on its last axis
+    (``(years,)`` or ``(draws, years)``); ``macro_years`` defaults to the
+    scenario years and must contain them and the base years of indexed levels.
+    Returns ``{benefit: {"eligible", "excluded", "beneficiaries", "level",
+    "cost", "admin_cost", ...ratio...}}`` plus ``"package"`` (costs summed);
+    arrays broadcast to the common shape of the inputs.
+    """
+    years = np.asarray(scenario.years)
+    macro_years = years if macro_years is None else np.asarray(macro_years)
+    pos = {int(y): i for i, y in enumerate(macro_years)}
+    try:
+        sel = np.array([pos[int(y)] for y in years])
+    except KeyError as e:
+        raise ValueError(f"macro series do not cover year {e.args[0]}") from None
+    horizon = {k: (np.asarray(v)[..., sel] if v is not None and np.ndim(v) else v) for k, v in macro.items()}
+
+    takeup = {b.name: path_over_years(b.takeup, years, before_first=0) for b in scenario.benefits}
+    prevalence = {b.name: path_over_years(b.prevalence, years) for b in scenario.benefits}
+
+    out: dict[str, dict[str, Any]] = {}
+    package = 0
+    for b in scenario.benefits:
+        eligible = demo["base"][b.name] * prevalence[b.name]
+        excluded = 0
+        for a in b.exclusive_with:
+            excluded = excluded + demo["overlap"][(b.name, a)] * prevalence[b.name] * prevalence[a] * takeup[a]
+        ben = beneficiaries(eligible, takeup[b.name], excluded)
+        if b.level_type == "indexed":
+            cpi_full = np.asarray(_macro_value(macro, "cpi", b.name))
+            if b.base_year is None or int(b.base_year) not in pos:
+                raise ValueError(f"benefit {b.name!r}: CPI has no value for base year {b.base_year}")
+            cpi_base = cpi_full[..., pos[int(b.base_year)]]
+            if cpi_full.ndim > 1:
+                cpi_base = cpi_base[..., None]  # (draws, 1) against (draws, years)
+            level = indexed_level(b.level_value, cpi_full[..., sel], cpi_base)
+        elif b.level_type in _LEVEL_REFERENCE:
+            level = relative_level(b.level_value, _macro_value(horizon, _LEVEL_REFERENCE[b.level_type], b.name))
+        else:
+            raise ValueError(f"benefit {b.name!r}: unknown level type {b.level_type!r}")
+        markup = b.markup()
+        cost = benefit_cost(ben, level, b.months, markup)
+        res = {
+            "eligible": eligible,
+            "excluded": excluded,
+            "beneficiaries": ben,
+            "level": level,
+            "cost": cost,
+            "admin_cost": cost - benefit_cost(ben, level, b.months, 0),
+        }
+        for series, col in _RATIO_COLUMNS.items():
+            if horizon.get(series) is not None:
+                res[col] = cost_share(cost, horizon[series])
+        out[b.name] = res
+        package = package + cost
+    pk = {"cost": package}
+    for series, col in _RATIO_COLUMNS.items():
+        if horizon.get(series) is not None:
+            pk[col] = cost_share(package, horizon[series])
+    out["package"] = pk
+    return out
+
+
+def _macro_from_frame(macro: pd.DataFrame | Mapping | None) -> tuple[dict, np.ndarray | None]:
+    if macro is None:
+        return {}, None
+    if isinstance(macro, pd.DataFrame):
+        unknown = set(macro.columns) - set(MACRO_SERIES)
+        if unknown:
+            raise ValueError(f"unknown macro columns {sorted(unknown)}; expected some of {MACRO_SERIES}")
+        m = macro.sort_index()
+        return {c: m[c].to_numpy() for c in m.columns}, m.index.to_numpy(dtype=int)
+    return dict(macro), None
+
+
+def cost_scenario(scenario: Scenario, population: pd.DataFrame, macro: pd.DataFrame | Mapping | None = None, births: pd.Series | None = None) -> pd.DataFrame:
+    """Cost a scenario: tidy output per benefit and year (+ ``package`` rows).
+
+    ``population``: tidy ``year, sex, age, population`` with single ages (last
+    age open), e.g. :func:`spf_analysis.model.demography.to_single_ages` of
+    :func:`~spf_analysis.model.demography.interpolate_annual`.  ``macro``: DataFrame
+    indexed by year with any of :data:`MACRO_SERIES` (annual, local currency;
+    ``cpi`` an index; ``gdp`` provincial nominal GDP, ``gdp_national``,
+    ``budget`` government expenditure).  ``births``: Series by year, needed
+    for births-based benefits.
+
+    Columns: ``benefit, year, eligible, excluded, beneficiaries, benefit_level,
+    cost, admin_cost`` and, when the series are given, ``cost_pct_gdp,
+    cost_pct_national_gdp, cost_pct_budget``.  Package rows sum ``cost`` and
+    ``admin_cost`` only (a person may receive several benefits).
+    """
+    macro_arrays, macro_years = _macro_from_frame(macro)
+    demo = demographic_inputs(scenario, population, births)
+    arrays = compute_arrays(scenario, demo, macro_arrays, macro_years)
+    years = scenario.years
+    frames = []
+    for b in scenario.benefits:
+        r = arrays[b.name]
+        df = pd.DataFrame(
+            {
+                "benefit": b.name,
+                "year": years,
+                "eligible": np.broadcast_to(r["eligible"], years.shape),
+                "excluded": np.broadcast_to(r["excluded"], years.shape),
+                "beneficiaries": np.broadcast_to(r["beneficiaries"], years.shape),
+                "benefit_level": np.broadcast_to(r["level"], years.shape),
+                "cost": r["cost"],
+                "admin_cost": r["admin_cost"],
+            }
+        )
+        for col in _RATIO_COLUMNS.values():
+            if col in r:
+                df[col] = r[col]
+        frames.append(df)
+    pk = arrays["package"]
+    pdf = pd.DataFrame({"benefit": "package", "year": years, "cost": np.broadcast_to(pk["cost"], years.shape)})
+    pdf["admin_cost"] = sum(arrays[b.name]["admin_cost"] for b in scenario.benefits)
+    for col in _RATIO_COLUMNS.values():
+        if col in pk:
+            pdf[col] = pk[col]
+    frames.append(pdf)
+    return pd.concat(frames, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------
+# Scenario files
+# ----------------------------------------------------------------------------
+
+_TOP_KEYS = {"name", "description", "baseline", "horizon", "population", "benefits"}
+_PROVENANCE = {"source", "rationale"}
+#: value-node keys allowed for each benefit field (besides source / rationale)
+_BENEFIT_NODES = {
+    "kind": {"value"},
+    "eligible": {"basis", "age_min", "age_max", "sex"},
+    "prevalence": {"value"},
+    "age_profile": {"value"},
+    "takeup": {"value"},
+    "level": {"type", "value", "base_year"},
+    "months": {"value"},
+    "admin": {"rate", "convention"},
+    "exclusive_with": {"value"},
+    "remove": {"value"},
+}
+_REQUIRED_BENEFIT_NODES = ("eligible", "takeup", "level", "admin")
+_TOP_NODES = {"horizon": {"start", "end"}, "population": {"max_age"}}
+
+
+def _read_yaml(path: Path) -> dict:
+    data = read_yaml(path, ScenarioError)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario file must be a mapping", file=path)
+    return data
+
+
+def _check_node(node, allowed: set, key: str, file) -> None:
+    if not isinstance(node, dict):
+        raise ScenarioError(f"expected a mapping with {sorted(allowed)} and a source or rationale, got {node!r}", file=file, key=key)
+    unknown = set(node) - allowed - _PROVENANCE
+    if unknown:
+        raise ScenarioError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed | _PROVENANCE)}", file=file, key=key)
+    prov = [node.get(k) for k in _PROVENANCE]
+    if not any(isinstance(p, str) and p.strip() for p in prov):
+        raise ScenarioError("every value needs a non-empty 'source' or 'rationale'", file=file, key=key)
+
+
+def _check_structure(spec: dict, file) -> None:
+    """Keys and provenance (no cross-field checks): used on baseline, override and merged specs."""
+    unknown = set(spec) - _TOP_KEYS
+    if unknown:
+        raise ScenarioError(f"unknown top-level key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}", file=file, key=sorted(unknown)[0])
+    for top, allowed in _TOP_NODES.items():
+        if top in spec:
+            _check_node(spec[top], allowed, top, file)
+    benefits = spec.get("benefits", {}) or {}
+    if not isinstance(benefits, dict):
+        raise ScenarioError("'benefits' must be a mapping name -> benefit", file=file, key="benefits")
+    for name, ben in benefits.items():
+        bkey = f"benefits.{name}"
+        if not isinstance(ben, dict):
+            raise ScenarioError("a benefit must be a mapping of fields", file=file, key=bkey)
+        unknown = set(ben) - set(_BENEFIT_NODES)
+        if unknown:
+            raise ScenarioError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_BENEFIT_NODES)}", file=file, key=f"{bkey}.{sorted(unknown)[0]}")
+        for fld, node in ben.items():
+            _check_node(node, _BENEFIT_NODES[fld], f"{bkey}.{fld}", file)
+
+
+def _merge(baseline: dict, override: dict) -> dict:
+    """Override replaces whole value nodes (a value travels with its source)."""
+    out = copy.deepcopy(baseline)
+    for k, v in override.items():
+        if k != "benefits":
+            out[k] = copy.deepcopy(v)
+    benefits = out.setdefault("benefits", {}) or {}
+    out["benefits"] = benefits
+    for name, ben in (override.get("benefits") or {}).items():
+        if "remove" in ben:
+            if ben["remove"].get("value") is True:
+                benefits.pop(name, None)
+                continue
+        merged = benefits.setdefault(name, {})
+        for fld, node in ben.items():
+            if fld != "remove":
+                merged[fld] = copy.deepcopy(node)
+    return out
+
+
+def _number(x, key, file, *, integer=False):
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ScenarioError(f"expected a number, got {x!r}", file=file, key=key)
+    if integer and int(x) != x:
+        raise ScenarioError(f"expected an integer, got {x!r}", file=file, key=key)
+    return int(x) if integer else x
+
+
+def _year_path(value, key, file, start, end, *, lo=0.0, hi=1.0, what="value"):
+    """Validate a scalar or {year: value} path with bounds and horizon years."""
+    items = value.items() if isinstance(value, dict) else [(None, value)]
+    out = {}
+    for y, v in items:
+        k = key if y is None else f"{key}[{y}]"
+        if y is not None:
+            try:
+                yi = int(y)
+            except (TypeError, ValueError):
+                raise ScenarioError(f"year keys must be integers, got {y!r}", file=file, key=k) from None
+            if yi < start or yi > end:
+                raise ScenarioError(f"year {yi} outside the horizon {start}-{end}", file=file, key=k)
+        v = _number(v, k, file)
+        if v < lo:
+            raise ScenarioError(f"{what} {v} is below {lo}", file=file, key=k)
+        if hi is not None and v > hi:
+            raise ScenarioError(f"{what} {v} is above {hi}", file=file, key=k)
+        if y is None:
+            return v
+        out[int(y)] = v
+    if not out:
+        raise ScenarioError("empty year path", file=file, key=key)
+    return out
+
+
+def _build(spec: dict, file, max_age: int | None) -> Scenario:
+    if "horizon" not in spec:
+        raise ScenarioError("missing 'horizon' (start, end)", file=file, key="horizon")
+    h = spec["horizon"]
+    for k in ("start", "end"):
+        if k not in h:
+            raise ScenarioError(f"missing horizon.{k}", file=file, key=f"horizon.{k}")
+    start = _number(h["start"], "horizon.start", file, integer=True)
+    end = _number(h["end"], "horizon.end", file, integer=True)
+    if end < start:
+        raise ScenarioError(f"horizon end {end} before start {start}", file=file, key="horizon.end")
+    if max_age is None:
+        max_age = _number(spec["population"]["max_age"], "population.max_age", file, integer=True) if "population" in spec else 100
+    benefits_spec = spec.get("benefits") or {}
+    if not benefits_spec:
+        raise ScenarioError("no benefits", file=file, key="benefits")
+    benefits = []
+    for name, ben in benefits_spec.items():
+        bkey = f"benefits.{name}"
+        for req in _REQUIRED_BENEFIT_NODES:
+            if req not in ben:
+                raise ScenarioError(f"missing required field {req!r}", file=file, key=f"{bkey}.{req}")
+        sources = {fld: " | ".join(str(node[p]) for p in ("source", "rationale") if node.get(p)) for fld, node in ben.items()}
+        kind = ben.get("kind", {}).get("value", "cash")
+        if kind not in KINDS:
+            raise ScenarioError(f"kind must be one of {KINDS}, got {kind!r}", file=file, key=f"{bkey}.kind.value")
+        el = ben["eligible"]
+        basis = el.get("basis", "population")
+        if basis not in BASES:
+            raise ScenarioError(f"basis must be one of {BASES}, got {basis!r}", file=file, key=f"{bkey}.eligible.basis")
+        sex = el.get("sex", "all")
+        if sex not in SEX_CHOICES:
+            raise ScenarioError(f"sex must be one of {SEX_CHOICES}, got {sex!r}", file=file, key=f"{bkey}.eligible.sex")
+        age_min = _number(el.get("age_min", 0), f"{bkey}.eligible.age_min", file, integer=True)
+        age_max = el.get("age_max")
+        if age_max is not None:
+            age_max = _number(age_max, f"{bkey}.eligible.age_max", file, integer=True)
+        if basis == "population":
+            if age_min < 0 or age_min > max_age:
+                raise ScenarioError(f"age_min {age_min} outside the projection ages 0-{max_age}", file=file, key=f"{bkey}.eligible.age_min")
+            if age_max is not None and (age_max > max_age or age_max < age_min):
+                raise ScenarioError(f"age_max {age_max} outside the projection ages {age_min}-{max_age}", file=file, key=f"{bkey}.eligible.age_max")
+        prevalence = _year_path(ben["prevalence"]["value"], f"{bkey}.prevalence.value", file, start, end, what="prevalence") if "prevalence" in ben else 1.0
+        profile = None
+        if "age_profile" in ben:
+            prof = ben["age_profile"]["value"]
+            if not isinstance(prof, dict) or not prof:
+                raise ScenarioError("age_profile.value must be a mapping age -> share", file=file, key=f"{bkey}.age_profile.value")
+            profile = {}
+            for a, v in prof.items():
+                k = f"{bkey}.age_profile.value[{a}]"
+                a = _number(a, k, file, integer=True)
+                if a < 0 or a > max_age:
+                    raise ScenarioError(f"age {a} outside the projection ages 0-{max_age}", file=file, key=k)
+                v = _number(v, k, file)
+                if not 0 <= v <= 1:
+                    raise ScenarioError(f"share {v} outside [0, 1]", file=file, key=k)
+                profile[a] = v
+        takeup = _year_path(ben["takeup"].get("value"), f"{bkey}.takeup.value", file, start, end, what="take-up")
+        lv = ben["level"]
+        ltype = lv.get("type")
+        if ltype not in LEVEL_TYPES:
+            raise ScenarioError(f"level type must be one of {LEVEL_TYPES}, got {ltype!r}", file=file, key=f"{bkey}.level.type")
+        lvalue = _number(lv.get("value"), f"{bkey}.level.value", file)
+        if lvalue < 0:
+            raise ScenarioError(f"negative benefit level {lvalue}", file=file, key=f"{bkey}.level.value")
+        base_year = None
+        if ltype == "indexed":
+            if "base_year" not in lv:
+                raise ScenarioError("an indexed level needs base_year", file=file, key=f"{bkey}.level.base_year")
+            base_year = _number(lv["base_year"], f"{bkey}.level.base_year", file, integer=True)
+            if base_year > end:
+                raise ScenarioError(f"base year {base_year} after the horizon end {end}", file=file, key=f"{bkey}.level.base_year")
+        elif "base_year" in lv:
+            raise ScenarioError("base_year only applies to indexed levels", file=file, key=f"{bkey}.level.base_year")
+        months = _number(ben["months"]["value"], f"{bkey}.months.value", file) if "months" in ben else 12
+        if not 0 < months <= 12:
+            raise ScenarioError(f"months {months} outside (0, 12]", file=file, key=f"{bkey}.months.value")
+        if kind == "health" and months != 12:
+            raise ScenarioError("health benefits are annual per covered person: months must be 12", file=file, key=f"{bkey}.months.value")
+        ad = ben["admin"]
+        conv = ad.get("convention")
+        if conv not in ADMIN_CONVENTIONS:
+            raise ScenarioError(f"admin convention must be one of {ADMIN_CONVENTIONS}, got {conv!r}", file=file, key=f"{bkey}.admin.convention")
+        rate = _number(ad.get("rate"), f"{bkey}.admin.rate", file)
+        if rate < 0 or (conv == "share_of_gross" and rate >= 1):
+            raise ScenarioError(f"admin rate {rate} out of range", file=file, key=f"{bkey}.admin.rate")
+        excl = ben.get("exclusive_with", {}).get("value", []) if "exclusive_with" in ben else []
+        if isinstance(excl, str):
+            excl = [excl]
+        if not isinstance(excl, list):
+            raise ScenarioError("exclusive_with.value must be a list of benefit names", file=file, key=f"{bkey}.exclusive_with.value")
+        benefits.append(
+            Benefit(
+                name=str(name), kind=kind, basis=basis, age_min=age_min, age_max=age_max, sex=sex, prevalence=prevalence,
+                age_profile=profile, takeup=takeup, level_type=ltype, level_value=lvalue, base_year=base_year, months=months,
+                admin_rate=rate, admin_convention=conv, exclusive_with=tuple(str(e) for e in excl), sources=sources,
+            )
+        )
+    by_name = {b.name: b for b in benefits}
+    for b in benefits:
+        key = f"benefits.{b.name}.exclusive_with.value"
+        for a in b.exclusive_with:
+            if a not in by_name:
+                raise ScenarioError(f"unknown benefit {a!r}", file=file, key=key)
+            if a == b.name:
+                raise ScenarioError("a benefit cannot exclude itself", file=file, key=key)
+            if by_name[a].exclusive_with:
+                raise ScenarioError(f"{a!r} itself yields to {list(by_name[a].exclusive_with)}: chains are not supported", file=file, key=key)
+            if "births" in (b.basis, by_name[a].basis):
+                raise ScenarioError("overlap rules need population-based benefits", file=file, key=key)
+    return Scenario(
+        name=str(spec.get("name", Path(file).stem if file else "scenario")),
+        description=str(spec.get("description", "")),
+        years=np.arange(start, end + 1),
+        benefits=tuple(benefits),
+        max_age=max_age,
+        file=None if file is None else str(file),
+        spec=spec,
+    )
+
+
+def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | None = None, *, max_age: int | None = None) -> Scenario:
+    """Load a scenario YAML stating only what differs from ``baseline``.
+
+    ``baseline``: another scenario file (complete), its parsed mapping, a
+    loaded :class:`Scenario`, or None (the file is itself complete).  Merge
+    rule: the file's ``horizon``/``population`` nodes and each benefit field
+    node replace the baseline's whole node (a value travels with its source);
+    new benefits must be complete; ``remove: {value: true, rationale: ...}``
+    drops a baseline benefit.  ``max_age``: open age of the population
+    projection (default: the spec's ``population.max_age``, else 100).
+
+    Raises :class:`ScenarioError` (a ``ValueError``) naming the file and the
+    key for: unknown keys, a value without ``source``/``rationale``, take-up
+    or prevalence outside [0, 1], an age range outside the projection, a year
+    outside the horizon, unknown level type or admin convention, bad overlap
+    rules, missing required fields.
+    """
+    path = Path(path)
+    if baseline is None:
+        base_spec: dict = {}
+    elif isinstance(baseline, Scenario):
+        base_spec = copy.deepcopy(dict(baseline.spec))
+    elif isinstance(baseline, Mapping):
+        base_spec = copy.deepcopy(dict(baseline))
+        _check_structure(base_spec, "<baseline>")
+    else:
+        bpath = Path(baseline)
+        base_spec = _read_yaml(bpath)
+        _check_structure(base_spec, bpath)
+        _build(base_spec, bpath, max_age)  # the baseline must be valid on its own
+    override = _read_yaml(path)
+    _check_structure(override, path)
+    merged = _merge(base_spec, override)
+    return _build(merged, path, max_age)
+
+
+# ----------------------------------------------------------------------------
+# The KP scenario set (params/scenarios/) and Excel output
+# ----------------------------------------------------------------------------
+
+#: The complete reference scenario; every other file in params/scenarios states
+#: only what differs from it (or from the scenario named in its ``baseline`` key).
+REFERENCE_SCENARIO = "kp_medium"
+
+
+def scenario_dir() -> Path:
+    from spf_analysis.config.paths import PARAMS
+
+    return PARAMS / "scenarios"
+
+
+def scenario_names(folder: Path | None = None) -> list[str]:
+    """Names (file stems) of the scenario files, the reference scenario first."""
+    folder = folder or scenario_dir()
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    if REFERENCE_SCENARIO in names:
+        names.remove(REFERENCE_SCENARIO)
+        names.insert(0, REFERENCE_SCENARIO)
+    return names
+
+
+def load_named_scenario(name: str, folder: Path | None = None, *, max_age: int | None = None, _seen=()) -> Scenario:
+    """Load ``params/scenarios/<name>.yaml`` resolving its baseline chain.
+
+    The reference scenario (:data:`REFERENCE_SCENARIO`) is complete; any other
+    file is merged onto the scenario named in its top-level ``baseline`` key
+    (default: the reference scenario) by :func:`load_scenario`, so every real
+    scenario goes through the same validation (unknown keys, take-up above 1,
+    ages outside the projection, years outside the horizon -> ScenarioError).
+    """
+    folder = folder or scenario_dir()
+    path = folder / f"{name}.yaml"
+    if not path.exists():
+        raise ScenarioError(f"unknown scenario {name!r}; available: {scenario_names(folder)}", file=path)
+    if name in _seen:
+        raise ScenarioError(f"circular baseline chain {list(_seen) + [name]}", file=path, key="baseline")
+    spec = _read_yaml(path)
+    if name == REFERENCE_SCENARIO:
+        return load_scenario(path, max_age=max_age)
+    base_name = spec.get("baseline", REFERENCE_SCENARIO)
+    if not isinstance(base_name, str):
+        raise ScenarioError("baseline must be a scenario name", file=path, key="baseline")
+    base = load_named_scenario(base_name, folder, max_age=max_age, _seen=tuple(_seen) + (name,))
+    return load_scenario(path, base, max_age=max_age)
+
+
+def package_summary(results: Mapping[str, pd.DataFrame], years=None) -> pd.DataFrame:
+    """One row per scenario and year: package cost (PKR) and its ratios."""
+    frames = []
+    for name, df in results.items():
+        pk = df[df["benefit"] == "package"].copy()
+        pk.insert(0, "scenario", name)
+        frames.append(pk.drop(columns=["benefit"]))
+    out = pd.concat(frames, ignore_index=True)
+    if years is not None:
+        out = out[out["year"].isin(list(years))]
+    return out.reset_index(drop=True)
+
+
+def cost_named_scenarios(names, population: pd.DataFrame, births: pd.Series, macro: pd.DataFrame, folder: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Cost every named scenario (see :func:`load_named_scenario`) on one population and macro path."""
+    return {n: cost_scenario(load_named_scenario(n, folder), population, macro, births) for n in names}

@@ -1,0 +1,360 @@
+"""Macro-fiscal paths for the costing: GDP (national and KP), CPI, poverty line, wages, KP budget.
+
+Methods README section 2 (ILO RAP): real GDP grows at ``g[t]``; prices at the
+inflation rate ``pi[t]`` (the GDP deflator is assumed equal to the CPI);
+nominal GDP ``Y[t] = Y[t0] prod_{s=t0+1..t} (1 + g[s]) (1 + pi[s])``; wages
+grow with prices and real wage growth; government expenditure and revenue are
+constant shares of nominal GDP.
+
+Provincial adaptation (stated in chapters 04 and 06): KP has no official GDP
+series, so ``Y_KP = share x Y_Pakistan`` with the share chosen in
+``params/policy/macro.yaml`` (``choice.kp_gdp_share``: 9.9% for 2022, one of
+three low-confidence secondary estimates in ``macro_indicators``; the other two,
+8% and 10.5%, bound the uncertainty range).  The "budget" is the KP
+government's total expenditure, held at its base-year share of KP GDP (FY
+2023-24 expected outturn Rs 1.3 trillion); receipts are expenditure x the
+budget-year (2024-25) ratio of receipts to expenditure.
+
+One source for observed values: every observed number (GDP, growth, CPI, KP
+budget, minimum wage, KP GDP share estimates) is read from
+``data/processed/macro_indicators`` (``io.load``; raw file
+``data/raw/macro/pakistan_kp_macro_fiscal.csv``, one source per row, conflicts
+resolved by its ``chosen`` column).  ``params/policy/macro.yaml`` holds only
+choices among those values and projection assumptions, each with its reason.
+
+Years: a fiscal year (July-June) is labelled by the calendar year in which it
+ends (FY 2023-24 -> 2024), the convention of ``data/processed/macro_indicators``.
+
+Poverty line: the official CBN line (Rs 3,030.32 per adult equivalent per
+month, 2013-14) indexed by the CPI.  Benefit levels in the scenarios are
+``alpha x`` the annual poverty line *per person* (the per-adult-equivalent line
+applied per person, the usual RAP simplification; it overstates the cost of
+child benefits relative to an adult-equivalent scale).
+
+Vectorised: growth and inflation may be scalars, arrays over years ``(years,)``
+or over draws and years ``(draws, years)``; every output broadcasts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spf_analysis.model import policy as _policy
+
+MACRO_FILE = _policy.POLICY_DIR / "macro.yaml"
+
+
+def fy_start(year: int) -> str:
+    """Date of the first day of the fiscal year ending in ``year`` (July 1 of ``year - 1``)."""
+    return f"{int(year) - 1}-07-01"
+
+
+def _series(pol, name: str) -> dict[int, float]:
+    """A dated parameter as ``{fiscal year (end): value}``."""
+    p = pol.parameter(name)
+    return {d.year + 1 if d.month >= 7 else d.year: float(v) for d, v in zip(p.dates, p.values)}
+
+
+# Long-table contract of data/processed/macro_indicators.parquet (issue 3).
+_UNIT_SCALE = {"pkr": 1.0, "pkr billion": 1e9, "pkr trillion": 1e12, "pkr million": 1e6, "percent": 0.01, "share": 1.0}
+#: name used here -> (indicator, geography) of the chosen rows in macro_indicators
+INDICATOR_MAP = {
+    "gdp_nominal_national": ("gdp_nominal_pkr", "Pakistan"),
+    "cpi_inflation": ("cpi_inflation", "Pakistan"),
+    "real_gdp_growth": ("real_gdp_growth", "Pakistan"),
+    "kp_expenditure_outturn": ("kp_expenditure_outturn", "Khyber Pakhtunkhwa"),
+    "kp_expenditure": ("kp_budget_total_expenditure", "Khyber Pakhtunkhwa"),
+    "kp_receipts": ("kp_budget_total_outlay", "Khyber Pakhtunkhwa"),
+    "kp_own_receipts": ("kp_own_receipts", "Khyber Pakhtunkhwa"),
+    "kp_federal_transfers": ("kp_federal_transfers_total", "Khyber Pakhtunkhwa"),
+    "minimum_wage_kp": ("kp_minimum_wage", "Khyber Pakhtunkhwa"),
+}
+
+
+def _unit_scale(unit) -> float:
+    u = str(unit).strip().lower()
+    scale = next((s for k, s in sorted(_UNIT_SCALE.items(), key=lambda kv: -len(kv[0])) if u == k or u.startswith(k + " ")), None)
+    if scale is None:
+        raise ValueError(f"unknown unit {unit!r}")
+    return scale
+
+
+def _chosen(df: pd.DataFrame, indicator: str, geography: str) -> pd.DataFrame:
+    need = {"indicator", "geography", "year", "value", "unit", "chosen"}
+    missing = need - set(df.columns)
+    if missing:
+        raise ValueError(f"indicator table lacks columns {sorted(missing)}")
+    return df[(df["indicator"] == indicator) & (df["geography"] == geography) & df["chosen"].astype(bool)]
+
+
+def series_from_long(df: pd.DataFrame, indicator: str, geography: str) -> dict[int, float]:
+    """``{year: value}`` of the chosen rows of a long indicator table, in base units.
+
+    Expects the columns of ``macro_indicators`` (``indicator, geography, year,
+    value, unit, chosen``); ``unit`` is converted with :data:`_UNIT_SCALE`
+    (``PKR billion`` -> x 1e9, ``percent`` -> / 100).  Several chosen rows
+    for one year are an error (the table must choose); undated rows are skipped.
+    """
+    sel = _chosen(df, indicator, geography)
+    sel = sel[sel["year"].notna()]
+    if sel["year"].duplicated().any():
+        raise ValueError(f"{indicator} ({geography}): several chosen rows for years {sorted(sel.loc[sel['year'].duplicated(), 'year'].unique())}")
+    out = {}
+    for _, r in sel.iterrows():
+        try:
+            out[int(r["year"])] = float(r["value"]) * _unit_scale(r["unit"])
+        except ValueError as e:
+            raise ValueError(f"{indicator}: {e}") from None
+    return out
+
+
+def _row_source(df: pd.DataFrame, indicator: str, geography: str, year) -> str:
+    """The source line of one row of the long table (title, locator, URL)."""
+    sel = _chosen(df, indicator, geography)
+    sel = sel[sel["year"].isna()] if year is None else sel[sel["year"] == year]
+    if sel.empty:
+        return f"macro_indicators: {indicator} ({geography}) {year}"
+    r = sel.iloc[0]
+    parts = [str(r.get(c)) for c in ("source_title", "locator", "source_url") if c in sel.columns and pd.notna(r.get(c))]
+    return f"macro_indicators {indicator} {r.get('period', year)}: " + " | ".join(parts)
+
+
+def load_choices(file=None) -> dict:
+    """The ``choice`` section of ``params/policy/macro.yaml`` (which observed value, and why)."""
+    import yaml
+
+    f = file or MACRO_FILE
+    tree = yaml.safe_load(open(f, encoding="utf-8"))
+    ch = tree.get("choice") if isinstance(tree, dict) else None
+    if not isinstance(ch, dict):
+        raise _policy.PolicyError("missing 'choice' section", file=f)
+    for k in ("kp_gdp_share", "budget_year", "partial_year_inflation"):
+        if k not in ch or not str(ch[k].get("reason", "")).strip():
+            raise _policy.PolicyError("every choice needs a non-empty 'reason'", file=f, key=f"choice.{k}")
+    return ch
+
+
+def load_assumptions(file=None) -> "_policy.Policy":
+    """The dated projection assumptions (``assumption.*``) of ``params/policy/macro.yaml``."""
+    import yaml
+
+    from spf_analysis.config import paths as _paths
+
+    f = Path(file or MACRO_FILE)
+    rel = f.relative_to(_paths.ROOT) if f.is_relative_to(_paths.ROOT) else f
+    tree = yaml.safe_load(f.read_text(encoding="utf-8"))
+    sub = tree.get("assumption") if isinstance(tree, dict) else None
+    if not isinstance(sub, dict):
+        raise _policy.PolicyError("missing 'assumption' section", file=rel)
+    # the policy loader's checks: dates, numeric values, a reference or rationale on every value
+    params = {n: _policy._parameter(n, node, rel) for n, node in _policy._flatten(sub, "assumption.", rel).items()}
+    return _policy.Policy(params, [str(rel)])
+
+
+def kp_gdp_share_estimates(indicators: pd.DataFrame) -> pd.DataFrame:
+    """All estimates of KP's share of national GDP in ``macro_indicators`` (share, period, source)."""
+    sel = indicators[(indicators["indicator"] == "kp_share_national_gdp") & (indicators["geography"] == "Khyber Pakhtunkhwa")]
+    return pd.DataFrame({
+        "period": sel["period"].fillna("").astype(str).to_numpy(),
+        "share": (sel["value"].astype(float) * [_unit_scale(u) for u in sel["unit"]]).to_numpy(),
+        "note": sel["note"].fillna("").astype(str).to_numpy() if "note" in sel else "",
+        "confidence": sel["confidence"].astype(str).to_numpy() if "confidence" in sel else "",
+    })
+
+
+@dataclass(frozen=True)
+class MacroInputs:
+    """Observed base values (from ``macro_indicators``) and central assumptions (``macro.yaml``); see ``sources``."""
+
+    base_year: int
+    gdp_national_base: float
+    kp_gdp_share: float
+    expenditure_share_kp_gdp: float
+    revenue_to_expenditure: float
+    poverty_line_monthly_base: float
+    inflation_observed: dict
+    growth_observed: dict
+    minimum_wage_monthly: dict
+    real_growth: float
+    inflation: float
+    real_wage_growth: float
+    sources: dict = field(default_factory=dict)
+    budget_estimates: dict = field(default_factory=dict)
+    kp_gdp_share_range: tuple = (np.nan, np.nan)
+    kp_gdp_share_reason: str = ""
+
+    def with_(self, **changes) -> "MacroInputs":
+        return replace(self, **changes)
+
+
+def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, files=None) -> MacroInputs:
+    """Collect the base-year values and central assumptions.
+
+    Observed values come from ``indicators`` (default
+    ``io.load('macro_indicators')``, its chosen rows, see :data:`INDICATOR_MAP`):
+    national GDP, real growth, CPI inflation, KP expenditure (2023-24 outturn,
+    2024-25 budget), receipts, own receipts, federal transfers, the KP minimum
+    wage and the KP share of national GDP selected in ``macro.yaml``
+    (``choice.kp_gdp_share``).  ``files``: ``(baseline policy file, macro.yaml)``;
+    only the official poverty line comes from the baseline policy file, only
+    choices and assumptions from ``macro.yaml``.
+
+    Poverty line in the base year: ``3,030.32 x prod_{y=2015..base} (1 + pi_y)``
+    (2013-14 line carried forward with fiscal-year CPI inflation).
+    """
+    baseline_file, macro_file = files or (_policy.BASELINE, MACRO_FILE)
+    if indicators is None:
+        from spf_analysis.data import io as _io
+
+        indicators = _io.load("macro_indicators")
+    choices = load_choices(macro_file)
+    assum = load_assumptions(macro_file)
+    base_pol = _policy.load(baseline_file)
+    obs = {name: series_from_long(indicators, ind, geo) for name, (ind, geo) in INDICATOR_MAP.items()}
+    gdp, growth, infl = obs["gdp_nominal_national"], obs["real_gdp_growth"], dict(obs["cpi_inflation"])
+    for y, v in series_from_long(indicators, choices["partial_year_inflation"]["indicator"], "Pakistan").items():
+        infl.setdefault(y, v)  # a partial-year average stands in only where no full-year value exists
+    if base_year not in gdp:
+        raise ValueError(f"macro_indicators: no national GDP (gdp_nominal_pkr, chosen) for base year {base_year}; have {sorted(gdp)}")
+    pl_param = base_pol.parameter("poverty_line.official_cbn")
+    pl_year = pl_param.dates[0].year + 1  # FY 2013-14 -> 2014
+    missing = [y for y in range(pl_year + 1, base_year + 1) if y not in infl]
+    if missing:
+        raise ValueError(f"macro_indicators: CPI inflation missing for fiscal years {missing} (needed to index the poverty line)")
+    pl = float(pl_param.values[0]) * float(np.prod([1 + infl[y] for y in range(pl_year + 1, base_year + 1)]))
+    # KP share of national GDP: the estimate chosen in macro.yaml
+    est = kp_gdp_share_estimates(indicators)
+    ch = choices["kp_gdp_share"]
+    pick = est[est["period"] == str(ch["period"])]
+    if len(pick) != 1:
+        raise ValueError(f"{macro_file}: choice.kp_gdp_share period {ch['period']!r} matches {len(pick)} rows of "
+                         f"macro_indicators kp_share_national_gdp (periods {sorted(est['period'])})")
+    share = float(pick["share"].iloc[0])
+    bounds = est[est["period"].isin([str(p) for p in ch.get("range_periods", [])])]["share"]
+    share_range = (float(bounds.min()), float(bounds.max())) if len(bounds) else (share, share)
+    # KP expenditure: budget estimates, replaced by the outturn where one exists
+    exp = {**obs["kp_expenditure"], **obs["kp_expenditure_outturn"]}
+    if base_year not in exp:
+        raise ValueError(f"macro_indicators: no KP expenditure (outturn or budget) for base year {base_year}")
+    by = int(choices["budget_year"]["year"])
+    budget = {}
+    for k in ("kp_expenditure", "kp_receipts", "kp_own_receipts", "kp_federal_transfers"):
+        if by not in obs[k]:
+            raise ValueError(f"macro_indicators: no {INDICATOR_MAP[k][0]} for the budget year {by}")
+        budget[k] = obs[k][by]
+    a = "assumption."
+    src = {name: lambda y, n=name: _row_source(indicators, *INDICATOR_MAP[n], y) for name in INDICATOR_MAP}
+    srcs = {
+        "gdp_national_base": src["gdp_nominal_national"](base_year),
+        "kp_gdp_share": _row_source(indicators, "kp_share_national_gdp", "Khyber Pakhtunkhwa", int(ch["period"]) if str(ch["period"]) else None)
+        + " | chosen in params/policy/macro.yaml: " + " ".join(str(ch["reason"]).split()),
+        "kp_expenditure": src["kp_expenditure_outturn" if base_year in obs["kp_expenditure_outturn"] else "kp_expenditure"](base_year),
+        "poverty_line": pl_param.sources[0] + " | indexed with cpi_inflation (macro_indicators)",
+        "real_growth": assum.parameter(a + "real_growth").sources[-1],
+        "inflation": assum.parameter(a + "inflation").sources[-1],
+        "budget_year": " ".join(str(choices["budget_year"]["reason"]).split()),
+    }
+    return MacroInputs(
+        base_year=base_year,
+        gdp_national_base=gdp[base_year],
+        kp_gdp_share=share,
+        expenditure_share_kp_gdp=exp[base_year] / (share * gdp[base_year]),
+        revenue_to_expenditure=budget["kp_receipts"] / budget["kp_expenditure"],
+        poverty_line_monthly_base=pl,
+        inflation_observed=infl,
+        growth_observed=growth,
+        minimum_wage_monthly=obs["minimum_wage_kp"],
+        real_growth=float(assum.parameter(a + "real_growth").values[-1]),
+        inflation=float(assum.parameter(a + "inflation").values[-1]),
+        real_wage_growth=float(assum.parameter(a + "real_wage_growth").values[-1]),
+        sources=srcs,
+        budget_estimates={"year": by, **budget},
+        kp_gdp_share_range=share_range,
+        kp_gdp_share_reason=" ".join(str(ch["reason"]).split()),
+    )
+
+
+def _rate_path(assumed, observed: dict, years: np.ndarray):
+    """Rates for ``years``: observed values where known, else the assumption (broadcast)."""
+    assumed = np.asarray(assumed, dtype=float)
+    obs_mask = np.array([int(y) in observed for y in years])
+    obs_vals = np.array([observed.get(int(y), 0.0) for y in years])
+    base = np.broadcast_to(assumed, np.broadcast_shapes(assumed.shape, years.shape)) if assumed.ndim else np.full(years.shape, float(assumed))
+    return np.where(obs_mask, obs_vals, base)
+
+
+def cumulative_index(rates) -> np.ndarray:
+    """``I[0] = 1``, ``I[t] = prod_{s=1..t} (1 + r[s])`` along the last axis (``r[..., 0]`` ignored)."""
+    r = np.asarray(rates, dtype=float)
+    growth = np.concatenate([np.ones(r.shape[:-1] + (1,)), 1 + r[..., 1:]], axis=-1)
+    return np.cumprod(growth, axis=-1)
+
+
+def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=None, real_wage_growth=None,
+                   kp_gdp_share=None, use_observed: bool = True) -> dict[str, np.ndarray]:
+    """Macro paths over ``years`` (must start at ``inputs.base_year``), vectorised.
+
+    ``real_growth``/``inflation``/``real_wage_growth``: scalars or arrays over
+    years or ``(draws, years)`` replacing the central assumptions (observed
+    rates still apply to the years they cover when ``use_observed``).
+    Returns annual arrays: ``cpi`` (base year = 1), ``gdp_national``, ``gdp``
+    (KP), ``budget`` (KP expenditure), ``revenue``, ``poverty_line`` and
+    ``minimum_wage`` (annual amounts per person = monthly x 12).
+    """
+    years = np.asarray(years, dtype=int)
+    if years[0] != inputs.base_year or np.any(np.diff(years) != 1):
+        raise ValueError(f"years must be consecutive and start at the base year {inputs.base_year}")
+    g = inputs.real_growth if real_growth is None else real_growth
+    pi = inputs.inflation if inflation is None else inflation
+    rw = inputs.real_wage_growth if real_wage_growth is None else real_wage_growth
+    share = inputs.kp_gdp_share if kp_gdp_share is None else np.asarray(kp_gdp_share, dtype=float)
+    if np.ndim(share) == 1:
+        share = share[:, None]  # per-draw share
+    g_path = _rate_path(g, inputs.growth_observed if use_observed else {}, years)
+    pi_path = _rate_path(pi, inputs.inflation_observed if use_observed else {}, years)
+    g_path, pi_path = np.broadcast_arrays(g_path, pi_path)
+    cpi = cumulative_index(pi_path)
+    real = cumulative_index(g_path)
+    gdp_nat = inputs.gdp_national_base * real * cpi
+    gdp_kp = share * gdp_nat
+    budget = inputs.expenditure_share_kp_gdp * gdp_kp
+    revenue = budget * inputs.revenue_to_expenditure
+    pl = inputs.poverty_line_monthly_base * cpi * 12
+    # minimum wage: observed where set (value in force in that fiscal year), then CPI x real wage growth
+    mw_years = sorted(inputs.minimum_wage_monthly)
+    last = max(y for y in mw_years if y <= years[-1]) if any(y <= years[-1] for y in mw_years) else None
+    if last is None or last < years[0]:
+        raise ValueError("no observed minimum wage at or after the base year")
+    rw_path = np.broadcast_to(np.asarray(rw, dtype=float), cpi.shape) if np.ndim(rw) else np.full(cpi.shape, float(rw))
+    wage_idx = cpi * cumulative_index(rw_path)
+    li = int(np.where(years == last)[0][0])
+    mw = inputs.minimum_wage_monthly[last] * wage_idx / wage_idx[..., li : li + 1] * 12
+    for i, y in enumerate(years):
+        if int(y) in inputs.minimum_wage_monthly:
+            mw[..., i] = inputs.minimum_wage_monthly[int(y)] * 12
+    return {"cpi": cpi, "gdp_national": gdp_nat, "gdp": gdp_kp, "budget": budget, "revenue": revenue,
+            "poverty_line": pl, "minimum_wage": mw, "real_growth": g_path, "inflation": pi_path}
+
+
+def macro_frame(inputs: MacroInputs, end_year: int, **kwargs) -> pd.DataFrame:
+    """Central macro paths as a DataFrame indexed by year (base year .. ``end_year``).
+
+    Columns usable by :func:`spf_analysis.model.costing.cost_scenario` (``cpi,
+    poverty_line, minimum_wage, gdp, gdp_national, budget``) plus ``revenue``,
+    ``real_growth`` and ``inflation``.
+    """
+    years = np.arange(inputs.base_year, end_year + 1)
+    arr = project_arrays(inputs, years, **kwargs)
+    df = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in arr.items()}, index=pd.Index(years, name="year"))
+    return df
+
+
+def costing_macro(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a :func:`macro_frame` that the costing engine accepts."""
+    from spf_analysis.model.costing import MACRO_SERIES
+
+    return frame[[c for c in frame.columns if c in MACRO_SERIES]]

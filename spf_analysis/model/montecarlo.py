@@ -1,0 +1,195 @@
+"""Monte Carlo uncertainty and one-way sensitivities of the cost of a package.
+
+Uncertain inputs (one draw = one persistent scenario of the world; seeded):
+
+============== ==================================================== ===========================
+input           distribution (central value)                          source of the central value
+============== ==================================================== ===========================
+real growth     normal(3.4%, sd 1.0 pp), truncated to [-1%, 8%]       macro.yaml assumption.real_growth
+inflation       normal(7%, sd 2.0 pp), truncated to [2%, 20%]         macro.yaml assumption.inflation
+take-up         multiplier uniform(0.8, 1.1) on every path, cap 1     scenario take-up paths
+fertility       KP/Pakistan TFR scale uniform(lo, hi)                 demography.calibrate_kp
+mortality       multiplier of all WPP death rates uniform(0.85, 1.15) WPP 2019 mx
+KP GDP share    uniform(8%, 10.5%)                                    macro.yaml kp_gdp_share
+============== ==================================================== ===========================
+
+Growth and inflation are drawn once per draw and held over the horizon (a
+persistent shock: the widest, most cautious reading); observed years keep their
+observed rates.  Each fertility scale comes with its own net migration rate,
+recalibrated so that the 2017 census projected to 2023 still reproduces the
+2023 census total.
+
+Demography is not re-projected per draw: :class:`DemoGrid` projects the
+population on a small grid of fertility and mortality scales and interpolates
+the eligible counts bilinearly (they are smooth, nearly linear functions of the
+two scales over these ranges), so the whole Monte Carlo is array arithmetic
+over ``(draws, years)`` through :func:`spf_analysis.model.costing.compute_arrays`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from spf_analysis.model import costing
+from spf_analysis.model import demography
+from spf_analysis.model import macro
+
+#: name -> (label, central, low, high) for the tornado and the draws
+DEFAULT_RANGES = {
+    "real_growth": ("Real GDP growth", None, 0.015, 0.055),
+    "inflation": ("Inflation", None, 0.04, 0.12),
+    "takeup": ("Take-up (multiplier)", 1.0, 0.8, 1.1),
+    "fertility": ("KP fertility (TFR scale)", None, None, None),
+    "mortality": ("Mortality (mx multiplier)", 1.0, 0.85, 1.15),
+    "kp_gdp_share": ("KP share of national GDP", None, 0.08, 0.105),
+}
+
+
+@dataclass
+class DemoGrid:
+    """Eligible-group counts of a scenario on a grid of fertility x mortality scales.
+
+    ``arrays[key]``: shape ``(n_fert, n_mort, years)`` for every key of
+    :func:`spf_analysis.model.costing.demographic_inputs` (``base`` per benefit,
+    ``overlap`` per pair, ``total``), plus the births.
+    """
+
+    scenario: costing.Scenario
+    fert: np.ndarray
+    mort: np.ndarray
+    base: dict
+    overlap: dict
+    total: np.ndarray
+    migration: np.ndarray = field(default=None)
+
+    @classmethod
+    def build(cls, scenario: costing.Scenario, fert, mort=(0.85, 1.0, 1.15), rates=None, migration_rates=None) -> "DemoGrid":
+        """Project KP for each grid point (migration recalibrated per fertility scale)."""
+        rates = rates or demography.wpp_rates()
+        fert = np.asarray(fert, dtype=float)
+        mort = np.asarray(mort, dtype=float)
+        end = int(scenario.years[-1])
+        base, overlap, total = {}, {}, []
+        mig = np.empty((len(fert), len(mort)))
+        for i, f in enumerate(fert):
+            row_t = []
+            for j, m in enumerate(mort):
+                if migration_rates is not None:
+                    mig[i, j] = migration_rates[i][j]
+                else:
+                    mig[i, j] = demography.calibrate_kp(rates, tfr_scale=f, mx_scale=m).migration_rate
+                kp = demography.project_kp(end, tfr_scale=f, migration_rate=mig[i, j], mx_scale=m, rates=rates)
+                demo = costing.demographic_inputs(scenario, kp["population"], kp["births"])
+                for k, v in demo["base"].items():
+                    base.setdefault(k, np.empty((len(fert), len(mort), len(scenario.years))))[i, j] = v
+                for k, v in demo["overlap"].items():
+                    overlap.setdefault(k, np.empty((len(fert), len(mort), len(scenario.years))))[i, j] = v
+                row_t.append(demo["total"])
+            total.append(row_t)
+        return cls(scenario, fert, mort, base, overlap, np.asarray(total), mig)
+
+    def interpolate(self, f, m) -> dict:
+        """Bilinear interpolation at draws ``f``, ``m`` (arrays of shape (draws,)) -> demo dict of (draws, years)."""
+        f = np.atleast_1d(np.asarray(f, dtype=float))
+        m = np.atleast_1d(np.asarray(m, dtype=float))
+
+        def weights(grid, x):
+            if len(grid) == 1:
+                return np.zeros(len(x), dtype=int), np.zeros(len(x))
+            i = np.clip(np.searchsorted(grid, x, side="right") - 1, 0, len(grid) - 2)
+            w = (x - grid[i]) / (grid[i + 1] - grid[i])
+            return i, w
+
+        fi, fw = weights(self.fert, f)
+        mi, mw = weights(self.mort, m)
+        fw, mw = fw[:, None], mw[:, None]
+
+        def interp(arr):
+            if arr.shape[0] == 1 and arr.shape[1] == 1:
+                return np.broadcast_to(arr[0, 0], (len(f), arr.shape[-1]))
+            f1 = np.minimum(fi + 1, arr.shape[0] - 1)
+            m1 = np.minimum(mi + 1, arr.shape[1] - 1)
+            a00, a01, a10, a11 = arr[fi, mi], arr[fi, m1], arr[f1, mi], arr[f1, m1]
+            return (1 - fw) * ((1 - mw) * a00 + mw * a01) + fw * ((1 - mw) * a10 + mw * a11)
+
+        return {"base": {k: interp(v) for k, v in self.base.items()},
+                "overlap": {k: interp(v) for k, v in self.overlap.items()},
+                "total": interp(self.total)}
+
+
+def draw_inputs(n: int, seed: int, fert_range: tuple[float, float], central: macro.MacroInputs, ranges=None) -> pd.DataFrame:
+    """Seeded draws of the uncertain inputs (one row per draw)."""
+    rng = np.random.default_rng(seed)
+    r = dict(DEFAULT_RANGES, **(ranges or {}))
+
+    def tnorm(mu, sd, lo, hi):
+        return np.clip(rng.normal(mu, sd, n), lo, hi)
+
+    return pd.DataFrame({
+        "real_growth": tnorm(central.real_growth, 0.01, -0.01, 0.08),
+        "inflation": tnorm(central.inflation, 0.02, 0.02, 0.20),
+        "takeup": rng.uniform(r["takeup"][2], r["takeup"][3], n),
+        "fertility": rng.uniform(fert_range[0], fert_range[1], n),
+        "mortality": rng.uniform(r["mortality"][2], r["mortality"][3], n),
+        "kp_gdp_share": rng.uniform(r["kp_gdp_share"][2], r["kp_gdp_share"][3], n),
+    })
+
+
+def cost_draws(scenario: costing.Scenario, grid: DemoGrid, inputs: macro.MacroInputs, draws: pd.DataFrame) -> dict:
+    """Cost the scenario for every draw; returns ``compute_arrays`` output with (draws, years) arrays."""
+    years = scenario.years
+    macro_years = np.arange(inputs.base_year, years[-1] + 1)
+    n = len(draws)
+    col = lambda c: draws[c].to_numpy(dtype=float)[:, None]  # noqa: E731
+    mac = macro.project_arrays(inputs, macro_years, real_growth=col("real_growth"), inflation=col("inflation"),
+                               kp_gdp_share=draws["kp_gdp_share"].to_numpy(dtype=float))
+    demo = grid.interpolate(draws["fertility"].to_numpy(), draws["mortality"].to_numpy())
+    mult = col("takeup")
+    sc = scenario
+    for b in scenario.benefits:
+        path = np.asarray(costing.path_over_years(b.takeup, years, before_first=0), dtype=float)
+        sc = sc.with_benefit(b.name, takeup=np.minimum(path * mult, 1.0))
+    series = {k: mac[k] for k in costing.MACRO_SERIES if k in mac}
+    out = costing.compute_arrays(sc, demo, series, macro_years)
+    out["_macro"] = mac
+    out["_n"] = n
+    return out
+
+
+def fan(values: np.ndarray, years, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
+    """Quantiles over draws (axis 0) per year: tidy ``year, q05, q25, q50, q75, q95``."""
+    q = np.quantile(values, quantiles, axis=0)
+    df = pd.DataFrame(q.T, columns=[f"q{int(round(p * 100)):02d}" for p in quantiles])
+    df.insert(0, "year", np.asarray(years))
+    return df
+
+
+def tornado(scenario: costing.Scenario, grid: DemoGrid, inputs: macro.MacroInputs, *, year: int, fert_range, fert_central: float,
+            metric: str = "cost_pct_gdp", ranges=None) -> pd.DataFrame:
+    """One-way sensitivity of the package ``metric`` in ``year``: each input at its low and high value, others central.
+
+    Returns ``input, label, low_value, high_value, at_low, at_high, central, swing`` sorted by swing.
+    """
+    r = dict(DEFAULT_RANGES, **(ranges or {}))
+    central = {"real_growth": inputs.real_growth, "inflation": inputs.inflation, "takeup": 1.0, "fertility": fert_central,
+               "mortality": 1.0, "kp_gdp_share": inputs.kp_gdp_share}
+    lows = {k: r[k][2] for k in r}
+    highs = {k: r[k][3] for k in r}
+    lows["fertility"], highs["fertility"] = fert_range
+    rows = [central]
+    for k in central:
+        rows.append(dict(central, **{k: lows[k]}))
+        rows.append(dict(central, **{k: highs[k]}))
+    draws = pd.DataFrame(rows)
+    res = cost_draws(scenario, grid, inputs, draws)
+    yi = int(np.where(scenario.years == year)[0][0])
+    v = np.asarray(res["package"][metric])[:, yi]
+    out = []
+    for i, k in enumerate(central):
+        lo, hi = v[1 + 2 * i], v[2 + 2 * i]
+        out.append({"input": k, "label": r[k][0], "low_value": lows[k], "high_value": highs[k], "at_low": lo, "at_high": hi,
+                    "central": v[0], "swing": abs(hi - lo)})
+    return pd.DataFrame(out).sort_values("swing", ascending=False).reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""The study: exhibits, plots, Excel, assembly and checks, summary, annex, matrix."""

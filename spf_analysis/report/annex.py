@@ -1,0 +1,201 @@
+"""The assumptions annex: every parameter of the study with its source or rationale.
+
+Reads the parameter files as text (never through the loaders, which stop at the first value
+without a source) and lists every value, so that a value lacking a source is *flagged* in the
+annex instead of hidden:
+
+* ``params/policy/*.yaml`` (:mod:`spf_analysis.model.policy`): each dated value with its ``reference``
+  (+ locator, url) or ``rationale``;
+* ``params/scenarios/*.yaml`` (:mod:`spf_analysis.model.costing`): each value node of a scenario with
+  its ``source`` or ``rationale``;
+* ``params/matrix.yaml`` (:mod:`spf_analysis.report.matrix`): each qualitative entry of the matrix;
+* notebook parameters ``params/<notebook>.yaml``, ``params/survey.yaml`` and
+  ``params/survey_synthetic.yaml``: plain values documented by their YAML comment (the comment
+  on the key's line, else the comment block directly above it).
+
+Each row has a ``basis``: ``source``, ``rationale``, ``source; rationale``, ``comment`` or
+``MISSING`` (no source or rationale stated). ``params/report.yaml`` (title page) and
+``params/codebooks`` (variable names of the PBS files) hold no assumptions and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from spf_analysis.config import paths
+
+__all__ = ["MISSING", "COLUMNS", "policy_rows", "scenario_rows", "matrix_rows", "comment_rows",
+           "assumptions_table", "default_files", "missing"]
+
+MISSING = "MISSING"
+COLUMNS = ["group", "file", "parameter", "value", "basis", "source_or_rationale"]
+_PROV_SCENARIO = ("source", "rationale")
+#: provenance keys of a plain (undated) mapping in a policy file
+_PLAIN_PROV = {"source", "reference", "url", "rationale", "reason"}
+_KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)$")
+
+
+def _rel(file) -> str:
+    file = Path(file)
+    return str(file.relative_to(paths.ROOT)) if file.is_relative_to(paths.ROOT) else file.name
+
+
+def _load(file) -> dict:
+    data = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{_rel(file)}: expected a mapping")
+    return data
+
+
+def _fmt(v) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {_fmt(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    if isinstance(v, float):
+        return str(v) if len(str(v)) <= 12 else f"{v:.10g}"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
+        return f"{v:,}"
+    return str(v).strip()
+
+
+def _basis(src: str, rat: str) -> tuple[str, str]:
+    kinds = [k for k, t in (("source", src), ("rationale", rat)) if t]
+    text = " | ".join(t for t in (src, f"Rationale: {rat}" if rat and src else rat) if t)
+    return ("; ".join(kinds) or MISSING), text
+
+
+def policy_rows(file) -> list[dict]:
+    """Every dated value of a policy file (nested names joined by dots)."""
+    rel, rows = _rel(file), []
+
+    def walk(tree, prefix):
+        for k, node in tree.items():
+            name = f"{prefix}{k}"
+            if not isinstance(node, dict):
+                rows.append({"file": rel, "parameter": name, "value": _fmt(node), "basis": MISSING,
+                             "source_or_rationale": "not a dated value with a reference"})
+            elif "values" in node:
+                unit = node.get("unit", "")
+                for date, v in (node.get("values") or {}).items():
+                    v = v if isinstance(v, dict) else {"value": v}
+                    src = " | ".join(str(v[x]).strip() for x in ("reference", "locator", "url") if str(v.get(x) or "").strip())
+                    src = src if str(v.get("reference") or "").strip() else ""
+                    basis, text = _basis(src, str(v.get("rationale") or "").strip())
+                    rows.append({"file": rel, "parameter": f"{name} (from {date})",
+                                 "value": f"{_fmt(v.get('value'))} {unit}".strip(), "basis": basis,
+                                 "source_or_rationale": text})
+            elif set(node) & _PLAIN_PROV:  # a plain choice (e.g. macro.yaml `choice:`) with its reason
+                value = {x: y for x, y in node.items() if x not in _PLAIN_PROV}
+                src = " | ".join(str(node[x]).strip() for x in ("source", "reference", "url") if str(node.get(x) or "").strip())
+                rat = " ".join(str(node[x]).strip() for x in ("rationale", "reason") if str(node.get(x) or "").strip())
+                basis, text = _basis(src, rat)
+                rows.append({"file": rel, "parameter": name, "value": _fmt(value), "basis": basis,
+                             "source_or_rationale": text})
+            else:
+                walk(node, f"{name}.")
+
+    walk(_load(file), "")
+    return rows
+
+
+def scenario_rows(file) -> list[dict]:
+    """Every value node of a scenario file: horizon, population and each benefit field."""
+    rel, spec, rows = _rel(file), _load(file), []
+
+    def node_row(name, node):
+        if not isinstance(node, dict):
+            rows.append({"file": rel, "parameter": name, "value": _fmt(node), "basis": MISSING,
+                         "source_or_rationale": ""})
+            return
+        value = {k: v for k, v in node.items() if k not in _PROV_SCENARIO}
+        shown = _fmt(value["value"]) if set(value) == {"value"} else _fmt(value)
+        basis, text = _basis(str(node.get("source") or "").strip(), str(node.get("rationale") or "").strip())
+        rows.append({"file": rel, "parameter": name, "value": shown, "basis": basis, "source_or_rationale": text})
+
+    for top in ("horizon", "population"):
+        if top in spec:
+            node_row(top, spec[top])
+    for bname, ben in (spec.get("benefits") or {}).items():
+        for fld, node in (ben or {}).items():
+            node_row(f"{bname}.{fld}", node)
+    return rows
+
+
+def matrix_rows(file) -> list[dict]:
+    """Every qualitative entry of the assessment matrix (provision, issues, recommendations)."""
+    rel, spec, rows = _rel(file), _load(file), []
+    for g, row in (spec.get("guarantees") or {}).items():
+        entries = [("provision", row.get("provision"))]
+        entries += [(f"implementation_issues[{i + 1}]", e) for i, e in enumerate(row.get("implementation_issues") or [])]
+        entries += [(f"recommendations[{i + 1}]", e) for i, e in enumerate(row.get("recommendations") or [])]
+        for name, e in entries:
+            e = e if isinstance(e, dict) else {"text": e}
+            basis, text = _basis(str(e.get("source") or "").strip(), str(e.get("rationale") or "").strip())
+            rows.append({"file": rel, "parameter": f"{g}.{name}", "value": str(e.get("text", "")).strip(),
+                         "basis": basis, "source_or_rationale": text})
+    return rows
+
+
+def comment_rows(file) -> list[dict]:
+    """Top-level keys of a plain YAML file with the comment that documents each.
+
+    The comment on the key's line wins; else the block of comment lines directly above the key
+    (no blank line between), unless that block is the file's header (it starts on line 1).
+    """
+    rel, data, rows = _rel(file), _load(file), []
+    lines = Path(file).read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        m = _KEY_LINE.match(line)
+        if not m or m.group(1) not in data:
+            continue
+        key, rest = m.group(1), m.group(2)
+        comment = rest.split(" #", 1)[1].strip() if " #" in rest else ""
+        if not comment:
+            j = i
+            while j > 0 and lines[j - 1].lstrip().startswith("#"):
+                j -= 1
+            if j < i and j > 0:
+                comment = " ".join(ln.lstrip("# ").strip() for ln in lines[j:i])
+        rows.append({"file": rel, "parameter": key, "value": _fmt(data[key]),
+                     "basis": "comment" if comment else MISSING, "source_or_rationale": comment})
+    return rows
+
+
+def default_files(params_dir: Path | None = None) -> dict[str, list[Path]]:
+    """The parameter files of the study, by group (the order of the annex)."""
+    d = Path(params_dir) if params_dir else paths.PARAMS
+    plain = sorted(p for p in d.glob("*.yaml") if p.name not in ("report.yaml", "matrix.yaml"))
+    return {"policy": sorted((d / "policy").glob("*.yaml")),
+            "scenario": sorted((d / "scenarios").glob("*.yaml")),
+            "matrix": [d / "matrix.yaml"] if (d / "matrix.yaml").exists() else [],
+            "notebook and survey": plain}
+
+
+_READERS = {"policy": policy_rows, "scenario": scenario_rows, "matrix": matrix_rows,
+            "notebook and survey": comment_rows}
+
+
+def assumptions_table(files: dict[str, list[Path]] | None = None) -> pd.DataFrame:
+    """One row per parameter value: group, file, parameter, value, basis, source_or_rationale."""
+    files = default_files() if files is None else files
+    frames = []
+    for group, fs in files.items():
+        for f in fs:
+            rows = _READERS[group](f)
+            if rows:
+                frames.append(pd.DataFrame(rows).assign(group=group))
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True)[COLUMNS]
+
+
+def missing(table: pd.DataFrame) -> pd.DataFrame:
+    """The values that state no source or rationale."""
+    return table[table["basis"] == MISSING]

@@ -1,0 +1,258 @@
+"""Assemble the study: executed notebooks -> ``reports/rapid_assessment.html``
+(self-contained, no code, figures embedded) and a PDF beside it.
+
+``python -m spf_analysis.report.assemble reports/notebooks/01_x.ipynb ...``
+
+Each executed notebook is converted with nbconvert's HTML exporter (``basic``
+template, inputs and prompts excluded); the chapters are joined under a title
+page and a contents list built from their headings, and styled by
+``spf_analysis/report/assets/report.css`` (screen and print). The PDF is rendered
+from the same HTML by WeasyPrint. Both files are written to temporary names
+and moved into place only when both succeeded. A notebook that holds an error
+output, or a chapter with no content, stops the build.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import yaml
+from bs4 import BeautifulSoup
+from nbconvert import HTMLExporter
+
+from spf_analysis.config import paths
+from spf_analysis.config.fsutil import atomic_path
+from spf_analysis.report.exhibits import SYNTHETIC_NOTICE
+from spf_analysis.report.tables import write_xlsx
+
+ASSETS = Path(__file__).parent / "assets"
+REPORT_META = paths.PARAMS / "report.yaml"
+PDF_EPOCH = 1451606400  # 2016-01-01, the end of project PAK/12/50/JPN
+SKIP_TAGS = {"parameters", "injected-parameters", "remove"}
+
+
+class ReportError(RuntimeError):
+    pass
+
+
+def _clean(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Drop parameter cells, streams (warnings, logs) and empty cells; refuse errors."""
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            for out in cell.outputs:
+                if out.output_type == "error":
+                    raise ReportError(f"{name}: a cell raised {out.get('ename')}: "
+                                      f"{out.get('evalue')}; fix the notebook")
+            cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def chapter_html(nb_path: Path) -> str:
+    """One executed notebook as an HTML fragment (no code)."""
+    nb = nbformat.read(nb_path, as_version=4)
+    nb = _clean(nb, nb_path.name)
+    if not any(c.cell_type == "code" for c in nb.cells):
+        raise ReportError(f"{nb_path.name}: no figure, table or computed text; empty chapter")
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return f'<section class="chapter" id="chapter-{nb_path.stem}">\n{body}\n</section>'
+
+
+def _slug(text: str, used: set) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    slug, i = base, 2
+    while slug in used:
+        slug, i = f"{base}-{i}", i + 1
+    used.add(slug)
+    return slug
+
+
+#: a source line longer than this is set smaller (class ``long``)
+LONG_SOURCE = 300
+#: a table with more columns than this is set smaller in print (class ``wide``)
+WIDE_COLUMNS = 8
+#: a table with a cell longer than this is a text table: cells wrap and keep their line breaks
+TEXT_CELL = 80
+
+
+def collapse_sources(soup: BeautifulSoup) -> None:
+    """Within a chapter, a source line identical to an earlier one becomes "as for Table 3.2".
+
+    Long source lines (over :data:`LONG_SOURCE` characters) get the class ``long``.
+    """
+    for chapter in soup.select("section.chapter"):
+        seen: dict[str, str] = {}
+        for p in chapter.select("p.source"):
+            text = p.get_text(" ", strip=True)
+            block = p.find_parent(["figure", "div"], class_=["spf-figure", "spf-table-block"])
+            label_el = block.select_one(".caption .label") if block else None
+            label = label_el.get_text(strip=True).rstrip(".") if label_el else None
+            if text in seen:
+                p.string = f"Source: as for {seen[text]}."
+                continue
+            if label:
+                seen[text] = label
+            if len(text) > LONG_SOURCE:
+                p["class"] = p.get("class", []) + ["long"]
+
+
+def mark_tables(soup: BeautifulSoup) -> None:
+    """Class ``wide`` on tables with many columns, ``text`` on tables holding long text cells."""
+    for table in soup.select("table.spf-table"):
+        head = table.select("thead th") or table.select("tr:first-child th")
+        classes = table.get("class", [])
+        if len(head) > WIDE_COLUMNS:
+            classes.append("wide")
+        if any(len(td.get_text()) > TEXT_CELL for td in table.select("td")):
+            classes.append("text")
+            block = table.find_parent("div", class_="spf-table-block")
+            if block is not None and len(head) >= 5:  # a wide text table gets a landscape page in print
+                block["class"] = block.get("class", []) + ["landscape"]
+        table["class"] = classes
+
+
+def assemble(notebooks: list[Path], meta: dict) -> str:
+    chapters = "\n".join(chapter_html(p) for p in notebooks)
+    soup = BeautifulSoup(chapters, "html.parser")
+    for a in soup.select("a.anchor-link"):
+        a.decompose()
+    collapse_sources(soup)
+    mark_tables(soup)
+    used: set = set()
+    toc = []
+    for h in soup.find_all(["h1", "h2"]):
+        text = h.get_text(" ", strip=True)
+        h["id"] = _slug(text, used)
+        toc.append((h.name, text, h["id"]))
+    toc_html = "\n".join(
+        f'<li class="toc-{lvl}"><a href="#{hid}">{html.escape(text)}</a></li>'
+        for lvl, text, hid in toc)
+    css = (ASSETS / "report.css").read_text(encoding="utf-8")
+    e = {k: html.escape(str(v)) for k, v in meta.items() if not isinstance(v, list)}
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in meta.get("notes", []))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{e['title']}</title>
+<meta name="description" content="{e['subtitle']}"/>
+<style>
+{css}
+</style>
+</head>
+<body>
+<section class="title-page">
+<p class="series">{e['series']}</p>
+<h1 class="report-title">{e['title']}</h1>
+<p class="subtitle">{e['subtitle']}</p>
+<p class="authors">{e['authors']}</p>
+<p class="edition">{e['edition']}</p>
+<div class="title-notes">{notes}</div>
+</section>
+<nav class="toc">
+<h2 class="toc-title">Contents</h2>
+<ol>
+{toc_html}
+</ol>
+</nav>
+<main>
+{soup.decode(formatter="html5")}
+</main>
+</body>
+</html>
+"""
+
+
+def load_meta(file: Path = REPORT_META) -> dict:
+    meta = yaml.safe_load(file.read_text(encoding="utf-8"))
+    need = {"title", "subtitle", "series", "authors", "edition"}
+    missing = sorted(need - set(meta))
+    unknown = sorted(set(meta) - need - {"notes"})
+    if missing or unknown:
+        raise ReportError(f"params/report.yaml: missing {missing}, unknown {unknown}")
+    return meta
+
+
+def table_sheets(notebooks: list[Path]) -> list[dict]:
+    """Every table of the given chapters, in order, from their index files."""
+    sheets = []
+    for nb in notebooks:
+        index = paths.REPORTS / "tables" / f"{nb.stem.split('_', 1)[0]}_index.csv"
+        if not index.exists():
+            continue
+        idx = pd.read_csv(index, keep_default_na=False)
+        for r in idx[idx["kind"] == "table"].itertuples():
+            note = r.note
+            if str(r.synthetic) == "True":
+                note = (note + " " if note else "") + SYNTHETIC_NOTICE
+            sheets.append({"name": Path(r.file).stem, "title": f"{r.label}. {r.title}",
+                           "source": r.source, "note": note,
+                           "df": pd.read_csv(paths.REPORTS / r.file)})
+    return sheets
+
+
+def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
+          pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX) -> None:
+    missing = [str(p) for p in notebooks if not p.exists()]
+    if missing:
+        raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
+    doc = assemble(notebooks, load_meta())
+    # the PDF first: if it fails, neither file is replaced
+    if pdf_out:
+        with atomic_path(pdf_out) as tmp:
+            write_pdf(doc, tmp)
+    if xlsx_out:
+        meta = load_meta()
+        write_xlsx(xlsx_out, table_sheets(notebooks), f"{meta['title']}: tables")
+    with atomic_path(html_out) as tmp:
+        tmp.write_text(doc, encoding="utf-8")
+
+
+def write_pdf(doc: str, target: Path) -> None:
+    import logging
+
+    from weasyprint import HTML
+
+    # fontTools stamps embedded font subsets with the current time unless
+    # SOURCE_DATE_EPOCH is set: fix it so that two builds give the same PDF.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(PDF_EPOCH))
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string=doc, base_url=str(paths.REPORTS)).write_pdf(target)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    notebooks = [Path(a) for a in argv]
+    if not notebooks:
+        print("usage: python -m spf_analysis.report.assemble EXECUTED.ipynb ...", file=sys.stderr)
+        return 2
+    try:
+        build(notebooks)
+    except ReportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(str(p.relative_to(paths.ROOT)) for p in
+                               (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Numbered, sourced figures and tables for the chapters of the report.
+
+A notebook opens a :class:`Chapter` and hands it each figure and table. The
+chapter numbers them (``Figure 1.2``), writes the figure (PNG) and the table
+(CSV, Excel-friendly) to ``reports/figures`` / ``reports/tables`` (through the
+build runner's staging folder), and displays them with their caption and
+source line, which is what the HTML report shows. Outputs built on the
+synthetic survey carry a visible notice.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io as _io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display here; inline display is done by us
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from spf_analysis.config import paths  # noqa: E402
+from spf_analysis.config.fsutil import write_bytes  # noqa: E402
+
+SYNTHETIC_NOTICE = ("Synthetic data: estimated on the seeded synthetic KP survey "
+                    "calibrated to published aggregates, not on PBS microdata.")
+
+
+def figure_png(fig, dpi: int = 150) -> bytes:
+    """PNG bytes of a matplotlib figure, without a timestamp (reproducible)."""
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
+                metadata={"Software": None})
+    return buf.getvalue()
+
+
+def table_csv(df: pd.DataFrame) -> bytes:
+    """CSV bytes of a table: UTF-8, ``\\n`` line ends, floats to 10 significant digits."""
+    return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
+
+
+def _align_numbers(table_html: str, numeric: list[int]) -> str:
+    """Mark the cells of numeric columns ``class="num"`` (right-aligned by the
+    report's CSS; text columns stay left-aligned)."""
+    if not numeric:
+        return table_html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(table_html, "html.parser")
+    for tr in soup.find_all("tr"):
+        cells = tr.find_all(["td", "th"], recursive=False)
+        for i in numeric:
+            if i < len(cells):
+                cells[i]["class"] = cells[i].get("class", []) + ["num"]
+    return str(soup)
+
+
+class _HTML:
+    """Minimal rich-display object (text/html) for Jupyter."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __repr__(self) -> str:  # what nbval and the terminal see
+        return "<figure or table; see the HTML output>"
+
+
+class Chapter:
+    """Numbering, file output and display of a chapter's figures and tables."""
+
+    def __init__(self, number: int | str, title: str, synthetic: bool = False):
+        # an int numbers a chapter (files 01_*, labels "Table 1.2"); a capital letter
+        # marks an unnumbered part: "S" the executive summary, "A" an annex (files A_*,
+        # labels "Table A.1"). The notebook's file name starts with the same key.
+        if isinstance(number, str) and not number.isdigit():
+            if not (len(number) == 1 and "A" <= number <= "Z"):
+                raise ValueError(f"chapter {number!r}: use a number or one capital letter")
+            self.number = number
+            self.key = number
+        else:
+            self.number = int(number)
+            self.key = f"{self.number:02d}"
+        self.title = title
+        self.synthetic = synthetic
+        self._fig = 0
+        self._tab = 0
+        self._index: list[dict] = []
+
+    def _stem(self, name: str) -> str:
+        if not name.replace("_", "").isalnum() or name == "index":
+            raise ValueError(f"output name {name!r}: use letters, digits and underscores "
+                             "(and not 'index')")
+        return f"{self.key}_{name}"
+
+    def _register(self, kind: str, label: str, name: str, title: str, source: str,
+                  note: str | None, file: str, synthetic: bool) -> None:
+        """Record the output in ``reports/tables/NN_index.csv`` (read by the
+        report to build the Excel workbook of all tables)."""
+        if any(r["file"] == file for r in self._index):
+            raise ValueError(f"{file}: written twice in chapter {self.number}")
+        self._index.append({"kind": kind, "label": label, "name": name, "title": title,
+                            "source": source, "note": note or "", "file": file,
+                            "synthetic": synthetic})
+        write_bytes(paths.tables_dir() / f"{self.key}_index.csv",
+                    table_csv(pd.DataFrame(self._index)))
+
+    def _caption(self, label: str, title: str, source: str, note: str | None, synthetic: bool) -> str:
+        return self._title(label, title) + "\n" + self._foot(source, note, synthetic)
+
+    @staticmethod
+    def _title(label: str, title: str) -> str:
+        return f'<p class="caption"><span class="label">{label}.</span> {html.escape(title)}</p>'
+
+    def _foot(self, source: str, note: str | None, synthetic: bool) -> str:
+        parts = []
+        if note:
+            parts.append(f'<p class="note">Note: {html.escape(note)}</p>')
+        parts.append(f'<p class="source">Source: {html.escape(source)}</p>')
+        if synthetic:
+            parts.append(f'<p class="synthetic">{html.escape(SYNTHETIC_NOTICE)}</p>')
+        return "\n".join(parts)
+
+    def figure(self, fig, name: str, title: str, source: str, note: str | None = None,
+               synthetic: bool | None = None):
+        """Save ``fig`` as ``reports/figures/NN_name.png`` and display it captioned.
+
+        ``synthetic`` overrides the chapter's flag for this output (None: the chapter's)."""
+        synthetic = self.synthetic if synthetic is None else bool(synthetic)
+        if not source:
+            raise ValueError(f"figure {name!r} needs a source")
+        self._fig += 1
+        label = f"Figure {self.number}.{self._fig}"
+        png = figure_png(fig)
+        plt.close(fig)
+        write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
+        self._register("figure", label, name, title, source, note, f"figures/{self._stem(name)}.png", synthetic)
+        b64 = base64.b64encode(png).decode("ascii")
+        return _HTML(f'<figure class="spf-figure" id="{self._stem(name)}">\n'
+                     f'<img alt="{html.escape(label + ". " + title)}" '
+                     f'src="data:image/png;base64,{b64}"/>\n<figcaption>\n'
+                     f'{self._caption(label, title, source, note, synthetic)}\n</figcaption>\n</figure>')
+
+    def table(self, df: pd.DataFrame, name: str, title: str, source: str,
+              note: str | None = None, formats: dict | None = None,
+              labels: dict | None = None, index: bool = False, synthetic: bool | None = None,
+              rows=None, columns: list | None = None):
+        """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
+
+        ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
+        default integers get thousands separators (except columns named like
+        ``year``) and floats one decimal. ``labels`` renames columns for
+        display only; the CSV keeps the column names of ``df``.
+
+        ``rows`` (a boolean mask over ``df``) and ``columns`` (a list) restrict
+        what the report shows of a long or wide table; the CSV and the Excel
+        workbook keep all of it, and the note says so.
+        """
+        if not source:
+            raise ValueError(f"table {name!r} needs a source")
+        synthetic = self.synthetic if synthetic is None else bool(synthetic)
+        self._tab += 1
+        label = f"Table {self.number}.{self._tab}"
+        data = df.reset_index() if index else df
+        write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
+        self._register("table", label, name, title, source, note, f"tables/{self._stem(name)}.csv", synthetic)
+        formats = dict(formats or {})
+        shown = data
+        if rows is not None:
+            mask = pd.Series(rows, index=data.index).astype(bool) if not isinstance(rows, pd.Series) \
+                else rows.reindex(data.index).fillna(False).astype(bool)
+            shown = shown[mask.to_numpy()]
+        if columns is not None:
+            unknown = [c for c in columns if c not in data.columns]
+            if unknown:
+                raise ValueError(f"table {name!r}: columns {unknown} not in the table")
+            shown = shown[list(columns)]
+        if shown.shape != data.shape:
+            part = (f"The report shows {len(shown)} of {len(data)} rows"
+                    f"{f' and {shown.shape[1]} of {data.shape[1]} columns' if shown.shape[1] != data.shape[1] else ''}"
+                    f"; the full table is in reports/tables/{self._stem(name)}.csv and the Excel workbook.")
+            note = f"{note} {part}" if note else part
+        shown = shown.copy()
+        for col in shown.columns:
+            fmt = formats.get(col)
+            s = shown[col]
+            if fmt is None:
+                if "year" in str(col).lower():
+                    fmt = "{}"
+                elif pd.api.types.is_integer_dtype(s):
+                    fmt = "{:,.0f}"
+                elif pd.api.types.is_float_dtype(s):
+                    fmt = "{:,.1f}"
+            if fmt is not None:
+                shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
+            elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
+                shown[col] = [v.replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
+        numeric = [i for i, c in enumerate(shown.columns)
+                   if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+        shown = shown.rename(columns=labels or {})
+        table_html = _align_numbers(shown.to_html(index=False, escape=True, classes="spf-table", border=0,
+                                                  na_rep="").replace("\x1f", "<br/>"), numeric)
+        return _HTML(f'<div class="spf-table-block" id="{self._stem(name)}">\n'
+                     f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note, synthetic)}\n</div>')

@@ -1,0 +1,214 @@
+"""The executive summary: key numbers read from the published tables of chapters 01-07.
+
+Every number of the summary is taken from a table that a chapter wrote to ``reports/tables``
+(declared as Make inputs of the summary notebook through the executed chapter notebooks), with
+the label that chapter gave it (``Table 3.2``), so a reader can trace each one. Nothing is
+recomputed or typed here. :func:`key_numbers` builds a tidy table (one row per number);
+:func:`summary_markdown` writes the one-page text from it.
+
+Chapter 05 (microsimulation) contributes the poverty impact of the full floor and the
+contributory capacity of uncovered workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from spf_analysis.config import paths
+
+__all__ = ["TABLES", "SummaryError", "read_tables", "key_numbers", "summary_markdown"]
+
+#: the chapter tables the summary reads (file stems in reports/tables)
+TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_bisp_targeting",
+          "04_package_costs", "04_fan_package_cost", "05_poverty_impact", "05_contributory_capacity",
+          "06_fiscal_paths", "07_recommendation_costs", "07_matrix_sources")
+COLUMNS = ["chapter", "key", "what", "value", "unit", "table", "synthetic"]
+
+
+class SummaryError(ValueError):
+    """A key number is missing from its chapter table; the message names the table and the row."""
+
+
+def read_tables(tables_dir: Path | None = None, names=TABLES) -> dict[str, pd.DataFrame]:
+    """The chapter tables and the chapter indexes (``index_03`` ...) as published in reports/tables."""
+    d = Path(tables_dir) if tables_dir else paths.REPORTS / "tables"
+    out = {}
+    for name in names:
+        for stem in (name, f"{name.split('_', 1)[0]}_index"):
+            key = stem if not stem.endswith("_index") else f"index_{stem.split('_', 1)[0]}"
+            if key in out:
+                continue
+            f = d / f"{stem}.csv"
+            if not f.exists():
+                raise SummaryError(f"reports/tables/{stem}.csv missing: build the chapters first (make report)")
+            index = stem.endswith("_index")  # indexes: empty notes stay empty strings
+            out[key] = pd.read_csv(f, keep_default_na=not index)
+    return out
+
+
+def _one(df: pd.DataFrame, table: str, **where) -> pd.Series:
+    sel = df
+    for col, val in where.items():
+        sel = sel[sel[col] == val]
+    if len(sel) != 1:
+        raise SummaryError(f"{table}: expected one row where {where}, found {len(sel)}")
+    return sel.iloc[0]
+
+
+def _meta(t: dict, stem: str) -> tuple[str, bool]:
+    """(label, synthetic) of a published table, from its chapter index."""
+    ch, name = stem.split("_", 1)
+    idx = t[f"index_{ch}"]
+    hit = idx[(idx["name"] == name) & (idx["kind"] == "table")]
+    if len(hit) != 1:
+        raise SummaryError(f"reports/tables/{ch}_index.csv: no table {name!r}")
+    return str(hit["label"].iloc[0]), str(hit["synthetic"].iloc[0]) == "True"
+
+
+def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str = "kp_medium",
+                packages: tuple[str, ...] = ("package_lifecycle", "package_minimum"),
+                geography: str = "kp_35_2023", n_schemes: int | None = None) -> pd.DataFrame:
+    """One row per key number: chapter, key, what, value, unit, table (label), synthetic.
+
+    ``t`` is :func:`read_tables`'s result; ``year`` the costing year quoted (one of chapter 04's
+    report years); ``package`` the full floor and ``packages`` the smaller packages; ``n_schemes``
+    the size of the inventory (chapter 02: the processed ``schemes`` table).
+    """
+    rows = []
+
+    def add(chapter, key, what, value, unit, stem):
+        label, synth = _meta(t, stem)
+        rows.append({"chapter": chapter, "key": key, "what": what, "value": float(value), "unit": unit,
+                     "table": label, "synthetic": synth})
+
+    pop = _one(t["01_population_summary"], "01_population_summary", geography=geography)
+    add(1, "population", f"Population of KP, census {int(pop['year'])}", pop["population"], "persons",
+        "01_population_summary")
+    dep = t["01_dependency_ratios"]
+    d = _one(dep, "01_dependency_ratios", geography=pop["boundary"], year=int(pop["year"]))
+    add(1, "share_children", "Share of children aged 0-14", d["share_0-14"], "%", "01_dependency_ratios")
+    add(1, "share_old", "Share of persons aged 65+", d["share_65+"], "%", "01_dependency_ratios")
+    add(1, "dependency", "Total dependency ratio (per 100 aged 15-64)", d["total_dependency"], "per 100",
+        "01_dependency_ratios")
+
+    if n_schemes is not None:
+        rows.append({"chapter": 2, "key": "schemes", "what": "Schemes in the inventory", "value": float(n_schemes),
+                     "unit": "schemes", "table": "the inventory of chapter 2", "synthetic": False})
+
+    g = t["03_protection_gaps"]
+    for key, group, ind, what in (
+            ("coverage_any", "whole population (any benefit)", "coverage", "Population in households receiving any cash benefit"),
+            ("gap_children", "children 0-14", "protection_gap", "Children 0-14 without social assistance"),
+            ("gap_old", "older persons 65+ (pension)", "protection_gap", "Persons 65+ without a pension"),
+            ("gap_workers", "working-age employed 15-64 (social insurance)", "protection_gap",
+             "Employed persons 15-64 without social insurance"),
+            ("gap_disabled", "persons with disabilities", "protection_gap", "Persons with disabilities in households without any cash benefit"),
+            ("gap_health", "whole population (Sehat card)", "protection_gap", "Population not enrolled in the Sehat card")):
+        add(3, key, what, _one(g, "03_protection_gaps", group=group, indicator=ind)["estimate"], "%", "03_protection_gaps")
+    ex = _one(t["03_bisp_targeting"], "03_bisp_targeting", indicator="exclusion_error",
+              target="poor (pre-transfer consumption below the poverty line)")
+    add(3, "bisp_exclusion", "BISP exclusion error (poor persons not reached)", ex["estimate"], "%", "03_bisp_targeting")
+
+    pc = t["04_package_costs"]
+    p = _one(pc, "04_package_costs", scenario=package, year=year)
+    add(4, "cost_floor_gdp", f"Cost of the full floor ({package}) in {year}", p["cost_pct_gdp"], "% of KP GDP", "04_package_costs")
+    add(4, "cost_floor_pkr", f"Cost of the full floor ({package}) in {year}", p["cost_pkr_bn"], "PKR billion", "04_package_costs")
+    add(4, "cost_floor_budget", f"Cost of the full floor ({package}) in {year}", p["cost_pct_budget"], "% of KP budget",
+        "04_package_costs")
+    for name in packages:
+        add(4, f"cost_{name}_gdp", f"Cost of {name} in {year}", _one(pc, "04_package_costs", scenario=name, year=year)["cost_pct_gdp"],
+            "% of KP GDP", "04_package_costs")
+    fan = _one(t["04_fan_package_cost"], "04_fan_package_cost", year=year)
+    add(4, "cost_floor_q05", f"Full floor in {year}: 5th percentile of the Monte Carlo draws", fan["q05"], "% of KP GDP",
+        "04_fan_package_cost")
+    add(4, "cost_floor_q95", f"Full floor in {year}: 95th percentile of the Monte Carlo draws", fan["q95"], "% of KP GDP",
+        "04_fan_package_cost")
+
+    pi = t["05_poverty_impact"]
+    for ind, what in (("headcount_pre", "Poverty headcount before the floor"),
+                      ("headcount_post", f"Poverty headcount with the full floor ({package})"),
+                      ("gap_reduction", f"Reduction of the poverty gap with the full floor ({package})")):
+        add(5, f"impact_{ind}", what, _one(pi, "05_poverty_impact", scenario=package, indicator=ind)["estimate"], "%",
+            "05_poverty_impact")
+    cc = _one(t["05_contributory_capacity"], "05_contributory_capacity", sector="all", employment_type="all")
+    add(5, "capacity_workers", "Workers outside the contributory schemes with contributory capacity",
+        cc["capacity"], "persons", "05_contributory_capacity")
+    add(5, "capacity_contributions", "Contributions they would pay (ESSI + EOBI)",
+        cc["contrib_essi"] + cc["contrib_eobi"], "PKR billion", "05_contributory_capacity")
+
+    fp = t["06_fiscal_paths"]
+    add(6, "balance_before", f"KP budget balance in {year} before any new benefit",
+        _one(fp, "06_fiscal_paths", package="none", year=year)["balance_pct_gdp"], "% of KP GDP", "06_fiscal_paths")
+    add(6, "balance_after", f"KP budget balance in {year} after the full floor ({package})",
+        _one(fp, "06_fiscal_paths", package=package, year=year)["balance_pct_gdp"], "% of KP GDP", "06_fiscal_paths")
+
+    rc = t["07_recommendation_costs"]
+    add(7, "recommendations_costed", "Costed recommendations", len(rc), "recommendations", "07_recommendation_costs")
+    ms = t["07_matrix_sources"]
+    add(7, "recommendations_other", "Recommendations needing further study",
+        int((ms["column"] == "recommendations").sum()), "recommendations", "07_matrix_sources")
+    top = rc.sort_values("cost_pct_gdp_medium", ascending=False).iloc[0]
+    rows.append({"chapter": 7, "key": "top_recommendation", "what": f"Most expensive recommendation: {top['label']}",
+                 "value": float(top["cost_pct_gdp_medium"]), "unit": "% of KP GDP", "table": _meta(t, "07_recommendation_costs")[0],
+                 "synthetic": False})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary_markdown(kn: pd.DataFrame, year: int) -> str:
+    """The one-page executive summary (Markdown) from :func:`key_numbers`; each number cites its table."""
+    v = kn.set_index("key")
+
+    def n(key, fmt="{:.0f}"):
+        return fmt.format(v.loc[key, "value"])
+
+    def ref(*keys):
+        labels = list(dict.fromkeys(v.loc[k, "table"] for k in keys))
+        return f"({', '.join(labels)})"
+
+    synth = bool(kn.loc[kn["chapter"] == 3, "synthetic"].any())
+    survey = "the synthetic household survey (a stand-in for PBS microdata)" if synth else "the household survey"
+    parts = [
+        "## Key findings",
+        f"**Population.** Khyber Pakhtunkhwa counted {v.loc['population', 'value'] / 1e6:.1f} million people at the "
+        f"last census; {n('share_children')}% are children under 15 and {n('share_old', '{:.1f}')}% are 65 or older, "
+        f"a dependency ratio of {n('dependency')} per 100 persons of working age {ref('population', 'dependency')}.",
+    ]
+    if "schemes" in v.index:
+        parts.append(f"**Schemes.** The inventory lists {n('schemes')} federal and provincial schemes operating in KP "
+                     f"({v.loc['schemes', 'table']}).")
+    parts.append(
+        f"**Gaps.** On {survey}, only {n('coverage_any')}% of the population live in a household receiving any cash "
+        f"benefit. {n('gap_children')}% of children live in households without social assistance, {n('gap_old')}% of "
+        f"persons aged 65+ receive no pension and {n('gap_workers')}% of employed persons have no social insurance; "
+        f"{n('gap_health')}% are not enrolled in the Sehat card, and BISP misses {n('bisp_exclusion')}% of the poor "
+        f"{ref('coverage_any', 'bisp_exclusion')}.")
+    parts.append(
+        f"**Impact.** Simulated on the same survey, the full floor would lower the poverty headcount from "
+        f"{n('impact_headcount_pre', '{:.1f}')}% to {n('impact_headcount_post', '{:.1f}')}% and close "
+        f"{n('impact_gap_reduction')}% of the poverty gap. About {v.loc['capacity_workers', 'value'] / 1e6:.2f} million "
+        f"workers outside the contributory schemes earn at least the minimum wage and could contribute "
+        f"Rs {n('capacity_contributions', '{:,.0f}')} billion a year to ESSI and EOBI "
+        f"{ref('impact_headcount_post', 'capacity_workers')}.")
+    parts.append(
+        f"**Cost.** The full floor of seven provisions at the medium level would cost {n('cost_floor_gdp', '{:.1f}')}% of "
+        f"KP GDP in {year} (Rs {n('cost_floor_pkr', '{:,.0f}')} billion, {n('cost_floor_budget')}% of the KP budget); "
+        f"90% of the Monte Carlo draws lie between {n('cost_floor_q05', '{:.1f}')}% and {n('cost_floor_q95', '{:.1f}')}%. "
+        f"The life-cycle package of four cash benefits would cost {n('cost_package_lifecycle_gdp', '{:.1f}')}% and the "
+        f"minimum package {n('cost_package_minimum_gdp', '{:.1f}')}% of KP GDP "
+        f"{ref('cost_floor_gdp', 'cost_floor_q05')}.")
+    def balance(key):
+        x = v.loc[key, "value"]
+        return f"{'a surplus' if x >= 0 else 'a deficit'} of {abs(x):.1f}% of KP GDP"
+
+    parts.append(
+        f"**Fiscal space.** The KP budget, with {balance('balance_before')} in {year} before any new benefit, "
+        f"would show {balance('balance_after')} with the full floor {ref('balance_after')}"
+        + (": the floor must be phased in or financed by new revenue." if v.loc["balance_after", "value"] < 0 else "."))
+    parts.append(
+        f"**Recommendations.** The assessment matrix makes {n('recommendations_costed')} costed recommendations, the "
+        f"most expensive being the {v.loc['top_recommendation', 'what'].split(': ', 1)[1].lower()} "
+        f"({n('top_recommendation', '{:.2f}')}% of KP GDP), and {n('recommendations_other')} recommendations on "
+        f"legislation, registration and administration that need further study {ref('recommendations_costed')}.")
+    return "\n\n".join(parts)

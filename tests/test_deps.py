@@ -1,0 +1,61 @@
+"""Make dependencies derived from imports (spf_analysis.config.deps)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from spf_analysis.config import deps, paths
+
+
+def _pkg(tmp_path, files: dict[str, str]):
+    for name, text in files.items():
+        f = tmp_path / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+    return tmp_path
+
+
+def test_closure_follows_imports_inside_functions_and_relative_ones(tmp_path):
+    root = _pkg(tmp_path, {
+        "spf_analysis/__init__.py": "",
+        "spf_analysis/a/__init__.py": "",
+        "spf_analysis/a/x.py": "from . import y\n",
+        "spf_analysis/a/y.py": "def f():\n    from spf_analysis.b import z\n",
+        "spf_analysis/b/__init__.py": "",
+        "spf_analysis/b/z.py": "import os\n",
+        "spf_analysis/b/unused.py": "",
+    })
+    got = {str(f.relative_to(root)) for f in deps.closure(["spf_analysis.a.x"], root)}
+    assert got == {"spf_analysis/__init__.py", "spf_analysis/a/__init__.py", "spf_analysis/a/x.py",
+                   "spf_analysis/a/y.py", "spf_analysis/b/__init__.py", "spf_analysis/b/z.py"}
+
+
+def test_notebook_imports_skip_magics(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "source": ["%matplotlib inline\n", "from spf_analysis.model import costing\n"]},
+                    {"cell_type": "markdown", "source": ["from spf_analysis.report import plots"]}]}
+    f = tmp_path / "n.ipynb"
+    f.write_text(json.dumps(nb))
+    assert "spf_analysis.model.costing" in deps.notebook_imports(f)
+    assert not any("report" in m for m in deps.notebook_imports(f))
+
+
+def test_the_fragment_lists_what_each_notebook_imports():
+    text = deps.fragment()
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        line = next(l for l in text.splitlines() if l.startswith(f"reports/notebooks/{nb.name}:"))
+        listed = set(line.split(":", 1)[1].split())
+        for mod in deps.notebook_imports(nb):
+            f = deps.module_file(mod)
+            if f is not None:
+                assert str(f.relative_to(paths.ROOT)) in listed, (nb.name, mod)
+    # chapter 04 uses the costing engine through its imports
+    line4 = next(l for l in text.splitlines() if l.startswith("reports/notebooks/04_costing_options.ipynb:"))
+    assert "spf_analysis/model/costing.py" in line4
+    assert re.search(r"^RUNNER_MODULES := .*spf_analysis/build\.py", text, re.M)
+
+
+def test_the_makefile_lists_no_module_by_hand():
+    mk = (paths.ROOT / "Makefile").read_text()
+    hand = [l for l in mk.splitlines() if re.search(r"spf_analysis/\S+\.py", l) and not l.lstrip().startswith("#")]
+    assert not hand, f"module files named in the Makefile (derive them from imports): {hand}"
