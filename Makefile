@@ -90,20 +90,33 @@ survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS r
 survey-info: # the survey the build will use, as make reads it from params/survey.yaml
 	@echo 'SURVEY=$(SURVEY)'; echo 'SURVEY_DIR=$(SURVEY_DIR)'
 
+# ------------------------------------------------------------------- model run
+# Projection -> macro frame -> RAP costs of every scenario of params/run.yaml, once per build
+# (spf_analysis.model.pipeline); chapters 04-07, the summary and the microsimulation read it.
+MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_population.parquet model_births.parquet \
+	model_macro_frame.parquet model_costs.parquet model_settings.json)
+.PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
+$(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
+	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
+	data/raw/demography/pdhs_total_fertility.csv data/processed/macro_indicators.parquet | $(READY)
+	$(PY) -m spf_analysis.model.pipeline
+
+.PHONY: model
+model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every scenario (data/interim/)
+
 # ------------------------------------------------------------------- notebooks
 NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # every notebook run: the runner, the notebook's parameters and the settings shared by chapters;
 # the package files a notebook imports come from $(DEPS_MK); its data inputs are listed below
-reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml $(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
+reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml $(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
 	$(PY) -m spf_analysis.build $* $(ARGS_$*)
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
-reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
-# chapters 04 and 06: costing and fiscal space (demography, RAP engine, macro, policy and scenario files)
-COSTING_DEPS := $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
-	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
-	data/raw/demography/pdhs_total_fertility.csv data/processed/macro_indicators.parquet
+reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES)
+# chapters 04-06: the model run, the scenario and policy files, the WPP rates (Monte Carlo grid)
+COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
+	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet
 reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
 reports/notebooks/05_distributional_impact.ipynb: $(COSTING_DEPS) \
@@ -119,7 +132,7 @@ reports/notebooks/02_mapping_schemes.ipynb: data/processed/schemes.parquet data/
 	data/processed/scheme_benefit_levels.parquet data/processed/macro_indicators.parquet
 # chapter 07: the assessment matrix reads the inventory, params/matrix.yaml and the published
 # tables of chapters 03 (protection gaps) and 04 (costs), i.e. their executed notebooks
-reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml data/processed/schemes.parquet \
+reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml data/processed/schemes.parquet $(MODEL_RUN) \
 	reports/notebooks/03_coverage_gaps.ipynb reports/notebooks/04_costing_options.ipynb
 # the executive summary (first in the report) reads the published tables of the chapters;
 # the assumptions annex (last) reads every parameter file
@@ -127,8 +140,10 @@ reports/notebooks/S_executive_summary.ipynb: data/processed/schemes.parquet \
 	reports/notebooks/01_demographic_profile.ipynb reports/notebooks/03_coverage_gaps.ipynb \
 	reports/notebooks/04_costing_options.ipynb reports/notebooks/05_distributional_impact.ipynb \
 	reports/notebooks/06_fiscal_space.ipynb reports/notebooks/07_assessment_matrix.ipynb
+# (and the values the other notebooks ran with: command-line overrides are listed there)
 reports/notebooks/A_assumptions.ipynb: $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
-	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml)
+	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml) \
+	$(filter-out reports/notebooks/A_assumptions.ipynb,$(EXECUTED))
 
 # ---------------------------------------------------------------------- report
 REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx
@@ -174,7 +189,7 @@ lab: | $(READY) ## Open the notebooks in JupyterLab (installs it into the venv o
 
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
-	rm -rf data/processed/*.parquet data/processed/.*.tmp reports/notebooks reports/figures \
+	rm -rf data/processed/*.parquet data/processed/.*.tmp data/interim reports/notebooks reports/figures \
 	  reports/tables reports/.build reports/rapid_assessment.* reports/.*.tmp
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV)

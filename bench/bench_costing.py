@@ -19,7 +19,7 @@ N, SEED, TARGET = 10_000, 1, 2.0
 
 def main() -> int:
     rates = demography.wpp_rates()
-    sc = costing.load_named_scenario(costing.REFERENCE_SCENARIO)
+    sc = costing.load_named_scenario(costing.reference_scenario())
     inputs = macro.macro_inputs()
     t = time.perf_counter()
     grid = montecarlo.DemoGrid.build(sc, fert=[4.3 / 4.08, 1.37], mort=[0.85, 1.0, 1.15], rates=rates)

@@ -4,7 +4,8 @@
 
 1. The parameters (``params/NN_name.yaml``, then ``key=value`` overrides from
    the command line, e.g. from ``make``) are checked against the notebook's
-   ``parameters`` cell: an unknown key or a wrong type stops the build.
+   ``parameters`` cell and their declarations (type, unit, range): an unknown
+   key, a wrong type or a value out of range stops the build.
 2. The notebook runs in the ``spf-kp`` kernel with ``SPF_OUTPUT_DIR`` pointing
    at a staging folder ``reports/.build/NN_name-PID/``: its figures, tables
    and the executed copy are written there.
@@ -61,9 +62,7 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
     src = P.notebook_file(notebook)
     if not src.exists():
         raise FileNotFoundError(f"notebooks/{notebook}.ipynb not found")
-    values = P.load_yaml(P.params_file(notebook)) if P.params_file(notebook).exists() else {}
-    values.update(overrides or {})
-    P.check(notebook, values)
+    values = P.check(notebook, overrides=overrides)  # the params file's values, then the overrides: all checked
 
     STAGING.mkdir(parents=True, exist_ok=True)
     for stale in STAGING.glob(f"{notebook}-*"):  # left by an interrupted run

@@ -59,7 +59,7 @@ def test_scenario_nodes_and_comments(tmp_path):
     assert rows["a"]["source_or_rationale"] == "the first"
     assert rows["b"]["basis"] == annex.MISSING
     assert rows["c"]["source_or_rationale"] == "explains c over two lines" and rows["c"]["value"] == "[1, 2]"
-    t = annex.assumptions_table({"scenario": [s], "notebook and survey": [c]})
+    t = annex.assumptions_table({"scenario": [s], "survey": [c]})
     assert list(annex.missing(t)["parameter"]) == ["child.takeup", "b"]
 
 

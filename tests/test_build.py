@@ -35,7 +35,7 @@ def sandbox(tmp_path, monkeypatch):
             "(paths.figures_dir() / '09_new.png').write_bytes(b'new')\n"
             "assert not fail, 'asked to fail'\n")
     _notebook(nbs / "09_test.ipynb", body)
-    (prm / "09_test.yaml").write_text("fail: false\n")
+    (prm / "09_test.yaml").write_text("fail:\n  value: false\n  type: bool\n  unit: flag\n  rationale: test\n")
     (reports / "figures" / "09_old.png").write_bytes(b"old")
     return reports
 
@@ -64,6 +64,20 @@ def test_unknown_override_stops_before_running(sandbox):
     before = snapshot(sandbox)
     with pytest.raises(P.ParameterError, match="unknown parameter 'fial'"):
         build.run("09_test", {"fial": True})
+    assert snapshot(sandbox) == before
+
+
+def test_out_of_range_override_stops_before_running(sandbox):
+    (sandbox.parent / "params" / "09_test.yaml").write_text(
+        "fail:\n  value: false\n  type: bool\n  unit: flag\n  rationale: test\n"
+        "n:\n  value: 5\n  type: int\n  unit: rows\n  range: {min: 1, max: 10}\n  rationale: test\n")
+    nbs = sandbox.parent / "notebooks"
+    nb = nbformat.read(nbs / "09_test.ipynb", as_version=4)
+    nb.cells[0].source = "fail = False\nn = 5"
+    nbformat.write(nb, nbs / "09_test.ipynb")
+    before = snapshot(sandbox)
+    with pytest.raises(P.ParameterError, match=r"command-line override ARGS_09_test: n: 50 is above the maximum 10"):
+        build.run("09_test", {"n": 50})
     assert snapshot(sandbox) == before
 
 

@@ -258,19 +258,20 @@ def test_yaml_misspelled_key(tree):
 
 def test_yaml_unknown_key(tree):
     text = (tree / "params" / f"{NB}.yaml").read_text()
-    err = _yaml_case(tree, text + "\nno_such_parameter: 3\n")
+    err = _yaml_case(tree, text + "\nno_such_parameter:\n  value: 3\n  type: int\n  unit: rows\n  rationale: typo\n")
     assert "unknown parameter 'no_such_parameter'" in err
 
 
 def test_yaml_wrong_type(tree):
     text = (tree / "params" / f"{NB}.yaml").read_text()
-    err = _yaml_case(tree, text.replace("top_districts: 10", "top_districts: ten", 1))
-    assert "parameter 'top_districts' should be int" in err
+    assert "  value: 10\n" in text
+    err = _yaml_case(tree, text.replace("  value: 10\n", "  value: ten\n", 1))
+    assert "top_districts: should be int" in err
 
 
 def test_yaml_not_yaml(tree):
     err = _yaml_case(tree, "top_districts: [1, 2\n")
-    assert "not valid YAML" in err
+    assert "invalid YAML" in err
 
 
 def test_report_meta_unknown_key(tree):

@@ -19,9 +19,22 @@ def test_there_are_notebooks_and_params():
 @pytest.mark.parametrize("file", PARAM_FILES, ids=lambda p: p.name)
 def test_every_key_is_a_parameter_of_its_notebook(file):
     declared = params.notebook_parameters(params.notebook_file(file.stem))
-    values = params.load_yaml(file)
+    values = params.load_values(file.stem)
     assert set(values) <= set(declared), f"{file.name}: {set(values) - set(declared)}"
     params.check(file.stem)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_defaults_equal_the_params_file(nb):
+    """The parameters cell (what JupyterLab runs) and params/NN.yaml (what the build injects) agree,
+    and every parameter of the notebook is declared in the file."""
+    import ast
+
+    declared = params.notebook_parameters(nb)
+    values = params.load_values(nb.stem)
+    assert set(declared) == set(values), f"{nb.name}: cell {sorted(declared)} vs file {sorted(values)}"
+    for k, p in declared.items():
+        assert ast.literal_eval(p["default"]) == values[k], f"{nb.name}: {k}"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
@@ -47,8 +60,36 @@ def test_wrong_type_is_an_error():
 def test_malformed_yaml(tmp_path):
     f = tmp_path / "x.yaml"
     f.write_text("a: [1, 2\n")
-    with pytest.raises(params.ParameterError, match="not valid YAML"):
-        params.load_yaml(f)
+    with pytest.raises(params.ParameterError, match="invalid YAML"):
+        params.load_values("x", f)
+
+
+@pytest.mark.parametrize("notebook,key,value,message", [
+    ("04_costing_options", "tornado_year", 2050, r"params/04_costing_options.yaml: tornado_year: 2050 is above the maximum horizon_end = 2035"),
+    ("05_distributional_impact", "confidence_level", 1.2, r"params/05_distributional_impact.yaml: confidence_level: 1.2 is above the maximum 0.999"),
+    ("05_distributional_impact", "eobi_wage_base", -13000.0, r"eobi_wage_base: -13000.0 is below the minimum 1.0"),
+    ("05_distributional_impact", "targeting", "random", r"targeting: 'random' is not one of \['pmt', 'consumption'\]"),
+    ("06_fiscal_space", "packages", ["kp_medium", "kp_hihg"], r"packages: 'kp_hihg' is not among scenarios"),
+])
+def test_out_of_range_is_an_error_naming_file_and_key(notebook, key, value, message):
+    with pytest.raises(params.ParameterError, match=message):
+        params.check(notebook, {**params.load_values(notebook), key: value})
+
+
+def test_override_is_checked_and_named():
+    with pytest.raises(params.ParameterError, match=r"command-line override ARGS_04_costing_options: tornado_year: 2050 is above"):
+        params.check("04_costing_options", overrides={"tornado_year": 2050})
+    assert params.check("04_costing_options", overrides={"tornado_year": 2033})["tornado_year"] == 2033
+
+
+def test_a_declaration_without_unit_or_source_is_refused(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text("a:\n  value: 1\n  type: int\n  rationale: r\n")
+    with pytest.raises(params.ParameterError, match="a.unit: no unit stated"):
+        params.load_values("x", f)
+    f.write_text("a:\n  value: 1\n  type: int\n  unit: rows\n")
+    with pytest.raises(params.ParameterError, match="a: states neither a source nor a rationale"):
+        params.load_values("x", f)
 
 
 def test_makefile_lists_every_processed_table():

@@ -139,7 +139,9 @@ def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkey
     monkeypatch.setattr(pbs, "CODEBOOKS", TEST_CODEBOOKS)
     assert pbs.main(["pbs-hies-2018-19", str(d)]) == 0
     assert (processed / "survey_source.txt").read_text().strip() == "pbs-hies-2018-19"
-    params = yaml.safe_load((paths.PARAMS / "03_coverage_gaps.yaml").read_text())
+    from spf_analysis.config.params import load_values
+
+    params = load_values("03_coverage_gaps")
     ns = _run_notebook_cells(paths.NOTEBOOKS / "03_coverage_gaps.ipynb", params)
     assert ns["survey_source"] == "pbs-hies-2018-19" and ns["synthetic"] is False
     assert len(ns["households"]) == 40

@@ -1,9 +1,13 @@
 """Parameter files of the notebooks (``params/NN_name.yaml``).
 
-A parameter file may only set parameters that its notebook declares in its
-``parameters`` cell (papermill would silently inject an unknown key as a new
-variable, so a typo would change nothing); and a value must have the type of
-the notebook's default. Both are errors naming the file and the key.
+Each file declares the notebook's parameters with value, type, unit, valid range and source
+or rationale (:mod:`spf_analysis.config.parameters`). A file may only declare parameters
+that its notebook has in its ``parameters`` cell (papermill would silently inject an unknown
+key as a new variable, so a typo would change nothing), and the notebook's defaults equal
+the file's values (``tests/test_params.py``). Values, from the file or from a command-line
+override (``make report ARGS_04_costing_options='tornado_year=2033'``), are checked against
+the declarations before the notebook runs: wrong type or out of range -> an error naming the
+file (or the override) and the key.
 """
 
 from __future__ import annotations
@@ -11,13 +15,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import yaml
-
 from spf_analysis.config import paths
+from spf_analysis.config.parameters import ParameterError, Spec, check_value, read_declared, rel
 
-
-class ParameterError(ValueError):
-    """A parameter file does not fit its notebook."""
+__all__ = ["ParameterError", "params_file", "notebook_file", "declarations", "load_values", "notebook_parameters",
+           "check", "default_type"]
 
 
 def params_file(notebook: str) -> Path:
@@ -28,19 +30,14 @@ def notebook_file(notebook: str) -> Path:
     return paths.NOTEBOOKS / f"{notebook}.ipynb"
 
 
-def load_yaml(file: Path) -> dict:
-    rel = file.relative_to(paths.ROOT) if file.is_relative_to(paths.ROOT) else file
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ParameterError(f"{rel}: not valid YAML: {e}") from None
-    except UnicodeDecodeError:
-        raise ParameterError(f"{rel}: not valid UTF-8") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ParameterError(f"{rel}: expected a mapping of parameter: value")
-    return data
+def declarations(notebook: str, file: Path | None = None) -> dict[str, Spec]:
+    """The declared parameters of a notebook (empty when it has no params file)."""
+    file = file or params_file(notebook)
+    return read_declared(file) if file.exists() else {}
+
+
+def load_values(notebook: str, file: Path | None = None) -> dict:
+    return {k: s.value for k, s in declarations(notebook, file).items()}
 
 
 def notebook_parameters(notebook: Path) -> dict:
@@ -51,32 +48,39 @@ def notebook_parameters(notebook: Path) -> dict:
     return pm.inspect_notebook(str(notebook))
 
 
-_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
-          "list": (list,), "dict": (dict,)}
+def check(notebook: str, values: dict | None = None, file: Path | None = None,
+          overrides: dict | None = None) -> dict:
+    """Validate a notebook's parameters and return the values to inject.
 
+    ``values``: the values to check (default: the params file's); ``overrides``: values from
+    the command line, checked the same way and named as such in an error."""
+    from spf_analysis.config import run
 
-def check(notebook: str, values: dict | None = None, file: Path | None = None) -> dict:
-    """Validate ``values`` (default: the notebook's params file) against the
-    notebook's parameters cell and return them."""
     file = file or params_file(notebook)
-    values = load_yaml(file) if values is None else values
-    rel = file.relative_to(paths.ROOT) if file.is_relative_to(paths.ROOT) else file
+    where = rel(file)
+    specs = declarations(notebook, file)
     declared = notebook_parameters(notebook_file(notebook))
-    if not declared:
-        raise ParameterError(f"notebooks/{notebook}.ipynb has no cell tagged 'parameters'")
-    for key, value in values.items():
+    vals = dict({k: s.value for k, s in specs.items()} if values is None else values)
+    overrides = overrides or {}
+    shared = run.settings().as_dict()
+    for key in list(vals) + list(overrides):
+        if not declared:
+            raise ParameterError(f"notebooks/{notebook}.ipynb has no parameters (no cell tagged 'parameters' "
+                                 f"declaring {key!r})", file=where)
         if key not in declared:
-            close = [k for k in declared if k.lower() == str(key).lower()
-                     or _edit_distance(k, str(key)) <= 2]
+            close = [k for k in declared if k.lower() == str(key).lower() or _edit_distance(k, str(key)) <= 2]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ParameterError(f"{rel}: unknown parameter {key!r}{hint}; "
-                                 f"notebooks/{notebook}.ipynb declares {sorted(declared)}")
-        t = default_type(declared[key])
-        ok = _TYPES.get(t)
-        if ok and (not isinstance(value, ok) or (t in ("int", "float") and isinstance(value, bool))):
-            raise ParameterError(f"{rel}: parameter {key!r} should be {t}, got "
-                                 f"{type(value).__name__} {value!r}")
-    return values
+            origin = f"command-line override ARGS_{notebook}" if key in overrides else where
+            raise ParameterError(f"unknown parameter {key!r}{hint}; notebooks/{notebook}.ipynb declares {sorted(declared)}",
+                                 file=origin)
+        if key not in specs:
+            raise ParameterError(f"parameter {key!r} of notebooks/{notebook}.ipynb is not declared (type, unit, range, "
+                                 "source or rationale)", file=where)
+    for key, value in vals.items():
+        check_value(specs[key], value, where, shared)
+    for key, value in overrides.items():
+        check_value(specs[key], value, f"command-line override ARGS_{notebook}", shared)
+    return {**vals, **overrides}
 
 
 def default_type(param: dict) -> str:

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 RAW = DATA / "raw"
 PROCESSED = DATA / "processed"
+#: intermediate results of the build (the model run: spf_analysis.model.pipeline)
+INTERIM = DATA / "interim"
 MANIFEST = RAW / "manifest.csv"
 
 PARAMS = ROOT / "params"

@@ -718,9 +718,12 @@ def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | 
 # The KP scenario set (params/scenarios/) and Excel output
 # ----------------------------------------------------------------------------
 
-#: The complete reference scenario; every other file in params/scenarios states
-#: only what differs from it (or from the scenario named in its ``baseline`` key).
-REFERENCE_SCENARIO = "kp_medium"
+def reference_scenario() -> str:
+    """The complete reference scenario (``params/run.yaml`` reference_scenario); every other file in
+    params/scenarios states only what differs from it (or from the scenario named in its ``baseline`` key)."""
+    from spf_analysis.config import run
+
+    return run.settings().reference_scenario
 
 
 def scenario_dir() -> Path:
@@ -733,16 +736,17 @@ def scenario_names(folder: Path | None = None) -> list[str]:
     """Names (file stems) of the scenario files, the reference scenario first."""
     folder = folder or scenario_dir()
     names = sorted(p.stem for p in folder.glob("*.yaml"))
-    if REFERENCE_SCENARIO in names:
-        names.remove(REFERENCE_SCENARIO)
-        names.insert(0, REFERENCE_SCENARIO)
+    ref = reference_scenario()
+    if ref in names:
+        names.remove(ref)
+        names.insert(0, ref)
     return names
 
 
 def load_named_scenario(name: str, folder: Path | None = None, *, max_age: int | None = None, _seen=()) -> Scenario:
     """Load ``params/scenarios/<name>.yaml`` resolving its baseline chain.
 
-    The reference scenario (:data:`REFERENCE_SCENARIO`) is complete; any other
+    The reference scenario (:func:`reference_scenario`) is complete; any other
     file is merged onto the scenario named in its top-level ``baseline`` key
     (default: the reference scenario) by :func:`load_scenario`, so every real
     scenario goes through the same validation (unknown keys, take-up above 1,
@@ -755,9 +759,10 @@ def load_named_scenario(name: str, folder: Path | None = None, *, max_age: int |
     if name in _seen:
         raise ScenarioError(f"circular baseline chain {list(_seen) + [name]}", file=path, key="baseline")
     spec = _read_yaml(path)
-    if name == REFERENCE_SCENARIO:
+    ref = reference_scenario()
+    if name == ref:
         return load_scenario(path, max_age=max_age)
-    base_name = spec.get("baseline", REFERENCE_SCENARIO)
+    base_name = spec.get("baseline", ref)
     if not isinstance(base_name, str):
         raise ScenarioError("baseline must be a scenario name", file=path, key="baseline")
     base = load_named_scenario(base_name, folder, max_age=max_age, _seen=tuple(_seen) + (name,))

@@ -168,18 +168,37 @@ def comment_rows(file) -> list[dict]:
     return rows
 
 
+def declared_rows(file) -> list[dict]:
+    """Entries of a declared parameter file (params/run.yaml, params/NN_name.yaml): value with its
+    unit and valid range, and its source or rationale (:mod:`spf_analysis.config.parameters`)."""
+    from spf_analysis.config.parameters import read_declared
+
+    rows = []
+    for name, spec in read_declared(file).items():
+        rng = spec.range_text()
+        value = f"{_fmt(spec.value)} ({spec.unit}" + (f"; valid: {rng})" if rng else ")")
+        rows.append({"file": _rel(file), "parameter": name, "value": value, "basis": spec.basis,
+                     "source_or_rationale": spec.text})
+    return rows
+
+
+#: plain YAML files documented by comments (the synthetic survey's model and the survey choice)
+COMMENTED = ("survey.yaml", "survey_synthetic.yaml")
+
+
 def default_files(params_dir: Path | None = None) -> dict[str, list[Path]]:
     """The parameter files of the study, by group (the order of the annex)."""
     d = Path(params_dir) if params_dir else paths.PARAMS
-    plain = sorted(p for p in d.glob("*.yaml") if p.name not in ("report.yaml", "matrix.yaml"))
+    declared = sorted(p for p in d.glob("*.yaml") if p.name not in ("report.yaml", "matrix.yaml") + COMMENTED)
     return {"policy": sorted((d / "policy").glob("*.yaml")),
             "scenario": sorted((d / "scenarios").glob("*.yaml")),
             "matrix": [d / "matrix.yaml"] if (d / "matrix.yaml").exists() else [],
-            "notebook and survey": plain}
+            "shared settings and notebooks": declared,
+            "survey": [d / n for n in COMMENTED if (d / n).exists()]}
 
 
 _READERS = {"policy": policy_rows, "scenario": scenario_rows, "matrix": matrix_rows,
-            "notebook and survey": comment_rows}
+            "shared settings and notebooks": declared_rows, "survey": comment_rows}
 
 
 def assumptions_table(files: dict[str, list[Path]] | None = None) -> pd.DataFrame:
@@ -199,3 +218,26 @@ def assumptions_table(files: dict[str, list[Path]] | None = None) -> pd.DataFram
 def missing(table: pd.DataFrame) -> pd.DataFrame:
     """The values that state no source or rationale."""
     return table[table["basis"] == MISSING]
+
+
+def build_overrides(executed_dir: Path | None = None, params_dir: Path | None = None) -> pd.DataFrame:
+    """Parameters whose value in this build differs from its parameter file: a command-line
+    override (``make report ARGS_NN_name='key=value'``), read from the executed notebooks
+    (papermill records the values it injected in their metadata). Columns: notebook,
+    parameter, file_value, build_value."""
+    import json
+
+    from spf_analysis.config.parameters import read_declared
+
+    executed_dir = Path(executed_dir or paths.REPORT_NOTEBOOKS)
+    params_dir = Path(params_dir or paths.PARAMS)
+    rows = []
+    for nb in sorted(executed_dir.glob("*.ipynb")):
+        injected = json.loads(nb.read_text(encoding="utf-8")).get("metadata", {}).get("papermill", {}).get("parameters", {})
+        f = params_dir / f"{nb.stem}.yaml"
+        declared = read_declared(f) if f.exists() else {}
+        for k, v in injected.items():
+            if k in declared and declared[k].value != v:
+                rows.append({"notebook": nb.stem, "parameter": k, "file_value": _fmt(declared[k].value),
+                             "build_value": _fmt(v)})
+    return pd.DataFrame(rows, columns=["notebook", "parameter", "file_value", "build_value"])

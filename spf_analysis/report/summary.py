@@ -67,7 +67,7 @@ def _meta(t: dict, stem: str) -> tuple[str, bool]:
     return str(hit["label"].iloc[0]), str(hit["synthetic"].iloc[0]) == "True"
 
 
-def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str = "kp_medium",
+def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
                 packages: tuple[str, ...] = ("package_lifecycle", "package_minimum"),
                 geography: str = "kp_35_2023", n_schemes: int | None = None) -> pd.DataFrame:
     """One row per key number: chapter, key, what, value, unit, table (label), synthetic.

@@ -1,0 +1,178 @@
+"""The model run: projection -> macro frame -> costs of every scenario, once per build.
+
+``python -m spf_analysis.model.pipeline`` (``make model``) computes, with the shared settings
+of ``params/run.yaml``:
+
+1. the KP fertility and migration calibration on the 2017 and 2023 censuses, for the TFR ratio
+   of ``tfr_survey`` (central), of ``tfr_survey_previous`` (comparison) and fitted to the
+   census children (upper bound) -- :func:`demography.calibrate_kp`;
+2. the KP population projection by single age and sex, and births, over the reference
+   scenario's horizon (central calibration) -- :func:`demography.project_kp`;
+3. the macro frame (GDP, CPI, poverty line, minimum wage, budget) -- :func:`macro.macro_frame`;
+4. the RAP cost of every scenario of ``scenarios`` -- :func:`costing.cost_named_scenarios`;
+
+and writes them to ``data/interim/`` (``FILES``), all or nothing (staged, then moved into
+place). Chapters 04-07, the summary and the microsimulation read the run with :func:`load`;
+none of them computes the chain again (``tests/test_pipeline.py`` checks it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from spf_analysis.config import paths, run
+from spf_analysis.config.parameters import ParameterError
+from spf_analysis.data import io
+from spf_analysis.model import costing, demography, macro
+
+#: what the model run writes, in data/interim/
+FILES = {
+    "calibration": "model_calibration.parquet",
+    "population": "model_population.parquet",
+    "births": "model_births.parquet",
+    "macro_frame": "model_macro_frame.parquet",
+    "costs": "model_costs.parquet",
+    "settings": "model_settings.json",
+}
+#: calibration variants, in the order of the calibration table
+VARIANTS = ("central", "previous", "census_fitted")
+
+
+class ModelRunMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One model run: its settings and results (see the module docstring)."""
+
+    settings: run.Settings
+    calibration: pd.DataFrame      # one row per variant (VARIANTS): tfr survey, ratio, tfr_scale, migration ...
+    population: pd.DataFrame       # year, sex, age, population (central calibration)
+    births: pd.Series              # by year
+    macro_frame: pd.DataFrame      # indexed by year
+    costs: pd.DataFrame            # scenario, year, benefit, ... (costing.cost_scenario columns)
+
+    def calibration_of(self, variant: str = "central") -> pd.Series:
+        return self.calibration.set_index("variant").loc[variant]
+
+    def results(self, names=None) -> dict[str, pd.DataFrame]:
+        """``{scenario: cost table}`` as :func:`costing.cost_named_scenarios` returns it."""
+        names = list(self.settings.scenarios if names is None else names)
+        unknown = [n for n in names if n not in set(self.costs["scenario"])]
+        if unknown:
+            raise KeyError(f"scenarios {unknown} are not in the model run; add them to params/run.yaml scenarios")
+        return {n: self.costs[self.costs["scenario"] == n].drop(columns="scenario").reset_index(drop=True)
+                for n in names}
+
+    def costing_macro(self) -> pd.DataFrame:
+        return macro.costing_macro(self.macro_frame)
+
+
+def _calibration_row(variant: str, survey: str | None, tfr: dict | None, cal: demography.KPCalibration,
+                     rates: dict) -> dict:
+    return {"variant": variant, "tfr_survey": survey or "",
+            "tfr_kp": tfr["kp"] if tfr else float("nan"), "tfr_pakistan": tfr["pakistan"] if tfr else float("nan"),
+            "tfr_ratio": tfr["ratio"] if tfr else float("nan"),
+            "tfr_scale": cal.tfr_scale, "kp_tfr_2015_20": cal.tfr_scale * float(rates["tfr"].loc[2015]),
+            "migration_rate": cal.migration_rate, "closed_growth": cal.closed_growth,
+            "target_total": cal.target_total, "projected_total": cal.projected_total,
+            "children_0_4_2023_projected": cal.projected_0_4, "children_0_4_2023_census": cal.target_0_4}
+
+
+def compute(settings: run.Settings | None = None) -> ModelRun:
+    """Run the chain once (see the module docstring)."""
+    s = settings or run.settings()
+    rates = demography.wpp_rates()
+    tfr = demography.survey_tfr_ratio(s.tfr_survey)
+    tfr_prev = demography.survey_tfr_ratio(s.tfr_survey_previous)
+    cal = demography.calibrate_kp(rates, tfr_scale=tfr["ratio"])
+    cal_prev = demography.calibrate_kp(rates, tfr_scale=tfr_prev["ratio"])
+    cal_census = demography.calibrate_kp(rates)
+    calibration = pd.DataFrame([
+        _calibration_row("central", s.tfr_survey, tfr, cal, rates),
+        _calibration_row("previous", s.tfr_survey_previous, tfr_prev, cal_prev, rates),
+        _calibration_row("census_fitted", None, None, cal_census, rates),
+    ])
+    kp = demography.project_kp(s.horizon_end, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate, rates=rates)
+    inputs = macro.macro_inputs(indicators=io.load("macro_indicators"))
+    mframe = macro.macro_frame(inputs, s.horizon_end)
+    results = costing.cost_named_scenarios(list(s.scenarios), kp["population"], kp["births"], macro.costing_macro(mframe))
+    costs = pd.concat([df.assign(scenario=n) for n, df in results.items()], ignore_index=True)
+    costs = costs[["scenario"] + [c for c in costs.columns if c != "scenario"]]
+    births = kp["births"].rename("births")
+    births.index.name = "year"
+    return ModelRun(settings=s, calibration=calibration, population=kp["population"].reset_index(drop=True),
+                    births=births, macro_frame=mframe, costs=costs)
+
+
+def write(model: ModelRun, folder: Path | None = None) -> Path:
+    """Write a run to ``folder`` (default ``data/interim``): every file, or none."""
+    folder = Path(folder or paths.INTERIM)
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = folder / f".model-{os.getpid()}.tmp"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    try:
+        model.calibration.to_parquet(stage / FILES["calibration"], index=False)
+        model.population.to_parquet(stage / FILES["population"], index=False)
+        model.births.reset_index().to_parquet(stage / FILES["births"], index=False)
+        model.macro_frame.reset_index().to_parquet(stage / FILES["macro_frame"], index=False)
+        model.costs.to_parquet(stage / FILES["costs"], index=False)
+        (stage / FILES["settings"]).write_text(json.dumps(model.settings.as_dict(), indent=1, sort_keys=True) + "\n",
+                                               encoding="utf-8")
+        for f in FILES.values():  # the settings last: a run is complete when its settings are in place
+            if f != FILES["settings"]:
+                os.replace(stage / f, folder / f)
+        os.replace(stage / FILES["settings"], folder / FILES["settings"])
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return folder
+
+
+def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun:
+    """The model run of this build, from ``data/interim`` (written by ``make model``).
+
+    With ``check_settings`` the run must have been made with the current ``params/run.yaml``:
+    a stale run is an error (rebuild it with ``make model``), never silently used.
+    """
+    folder = Path(folder or paths.INTERIM)
+    missing = [f for f in FILES.values() if not (folder / f).exists()]
+    if missing:
+        raise ModelRunMissing(f"{paths_rel(folder)}: no model run ({', '.join(missing)} missing); run `make model`")
+    saved = json.loads((folder / FILES["settings"]).read_text(encoding="utf-8"))
+    s = run.Settings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()})
+    if check_settings and s != run.settings():
+        raise ModelRunMissing(f"{paths_rel(folder)}: the model run was made with other settings than params/run.yaml; "
+                              "run `make model`")
+    births = pd.read_parquet(folder / FILES["births"]).set_index("year")["births"]
+    mframe = pd.read_parquet(folder / FILES["macro_frame"]).set_index("year")
+    return ModelRun(settings=s, calibration=pd.read_parquet(folder / FILES["calibration"]),
+                    population=pd.read_parquet(folder / FILES["population"]), births=births,
+                    macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]))
+
+
+def paths_rel(p: Path) -> str:
+    p = Path(p)
+    return str(p.relative_to(paths.ROOT)) if p.is_relative_to(paths.ROOT) else str(p)
+
+
+def main(argv=None) -> int:
+    try:
+        folder = write(compute())
+    except (ParameterError, costing.ScenarioError, io.InputError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"model run written to {paths_rel(folder)}/ ({', '.join(FILES.values())})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

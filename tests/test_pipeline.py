@@ -1,0 +1,82 @@
+"""The model run: the projection -> macro frame -> costs chain runs once per build, in one place."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import pytest
+
+from spf_analysis.config import deps, paths, run
+from spf_analysis.model import pipeline
+
+#: the functions of the chain; only spf_analysis.model.pipeline calls them (the Monte Carlo's demographic
+#: grid re-projects on purpose, with varied fertility and mortality: montecarlo.DemoGrid)
+CHAIN = {"project_kp", "calibrate_kp", "cost_named_scenarios", "macro_frame", "rap_costs"}
+ALLOWED = {"spf_analysis/model/pipeline.py", "spf_analysis/model/montecarlo.py"}
+
+
+def _calls(tree) -> set[str]:
+    out = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call):
+            f = n.func
+            out.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+    return out
+
+
+def test_only_the_model_run_computes_the_chain():
+    found = []
+    for f in sorted((paths.ROOT / "spf_analysis").rglob("*.py")):
+        rel = str(f.relative_to(paths.ROOT))
+        if rel not in ALLOWED and _calls(ast.parse(f.read_text())) & CHAIN:
+            found.append((rel, sorted(_calls(ast.parse(f.read_text())) & CHAIN)))
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        code = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+        hit = _calls(ast.parse(code)) & CHAIN
+        if hit:
+            found.append((nb.name, sorted(hit)))
+    assert not found, f"the chain is computed outside spf_analysis.model.pipeline: {found}"
+
+
+def test_chapters_read_the_model_run_and_make_runs_it_once():
+    mk = (paths.ROOT / "Makefile").read_text()
+    assert len(re.findall(r"-m spf_analysis\.model\.pipeline\b", mk)) == 1
+    for nb in ("04_costing_options", "05_distributional_impact", "06_fiscal_space"):
+        assert "spf_analysis.model.pipeline" in deps.notebook_imports(paths.NOTEBOOKS / f"{nb}.ipynb")
+
+
+def test_missing_or_stale_run_is_an_error(tmp_path):
+    with pytest.raises(pipeline.ModelRunMissing, match="run `make model`"):
+        pipeline.load(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pipeline.compute()
+
+
+def test_write_then_load_gives_the_same_run(model, tmp_path):
+    pipeline.write(model, tmp_path)
+    back = pipeline.load(tmp_path)
+    assert back.settings == run.settings()
+    assert back.costs.equals(model.costs)
+    assert back.macro_frame.equals(model.macro_frame)
+    assert (back.births == model.births).all()
+    assert list(back.results()) == list(run.settings().scenarios)
+    # a run made with other settings is refused, not silently used
+    saved = json.loads((tmp_path / pipeline.FILES["settings"]).read_text())
+    saved["reference_year"] = saved["reference_year"] + 1
+    (tmp_path / pipeline.FILES["settings"]).write_text(json.dumps(saved))
+    with pytest.raises(pipeline.ModelRunMissing, match="other settings"):
+        pipeline.load(tmp_path)
+
+
+def test_the_run_covers_the_horizon_and_every_scenario(model):
+    s = run.settings()
+    assert sorted(model.costs["scenario"].unique()) == sorted(s.scenarios)
+    assert model.costs["year"].min() == s.horizon_start and model.costs["year"].max() == s.horizon_end
+    # the central calibration reproduces the 2023 census total (the calibration target)
+    c = model.calibration_of("central")
+    assert c["projected_total"] == pytest.approx(c["target_total"], rel=1e-9)
