@@ -29,6 +29,7 @@ benefits:
   disability_benefit:
     eligible: {basis: population, age_min: 0, sex: all, rationale: test}
     age_profile: {value: {0: 0.5}, rationale: "test: above the survey rate, so every disabled person is eligible"}
+    targeting: {rule: disability, rationale: test}
     takeup: {value: 1.0, rationale: test}
     level: {type: poverty_line, value: 1.0, rationale: test}
     admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
@@ -115,8 +116,19 @@ def test_rules_need_a_targeting_rule(tmp_path, toy):
     body = TOY_SCENARIO.replace("  child_benefit:\n", "  new_targeted:\n    prevalence: {value: 0.2, rationale: test}\n", 1)
     f.write_text(body)
     scen = costing.load_scenario(f)
-    with pytest.raises(ValueError, match="no survey targeting rule"):
+    # a prevalence below 1 with the default (universal) targeting has no survey rule: the file and key are named
+    with pytest.raises(costing.ScenarioError, match="no survey targeting rule") as info:
         ms.build_rules(scen, 2030, macro, frame)
+    assert info.value.file == str(f) and info.value.key == "benefits.new_targeted.targeting"
+    # so has an age profile (the disability benefit without its declared rule)
+    f.write_text(TOY_SCENARIO.replace("    targeting: {rule: disability, rationale: test}\n", ""))
+    with pytest.raises(costing.ScenarioError, match="age profile") as info:
+        ms.build_rules(costing.load_scenario(f), 2030, macro, frame)
+    assert info.value.key == "benefits.disability_benefit.targeting"
+    # targeting is declared, not read from the name: the same benefit renamed keeps its rule
+    f.write_text(TOY_SCENARIO.replace("disability_benefit:", "severe_disability_allowance:"))
+    rs = ms.build_rules(costing.load_scenario(f), 2030, macro, frame)
+    assert rs.rule("severe_disability_allowance").target == "disability"
 
 
 def test_uniform_hash_is_a_row_function():
@@ -219,12 +231,15 @@ benefits:
   employment_guarantee:
     eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
     prevalence: {value: 0.25, rationale: test}
+    targeting: {rule: poor_household, rationale: test}
     takeup: {value: 1.0, rationale: test}
     level: {type: poverty_line, value: 1.0, rationale: test}
     admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
   contribution_subsidy:
     eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
     prevalence: {value: 0.2, rationale: test}
+    targeting: {rule: contributory_capacity, rationale: test}
+    adds_to_consumption: {value: false, rationale: test}
     takeup: {value: 1.0, rationale: test}
     level: {type: minimum_wage, value: 0.06, rationale: test}
     admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
