@@ -274,6 +274,10 @@ def test_vectorised_draws_and_benchmark(toy_inputs):
         ("births_overlap.yaml", "benefits.maternity.exclusive_with.value", "population-based"),
         ("share_of_gross_one.yaml", "benefits.disability.admin.rate", "out of range"),
         ("incomplete_new_benefit.yaml", "benefits.child_benefit.eligible", "missing required"),
+        ("unknown_targeting.yaml", "benefits.disability.targeting.rule", "targeting rule must be one of"),
+        ("targeting_without_rule.yaml", "benefits.disability.targeting.rule", "missing targeting rule"),
+        ("births_targeting_population.yaml", "benefits.old_age_pension.targeting.rule", "basis 'births'"),
+        ("consumption_not_boolean.yaml", "benefits.old_age_pension.adds_to_consumption.value", "true or false"),
     ],
 )
 def test_bad_scenarios(fname, key, fragment):
@@ -333,3 +337,94 @@ def test_runtime_errors(toy_inputs):
         c.cost_scenario(sc, pop, macro.assign(gdp_pc=1.0), births)
     with pytest.raises(ValueError, match="no rows for years"):
         c.cost_scenario(sc, pop[pop["year"] < 2027], macro, births)
+
+
+# ----------------------------------------------------------------------------
+# Per-year functions (shared with the microsimulation) and declared targeting
+# ----------------------------------------------------------------------------
+
+
+def test_per_year_takeup_and_prevalence_by_hand():
+    years = np.arange(2025, 2031)
+    b = c.Benefit(name="b", level_type="poverty_line", level_value=0.5, takeup={2026: 0.6, 2028: 1.0},
+                  prevalence={2027: 0.2, 2029: 0.1})
+    # take-up: 0 before 2026 (not introduced), 0.6 in 2026-27, 1.0 from 2028
+    assert [c.takeup_in_year(b, years, y) for y in years] == [0, 0.6, 0.6, 1.0, 1.0, 1.0]
+    # prevalence: the first value (0.2) before 2027, 0.1 from 2029
+    assert [c.prevalence_in_year(b, years, y) for y in years] == [0.2, 0.2, 0.2, 0.2, 0.1, 0.1]
+    assert c.takeup_in_year(replace(b, takeup=0.8), years, 2025) == 0.8
+    # per-draw arrays (draws, years): the column of the year
+    draws = np.array([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [1, 2, 3, 4, 5, 6]])
+    assert c.takeup_in_year(replace(b, takeup=draws), years, 2027).tolist() == [0.3, 3]
+    # the RAP engine uses the same paths: year by year = the whole path
+    assert np.array_equal(c.takeup_path(b, years), [c.takeup_in_year(b, years, y) for y in years])
+    with pytest.raises(ValueError, match="outside"):
+        c.takeup_in_year(b, years, 2031)
+
+
+def test_benefit_level_in_year_by_hand():
+    macro = pd.DataFrame({"cpi": [100.0, 110.0, 121.0], "poverty_line": [40000.0, 44000.0, 48400.0],
+                          "minimum_wage": [300000.0, 330000.0, 363000.0], "other": ["x", "y", "z"]},
+                         index=pd.Index([2025, 2026, 2027], name="year"))
+    pl = c.Benefit(name="pl", level_type="poverty_line", level_value=0.25, takeup=1.0)
+    mw = c.Benefit(name="mw", level_type="minimum_wage", level_value=0.06, takeup=1.0)
+    ix = c.Benefit(name="ix", level_type="indexed", level_value=4800, base_year=2025, takeup=1.0)
+    assert c.benefit_level_in_year(pl, macro, 2026) == pytest.approx(0.25 * 44000)     # 11,000
+    assert c.benefit_level_in_year(mw, macro, 2027) == pytest.approx(0.06 * 363000)    # 21,780
+    assert c.benefit_level_in_year(ix, macro, 2027) == pytest.approx(4800 * 121 / 100)  # 5,808
+    # the array form over years equals the one-year values, and the costing uses it
+    assert c.benefit_level(ix, macro, [2025, 2026, 2027]).tolist() == pytest.approx([4800, 5280, 5808])
+    assert c.annual_amount(48000.0, 4) == pytest.approx(16000)  # 4 months of an annual level
+    with pytest.raises(ValueError, match="do not cover year 2030"):
+        c.benefit_level_in_year(pl, macro, 2030)
+    with pytest.raises(ValueError, match="base year"):
+        c.benefit_level_in_year(replace(ix, base_year=2020), macro, 2026)
+
+
+def test_group_membership_by_hand():
+    age = np.array([0, 5, 6, 17, 65, 80, 40])
+    sex = np.array(["male", "female", "female", None, "male", "female", "male"], dtype=object)
+    assert c.in_age_sex_group(age, sex, 0, 5).tolist() == [True, True, False, False, False, False, False]
+    assert c.in_age_sex_group(age, sex, 65).tolist() == [False] * 4 + [True, True, False]  # no upper bound
+    assert c.in_age_sex_group(age, sex, 0, None, "female").tolist() == [False, True, True, False, False, True, False]
+    assert c.in_age_sex_group(age, None, 6, 17).tolist() == [False, False, True, True, False, False, False]
+    # profile {0: 1%, 5: 3%, 65: 5%} within ages 0+
+    prof = {0: 0.01, 5: 0.03, 65: 0.05}
+    assert c.age_profile_at(prof, age).tolist() == [0.01, 0.03, 0.03, 0.03, 0.05, 0.05, 0.03]
+    assert c.group_membership(age, sex, 5, 70, "all", prof).tolist() == [0, 0.03, 0.03, 0.03, 0.05, 0, 0.03]
+    assert c.age_profile_at({5: 0.2}, [0, 4, 5]).tolist() == [0, 0, 0.2]  # 0 below the first key
+    # the population cells of the RAP engine use the same definition
+    cols = pd.MultiIndex.from_arrays([["female", "male", "male"], [3, 3, 70]], names=["sex", "age"])
+    assert c.group_weights(cols, 0, 5, "male").tolist() == [0, 1, 0]
+
+
+def test_declared_targeting_and_consumption():
+    sc = c.load_named_scenario("kp_medium")
+    rules = {b.name: b.targeting_rule() for b in sc.benefits}
+    assert rules == {"child_benefit": "universal", "social_pension": "universal", "disability_benefit": "disability",
+                     "maternity_benefit": "births", "sehat_extension": "universal",
+                     "employment_guarantee": "poor_household", "contribution_subsidy": "contributory_capacity"}
+    assert {b.name for b in sc.benefits if not b.in_consumption()} == {"sehat_extension", "contribution_subsidy"}
+    for b in sc.benefits:
+        assert b.sources["targeting"] and b.sources["adds_to_consumption"]
+    # inherited by the other scenarios
+    low = c.load_named_scenario("package_minimum")
+    assert low.benefit("disability_benefit").targeting_rule() == "disability"
+    # defaults when not declared: births for births-based, else universal; cash adds to consumption, health does not
+    toy = c.load_scenario(SCEN / "toy_baseline.yaml")
+    assert toy.benefit("maternity").targeting_rule() == "births" and toy.benefit("disability").targeting_rule() == "universal"
+    assert toy.benefit("old_age_pension").in_consumption()
+    assert not c.Benefit(name="h", kind="health", level_type="indexed", level_value=1, takeup=1).in_consumption()
+
+
+def test_health_cannot_be_targeted_or_add_to_consumption(tmp_path):
+    base = (SCEN / "toy_baseline.yaml").read_text()
+    f = tmp_path / "h.yaml"
+    for extra, key, frag in (
+        ("    targeting: {rule: disability, rationale: test}\n", "targeting.rule", "health"),
+        ("    adds_to_consumption: {value: true, rationale: test}\n", "adds_to_consumption.value", "in kind"),
+    ):
+        f.write_text(base.replace("  old_age_pension:\n", "  old_age_pension:\n    kind: {value: health, rationale: test}\n" + extra))
+        with pytest.raises(c.ScenarioError, match=frag) as info:
+            c.load_scenario(f)
+        assert info.value.key == f"benefits.old_age_pension.{key}"

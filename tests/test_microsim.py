@@ -29,6 +29,7 @@ benefits:
   disability_benefit:
     eligible: {basis: population, age_min: 0, sex: all, rationale: test}
     age_profile: {value: {0: 0.5}, rationale: "test: above the survey rate, so every disabled person is eligible"}
+    targeting: {rule: disability, rationale: test}
     takeup: {value: 1.0, rationale: test}
     level: {type: poverty_line, value: 1.0, rationale: test}
     admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
@@ -115,8 +116,19 @@ def test_rules_need_a_targeting_rule(tmp_path, toy):
     body = TOY_SCENARIO.replace("  child_benefit:\n", "  new_targeted:\n    prevalence: {value: 0.2, rationale: test}\n", 1)
     f.write_text(body)
     scen = costing.load_scenario(f)
-    with pytest.raises(ValueError, match="no survey targeting rule"):
+    # a prevalence below 1 with the default (universal) targeting has no survey rule: the file and key are named
+    with pytest.raises(costing.ScenarioError, match="no survey targeting rule") as info:
         ms.build_rules(scen, 2030, macro, frame)
+    assert info.value.file == str(f) and info.value.key == "benefits.new_targeted.targeting"
+    # so has an age profile (the disability benefit without its declared rule)
+    f.write_text(TOY_SCENARIO.replace("    targeting: {rule: disability, rationale: test}\n", ""))
+    with pytest.raises(costing.ScenarioError, match="age profile") as info:
+        ms.build_rules(costing.load_scenario(f), 2030, macro, frame)
+    assert info.value.key == "benefits.disability_benefit.targeting"
+    # targeting is declared, not read from the name: the same benefit renamed keeps its rule
+    f.write_text(TOY_SCENARIO.replace("disability_benefit:", "severe_disability_allowance:"))
+    rs = ms.build_rules(costing.load_scenario(f), 2030, macro, frame)
+    assert rs.rule("severe_disability_allowance").target == "disability"
 
 
 def test_uniform_hash_is_a_row_function():
@@ -219,12 +231,15 @@ benefits:
   employment_guarantee:
     eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
     prevalence: {value: 0.25, rationale: test}
+    targeting: {rule: poor_household, rationale: test}
     takeup: {value: 1.0, rationale: test}
     level: {type: poverty_line, value: 1.0, rationale: test}
     admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
   contribution_subsidy:
     eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
     prevalence: {value: 0.2, rationale: test}
+    targeting: {rule: contributory_capacity, rationale: test}
+    adds_to_consumption: {value: false, rationale: test}
     takeup: {value: 1.0, rationale: test}
     level: {type: minimum_wage, value: 0.06, rationale: test}
     admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
@@ -354,3 +369,51 @@ def test_contribution_rates_are_sourced():
     assert r.loc["ESSI", "rate"] == pytest.approx(0.06)
     assert r.loc["EOBI", "rate"] == pytest.approx(780 / 13000)
     assert r["source"].str.len().min() > 20
+
+
+SCEN_DIR = __import__("pathlib").Path(__file__).resolve().parent / "data" / "scenarios"
+
+
+def test_renamed_employment_guarantee_gives_the_same_result(tmp_path, survey_frame, rap):
+    """Targeting and consumption are declared in the scenario, not keyed on names: the toy scenario with its
+    employment guarantee renamed ``public_works`` simulates the same persons, amounts, welfare and costs."""
+    _, _, _, mframe = rap
+    src = SCEN_DIR / "toy_microsim.yaml"
+    renamed = tmp_path / "toy_public_works.yaml"
+    renamed.write_text(src.read_text().replace("  employment_guarantee:\n", "  public_works:\n"))
+    out = {}
+    for key, f in (("orig", src), ("renamed", renamed)):
+        rs = ms.build_rules(costing.load_scenario(f), 2030, mframe, survey_frame)
+        sim = ms.simulate(survey_frame, rs)
+        out[key] = (rs, sim, ms.survey_costs(ms.partition_sums(sim, rs), rs).set_index("benefit"))
+    (rs0, sim0, c0), (rs1, sim1, c1) = out["orig"], out["renamed"]
+    r0, r1 = rs0.rule("employment_guarantee"), rs1.rule("public_works")
+    assert r1.target == "poor_household" and r1.aligned and r1.cutoff == r0.cutoff
+    assert r1.survey_prevalence == r0.survey_prevalence and r1.monthly == r0.monthly
+    assert not rs1.rule("contribution_subsidy").to_welfare  # declared, not the name
+    for col in ("e_", "r_", "b_"):
+        np.testing.assert_array_equal(sim1[f"{col}public_works"].to_numpy(), sim0[f"{col}employment_guarantee"].to_numpy())
+    for col in ("cash_pae", "y_post", "ben_new", "quintile"):
+        np.testing.assert_array_equal(sim1[col].to_numpy(), sim0[col].to_numpy())
+    assert sim0["r_employment_guarantee"].sum() > 0
+    c1 = c1.rename(index={"public_works": "employment_guarantee"})
+    pd.testing.assert_frame_equal(c1.sort_index(), c0.sort_index())
+    # ... and the same poverty impact
+    i0, i1 = ms.impact(sim0, rs0), ms.impact(sim1, rs1)
+    pd.testing.assert_frame_equal(i0.drop(columns="scenario"), i1.drop(columns="scenario"))
+
+
+def test_rules_use_the_costing_per_year_functions(survey_frame, rap):
+    """Each rule's level, take-up, prevalence and mark-up are the costing's values of the year."""
+    res, _, _, mframe = rap
+    sc = costing.load_named_scenario("kp_medium")
+    rs = ms.build_rules(sc, 2026, mframe, survey_frame)
+    rap26 = res["kp_medium"].query("year == 2026").set_index("benefit")
+    for b in sc.benefits:
+        r = rs.rule(b.name)
+        assert r.takeup == costing.takeup_in_year(b, sc.years, 2026)
+        assert r.level_year == pytest.approx(rap26.loc[b.name, "benefit_level"] * b.months / 12, rel=1e-12)
+        assert r.monthly * 12 * rs.deflator == pytest.approx(r.level_year, rel=1e-12)
+        assert r.markup == b.markup()
+        assert r.to_welfare == b.in_consumption()
+    assert rs.rule("employment_guarantee").rap_prevalence == costing.prevalence_in_year(sc.benefit("employment_guarantee"), sc.years, 2026)

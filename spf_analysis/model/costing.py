@@ -43,7 +43,19 @@ core functions use plain arithmetic, so object arrays of
 
 Scenarios (:func:`load_scenario`): YAML files stating only what differs from a
 baseline; every value node carries a ``source`` or ``rationale``; invalid input
-raises :class:`ScenarioError` naming the file and the key.
+raises :class:`ScenarioError` naming the file and the key.  Two declared
+properties serve the household microsimulation and leave the RAP arithmetic
+unchanged: ``targeting.rule`` (how the eligible are found in a survey,
+:data:`TARGETING_RULES`) and ``adds_to_consumption.value`` (whether the benefit
+raises household consumption).
+
+Per-year functions (shared with :mod:`spf_analysis.microsim`): take-up and
+prevalence of a year (:func:`takeup_in_year`, :func:`prevalence_in_year`), the
+benefit level of a year from the macro frame (:func:`benefit_level_in_year`),
+the annual amount a beneficiary receives (:func:`annual_amount`) and the
+membership of persons in an age/sex group (:func:`in_age_sex_group`,
+:func:`group_membership`, :func:`age_profile_at`); the array core calls the
+same functions over all years.
 """
 
 from __future__ import annotations
@@ -63,6 +75,12 @@ LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage")
 KINDS = ("cash", "health")
 BASES = ("population", "births")
 SEX_CHOICES = ("all", "male", "female")
+#: How the eligible persons of a benefit are identified in a household survey (the microsimulation):
+#: ``universal`` everyone in the age/sex group; ``disability`` a disability flag (thinned to the scenario's
+#: age profile); ``births`` infants aged 0 (births-based benefits); ``poor_household`` one adult per household
+#: selected by a poverty proxy (PMT score); ``contributory_capacity`` workers outside contributory schemes
+#: earning at least a threshold.  Declared per benefit in the scenario file (``targeting.rule``).
+TARGETING_RULES = ("universal", "disability", "births", "poor_household", "contributory_capacity")
 
 #: Macro series a scenario may use, by name (annual values, one per year).
 MACRO_SERIES = ("cpi", "poverty_line", "minimum_wage", "gdp", "gdp_national", "budget")
@@ -148,6 +166,11 @@ class Benefit:
     ``age_profile``: optional ``{age_lower: share}`` step function over age
     (e.g. disability prevalence by age), multiplied into the population.
     ``sources``: the ``source``/``rationale`` of every field, kept for reports.
+    ``targeting``: the survey targeting rule (:data:`TARGETING_RULES`); None = the default,
+    ``births`` for births-based benefits, else ``universal`` (see :meth:`targeting_rule`).
+    ``adds_to_consumption``: whether the benefit raises the recipient household's consumption;
+    None = the default, True for cash and False for health (in kind) (see :meth:`in_consumption`).
+    Neither changes the RAP arithmetic; both are read by the microsimulation.
     """
 
     name: str
@@ -167,9 +190,21 @@ class Benefit:
     admin_convention: str = "share_of_benefits"
     exclusive_with: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
+    targeting: str | None = None
+    adds_to_consumption: bool | None = None
 
     def markup(self):
         return admin_markup(self.admin_rate, self.admin_convention)
+
+    def targeting_rule(self) -> str:
+        """The declared survey targeting rule, or the default (``births`` for births-based, else ``universal``)."""
+        if self.targeting is not None:
+            return self.targeting
+        return "births" if self.basis == "births" else "universal"
+
+    def in_consumption(self) -> bool:
+        """Whether the benefit adds to household consumption (declared, or: cash yes, health in kind no)."""
+        return self.kind == "cash" if self.adds_to_consumption is None else bool(self.adds_to_consumption)
 
 
 @dataclass(frozen=True)
@@ -231,6 +266,95 @@ def _is_exact(vals) -> bool:
     return any(isinstance(v, Fraction) for v in vals)
 
 
+def takeup_path(benefit: "Benefit", years):
+    """Take-up ``c[s,t]`` over ``years``: 0 before the first listed year (benefit not yet introduced)."""
+    return path_over_years(benefit.takeup, years, before_first=0)
+
+
+def prevalence_path(benefit: "Benefit", years):
+    """Eligible prevalence ``p[s,t]`` over ``years`` (the first listed value before it)."""
+    return path_over_years(benefit.prevalence, years)
+
+
+def _year_index(years, year) -> int:
+    ys = [int(y) for y in np.asarray(years)]
+    if int(year) not in ys:
+        raise ValueError(f"year {year} outside the years {ys[0]}-{ys[-1]}")
+    return ys.index(int(year))
+
+
+def _in_year(path, years, year):
+    arr = np.asarray(path)
+    if arr.ndim == 0:
+        return path
+    return arr[..., _year_index(years, year)]
+
+
+def takeup_in_year(benefit: "Benefit", years, year):
+    """Take-up of ``year`` (one of the scenario ``years``): :func:`takeup_path` at that year.
+
+    A scalar for scalar or ``{year: value}`` take-up; per-draw values for ``(draws, years)`` arrays.
+    """
+    return _in_year(takeup_path(benefit, years), years, year)
+
+
+def prevalence_in_year(benefit: "Benefit", years, year):
+    """Eligible prevalence of ``year``: :func:`prevalence_path` at that year (as :func:`takeup_in_year`)."""
+    return _in_year(prevalence_path(benefit, years), years, year)
+
+
+def _macro_column(macro, name: str, benefit: str):
+    if isinstance(macro, pd.DataFrame):
+        if name not in macro.columns:
+            raise ValueError(f"benefit {benefit!r} needs the macro series {name!r}")
+        return macro[name].to_numpy()
+    return _macro_value(macro, name, benefit)
+
+
+def benefit_level(benefit: "Benefit", macro, years, macro_years=None):
+    """Annual benefit level per beneficiary ``b[s,t]`` for each of ``years`` (last axis).
+
+    ``indexed``: ``b0 x CPI[t] / CPI[base_year]`` (:func:`indexed_level`); ``poverty_line`` /
+    ``minimum_wage``: ``alpha x reference[t]`` (:func:`relative_level`).  ``macro``: a DataFrame
+    indexed by year (e.g. :func:`spf_analysis.model.macro.macro_frame`; only the series needed are
+    read) or a mapping ``name -> array`` over ``macro_years`` on its last axis (``(years,)`` or
+    ``(draws, years)``); ``macro_years`` defaults to ``years`` (mapping) or the frame's index.
+    ``macro_years`` must contain ``years`` and the base year of an indexed level.
+    """
+    years = np.asarray(years)
+    if isinstance(macro, pd.DataFrame):
+        macro_years = macro.index.to_numpy(dtype=int)
+    macro_years = years if macro_years is None else np.asarray(macro_years)
+    pos = {int(y): i for i, y in enumerate(macro_years)}
+    try:
+        sel = np.array([pos[int(y)] for y in years])
+    except KeyError as e:
+        raise ValueError(f"macro series do not cover year {e.args[0]}") from None
+    b = benefit
+    if b.level_type == "indexed":
+        cpi_full = np.asarray(_macro_column(macro, "cpi", b.name))
+        if b.base_year is None or int(b.base_year) not in pos:
+            raise ValueError(f"benefit {b.name!r}: CPI has no value for base year {b.base_year}")
+        cpi_base = cpi_full[..., pos[int(b.base_year)]]
+        if cpi_full.ndim > 1:
+            cpi_base = cpi_base[..., None]  # (draws, 1) against (draws, years)
+        return indexed_level(b.level_value, cpi_full[..., sel], cpi_base)
+    if b.level_type in _LEVEL_REFERENCE:
+        ref = _macro_column(macro, _LEVEL_REFERENCE[b.level_type], b.name)
+        return relative_level(b.level_value, np.asarray(ref)[..., sel] if np.ndim(ref) else ref)
+    raise ValueError(f"benefit {b.name!r}: unknown level type {b.level_type!r}")
+
+
+def benefit_level_in_year(benefit: "Benefit", macro_frame: pd.DataFrame, year) -> float:
+    """Annual level per beneficiary in ``year``'s currency, from a macro frame indexed by year (:func:`benefit_level`)."""
+    return float(benefit_level(benefit, macro_frame, [int(year)])[..., 0])
+
+
+def annual_amount(level, months):
+    """What one beneficiary receives in a year: ``b x months / 12`` (the level is annual)."""
+    return level * months / 12
+
+
 # ----------------------------------------------------------------------------
 # Population -> eligible counts
 # ----------------------------------------------------------------------------
@@ -248,21 +372,55 @@ def population_matrix(population: pd.DataFrame, years) -> pd.DataFrame:
     return wide.reindex(np.asarray(years)).fillna(0.0)
 
 
-def group_weights(columns: pd.MultiIndex, age_min=0, age_max=None, sex="all", age_profile=None) -> np.ndarray:
-    """Weight of every (sex, age) cell in an eligible group: 1[in group] x profile(age)."""
-    sexes = columns.get_level_values("sex").to_numpy()
-    ages = columns.get_level_values("age").to_numpy()
-    w = (ages >= age_min).astype(float)
+def age_profile_at(profile: Mapping[int, float], age) -> np.ndarray:
+    """Step function ``{age_lower: share}`` evaluated at ``age`` (0 below the first key).
+
+    ``age_profile_at({0: 0.01, 5: 0.03}, [0, 4, 5, 80]) = [0.01, 0.01, 0.03, 0.03]``.
+    """
+    keys = np.array(sorted(int(k) for k in profile))
+    vals = np.array([float(profile[k] if k in profile else profile[str(k)]) for k in keys])
+    i = np.searchsorted(keys, np.asarray(age), side="right") - 1
+    return np.where(i >= 0, vals[np.clip(i, 0, None)], 0.0)
+
+
+def in_age_sex_group(age, sex, age_min=0, age_max=None, sex_rule="all") -> np.ndarray:
+    """Boolean membership of persons (or population cells) in an eligible group.
+
+    ``age_min <= age <= age_max`` (no upper bound when ``age_max`` is None) and, unless ``sex_rule``
+    is ``"all"``, ``sex == sex_rule``.  ``age``, ``sex``: arrays of the same length (``sex`` may hold
+    None, never a member of a sex-specific group; it is not read when ``sex_rule == "all"``).
+    """
+    age = np.asarray(age)
+    m = age >= age_min
     if age_max is not None:
-        w *= ages <= age_max
-    if sex != "all":
-        w *= sexes == sex
+        m &= age <= age_max
+    if sex_rule != "all":
+        m &= np.asarray(sex, dtype=object) == sex_rule
+    return m
+
+
+def group_membership(age, sex, age_min=0, age_max=None, sex_rule="all", age_profile=None) -> np.ndarray:
+    """Weight of each person or (sex, age) cell in an eligible group: ``1[in group] x profile(age)``.
+
+    The group is :func:`in_age_sex_group`; ``age_profile`` (``{age_lower: share}``, optional) is
+    multiplied in with :func:`age_profile_at`.  The RAP engine applies it to the cells of the
+    projected population (:func:`group_weights`), the microsimulation to survey persons.
+    """
+    age = np.asarray(age)
+    w = (age >= age_min).astype(float)
+    if age_max is not None:
+        w *= age <= age_max
+    if sex_rule != "all":
+        w *= np.asarray(sex, dtype=object) == sex_rule
     if age_profile:
-        keys = np.array(sorted(int(k) for k in age_profile))
-        vals = np.array([float(age_profile[k] if k in age_profile else age_profile[str(k)]) for k in keys])
-        i = np.searchsorted(keys, ages, side="right") - 1
-        w *= np.where(i >= 0, vals[np.clip(i, 0, None)], 0.0)
+        w *= age_profile_at(age_profile, age)
     return w
+
+
+def group_weights(columns: pd.MultiIndex, age_min=0, age_max=None, sex="all", age_profile=None) -> np.ndarray:
+    """Weight of every (sex, age) cell in an eligible group: 1[in group] x profile(age) (:func:`group_membership`)."""
+    return group_membership(columns.get_level_values("age").to_numpy(), columns.get_level_values("sex").to_numpy(),
+                            age_min, age_max, sex, age_profile)
 
 
 def demographic_inputs(scenario: Scenario, population: pd.DataFrame, births: pd.Series | None = None) -> dict:
@@ -330,8 +488,8 @@ def compute_arrays(scenario: Scenario, demo: Mapping, macro: Mapping[str, Any], 
         raise ValueError(f"macro series do not cover year {e.args[0]}") from None
     horizon = {k: (np.asarray(v)[..., sel] if v is not None and np.ndim(v) else v) for k, v in macro.items()}
 
-    takeup = {b.name: path_over_years(b.takeup, years, before_first=0) for b in scenario.benefits}
-    prevalence = {b.name: path_over_years(b.prevalence, years) for b in scenario.benefits}
+    takeup = {b.name: takeup_path(b, years) for b in scenario.benefits}
+    prevalence = {b.name: prevalence_path(b, years) for b in scenario.benefits}
 
     out: dict[str, dict[str, Any]] = {}
     package = 0
@@ -341,18 +499,7 @@ def compute_arrays(scenario: Scenario, demo: Mapping, macro: Mapping[str, Any], 
         for a in b.exclusive_with:
             excluded = excluded + demo["overlap"][(b.name, a)] * prevalence[b.name] * prevalence[a] * takeup[a]
         ben = beneficiaries(eligible, takeup[b.name], excluded)
-        if b.level_type == "indexed":
-            cpi_full = np.asarray(_macro_value(macro, "cpi", b.name))
-            if b.base_year is None or int(b.base_year) not in pos:
-                raise ValueError(f"benefit {b.name!r}: CPI has no value for base year {b.base_year}")
-            cpi_base = cpi_full[..., pos[int(b.base_year)]]
-            if cpi_full.ndim > 1:
-                cpi_base = cpi_base[..., None]  # (draws, 1) against (draws, years)
-            level = indexed_level(b.level_value, cpi_full[..., sel], cpi_base)
-        elif b.level_type in _LEVEL_REFERENCE:
-            level = relative_level(b.level_value, _macro_value(horizon, _LEVEL_REFERENCE[b.level_type], b.name))
-        else:
-            raise ValueError(f"benefit {b.name!r}: unknown level type {b.level_type!r}")
+        level = benefit_level(b, macro, years, macro_years)
         markup = b.markup()
         cost = benefit_cost(ben, level, b.months, markup)
         res = {
@@ -454,6 +601,8 @@ _BENEFIT_NODES = {
     "months": {"value"},
     "admin": {"rate", "convention"},
     "exclusive_with": {"value"},
+    "targeting": {"rule"},
+    "adds_to_consumption": {"value"},
     "remove": {"value"},
 }
 _REQUIRED_BENEFIT_NODES = ("eligible", "takeup", "level", "admin")
@@ -556,6 +705,38 @@ def _year_path(value, key, file, start, end, *, lo=0.0, hi=1.0, what="value"):
     return out
 
 
+def _targeting(ben: dict, bkey: str, file, kind: str, basis: str) -> str | None:
+    """The declared ``targeting.rule`` (None when not declared), checked against kind and basis."""
+    if "targeting" not in ben:
+        return None
+    key = f"{bkey}.targeting.rule"
+    if "rule" not in ben["targeting"]:
+        raise ScenarioError(f"missing targeting rule; one of {TARGETING_RULES}", file=file, key=key)
+    rule = ben["targeting"]["rule"]
+    if rule not in TARGETING_RULES:
+        raise ScenarioError(f"targeting rule must be one of {TARGETING_RULES}, got {rule!r}", file=file, key=key)
+    if (rule == "births") != (basis == "births"):
+        raise ScenarioError(f"targeting rule {rule!r} with eligible basis {basis!r}: the 'births' rule goes with "
+                            f"basis 'births', and only with it", file=file, key=key)
+    if kind == "health" and rule != "universal":
+        raise ScenarioError(f"a health (in-kind, per covered person) benefit is 'universal' in its group, got {rule!r}",
+                            file=file, key=key)
+    return rule
+
+
+def _adds_to_consumption(ben: dict, bkey: str, file, kind: str) -> bool | None:
+    """The declared ``adds_to_consumption.value`` (None when not declared): a boolean, never True for health."""
+    if "adds_to_consumption" not in ben:
+        return None
+    key = f"{bkey}.adds_to_consumption.value"
+    v = ben["adds_to_consumption"].get("value")
+    if not isinstance(v, bool):
+        raise ScenarioError(f"expected true or false, got {v!r}", file=file, key=key)
+    if kind == "health" and v:
+        raise ScenarioError("a health benefit is in kind: it does not add to household consumption", file=file, key=key)
+    return v
+
+
 def _build(spec: dict, file, max_age: int | None) -> Scenario:
     if "horizon" not in spec:
         raise ScenarioError("missing 'horizon' (start, end)", file=file, key="horizon")
@@ -648,11 +829,14 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
             excl = [excl]
         if not isinstance(excl, list):
             raise ScenarioError("exclusive_with.value must be a list of benefit names", file=file, key=f"{bkey}.exclusive_with.value")
+        targeting = _targeting(ben, bkey, file, kind, basis)
+        in_consumption = _adds_to_consumption(ben, bkey, file, kind)
         benefits.append(
             Benefit(
                 name=str(name), kind=kind, basis=basis, age_min=age_min, age_max=age_max, sex=sex, prevalence=prevalence,
                 age_profile=profile, takeup=takeup, level_type=ltype, level_value=lvalue, base_year=base_year, months=months,
                 admin_rate=rate, admin_convention=conv, exclusive_with=tuple(str(e) for e in excl), sources=sources,
+                targeting=targeting, adds_to_consumption=in_consumption,
             )
         )
     by_name = {b.name: b for b in benefits}
@@ -693,7 +877,8 @@ def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | 
     key for: unknown keys, a value without ``source``/``rationale``, take-up
     or prevalence outside [0, 1], an age range outside the projection, a year
     outside the horizon, unknown level type or admin convention, bad overlap
-    rules, missing required fields.
+    rules, missing required fields, an unknown targeting rule (or one that
+    contradicts the basis or kind), a non-boolean ``adds_to_consumption``.
     """
     path = Path(path)
     if baseline is None:
