@@ -175,7 +175,7 @@ crosscheck: | $(READY) ## Survey engine vs live R `survey`, poverty/inequality v
 	$(PY) tools/crosscheck_laeken.py
 
 .PHONY: bench
-bench: | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs), survey vs R, Monte Carlo, microsim
+bench: $(MODEL_RUN) | $(READY) ## Benchmarks: build vs papermill floor (rebuilds outputs), survey vs R, Monte Carlo, microsim
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_survey.py
 	$(PY) bench/bench_costing.py

@@ -28,7 +28,9 @@ from spf_analysis.household import synth
 def _setup(scenario: str, year: int):
     h, p, _ = synth.load_survey()
     frame = ms.person_frame(h, p)
-    _, _, _, mframe = ms.rap_costs([scenario])
+    from spf_analysis.model import pipeline
+
+    mframe = pipeline.load().macro_frame  # the model run (make model)
     return frame, ms.build_rules(scenario, year, mframe, frame)
 
 

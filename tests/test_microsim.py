@@ -148,7 +148,10 @@ def survey_frame():
 
 @pytest.fixture(scope="module")
 def rap():
-    return ms.rap_costs(["kp_medium"])
+    from spf_analysis.model import pipeline
+
+    m = pipeline.compute()  # the model run, as make model writes it
+    return m.results(["kp_medium"]), m.population, m.births, m.macro_frame
 
 
 def test_reconciliation_with_rap(survey_frame, rap):

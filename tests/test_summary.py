@@ -57,7 +57,7 @@ def toy():
 
 
 def test_key_numbers_are_the_table_values_with_their_labels():
-    kn = summary.key_numbers(toy(), 2030, n_schemes=32).set_index("key")
+    kn = summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32).set_index("key")
     assert kn.loc["population", "value"] == 40856097 and kn.loc["population", "table"] == "Table 1.1"
     assert kn.loc["gap_old", "value"] == 80.3 and kn.loc["gap_old", "synthetic"]
     assert kn.loc["bisp_exclusion", "table"] == "Table 3.6"
@@ -69,7 +69,7 @@ def test_key_numbers_are_the_table_values_with_their_labels():
 
 
 def test_summary_text_quotes_the_numbers():
-    text = summary.summary_markdown(summary.key_numbers(toy(), 2030, n_schemes=32), 2030)
+    text = summary.summary_markdown(summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32), 2030)
     for s in ("40.9 million", "43% are children", "3.3% are 65", "ratio of 88 per 100", "32 federal and provincial",
               "only 36% of the population", "80% of persons aged 65+", "synthetic household survey",
               "5.3% of KP GDP in 2030 (Rs 1,018 billion, 44% of the KP budget)", "between 4.5% and 6.8%",
@@ -82,7 +82,7 @@ def test_summary_text_quotes_the_numbers():
 
 
 def test_chapter_5_numbers():
-    kn = summary.key_numbers(toy(), 2030).set_index("key")
+    kn = summary.key_numbers(toy(), 2030, "kp_medium").set_index("key")
     assert kn.loc["impact_headcount_post", "value"] == 18.1 and kn.loc["impact_headcount_post", "synthetic"]
     assert kn.loc["capacity_workers", "value"] == 430_000 and kn.loc["capacity_contributions", "value"] == 31
     assert kn.loc["capacity_workers", "table"] == "Table 5.8"

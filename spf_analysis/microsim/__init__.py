@@ -28,7 +28,7 @@ from .capacity import capacity_flags, contribution_rates, contributory_capacity
 from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, SURVEY_LINE, SURVEY_PRICE_YEAR, in_group, person_frame,
                     price_deflator, replicate, uniform_hash)
 from .inference import (ALIGNED_NOTES, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population, impact,
-                        rap_costs, reconcile, run, survey_group_population)
+                        reconcile, run, survey_group_population)
 from .parallel import simulate_dask, sums_dask, to_dask
 from .rules import (ALIGNED_TARGETS, ALIGNMENT, TARGETING_RULES, BenefitRule, RuleSet, build_rules, caseload_cutoff,
                     poor_household_eligible, profile_at, single_benefits, survey_target)
@@ -37,7 +37,7 @@ from .simulate import combine_sums, partition_sums, simulate, survey_costs
 __all__ = [
     "SURVEY_LINE", "SURVEY_PRICE_YEAR", "TARGETING_RULES", "BenefitRule", "RuleSet", "person_frame", "price_deflator",
     "build_rules", "simulate", "partition_sums", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
-    "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population", "rap_costs",
+    "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population",
     "capacity_flags", "contributory_capacity", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",
     "ALIGNMENT", "ALIGNED_TARGETS", "caseload_cutoff", "in_group", "profile_at", "survey_target", "poor_household_eligible",
     "PERSON_COLUMNS", "HOUSEHOLD_COLUMNS", "RECONCILIATION_NOTES", "TARGET_NOTES", "ALIGNED_NOTES",

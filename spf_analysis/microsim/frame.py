@@ -15,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spf_analysis.config import run as _run
 from spf_analysis.model import costing
 
-#: Official CBN poverty line, PKR per adult equivalent per month, FY 2013-14 (params/policy/baseline.yaml
-#: poverty_line.official_cbn; Planning Commission press release 18 Apr 2016); the survey's price base.
-SURVEY_LINE = 3030.32
-#: Fiscal year (labelled by its end) of the survey's prices.
-SURVEY_PRICE_YEAR = 2014
+#: Fiscal year (labelled by its end) of the survey's prices (params/run.yaml survey_price_year).
+SURVEY_PRICE_YEAR = _run.settings().survey_price_year
+#: Official CBN poverty line in that year, PKR per adult equivalent per month, from its one home
+#: params/policy/baseline.yaml (poverty_line.official_cbn; Planning Commission, 18 Apr 2016): the survey's price base.
+SURVEY_LINE = _run.poverty_line_monthly()
 
 PERSON_COLUMNS = ["hhcode", "idc", "psu", "stratum", "weights", "district", "region", "age", "sex", "disability",
                   "labour_status", "employment_type", "sector", "formal", "earnings_month"]

@@ -169,27 +169,6 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
     return out
 
 
-def rap_costs(names: Iterable[str], *, end_year: int = 2035, tfr_survey: str = "2017-18"):
-    """RAP costs of the named scenarios on chapter 04's projection and macro frame.
-
-    Same inputs as chapter 04: KP fertility = Pakistan's (WPP 2019) x the KP/Pakistan TFR ratio of
-    the PDHS round ``tfr_survey`` (:func:`demography.survey_tfr_ratio`), net migration calibrated on
-    the censuses (:func:`demography.calibrate_kp`), macro frame from ``params/policy`` with the
-    observed values of ``data/processed/macro_indicators``.  Returns ``(results {name: cost table},
-    population (tidy year, sex, age), births by year, macro frame)``.
-    """
-    from spf_analysis.model import demography
-    from spf_analysis.data import io
-    from spf_analysis.model import macro
-
-    rates = demography.wpp_rates()
-    cal = demography.calibrate_kp(rates, tfr_scale=demography.survey_tfr_ratio(tfr_survey)["ratio"])
-    kp = demography.project_kp(end_year, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate, rates=rates)
-    mframe = macro.macro_frame(macro.macro_inputs(indicators=io.load("macro_indicators")), end_year)
-    res = costing.cost_named_scenarios(list(names), kp["population"], kp["births"], macro.costing_macro(mframe))
-    return res, kp["population"], kp["births"], mframe
-
-
 def run(frame: pd.DataFrame, rs: RuleSet, *, level: float = 0.95) -> dict[str, pd.DataFrame]:
     """Simulate one rule set on the survey: ``sim`` (persons), ``impact`` (poverty, Gini, BCR with SEs),
     ``sums`` (weighted sums) and ``costs`` (survey costs in year-``t`` rupees)."""
