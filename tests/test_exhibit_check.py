@@ -124,7 +124,7 @@ def test_a_hole_in_the_numbering_fails():
         "numbering hole in chapter 4: Table 4.2 missing (have Table 4.1, Table 4.3)"]
 
 
-def test_the_failing_check_leaves_every_output_as_it_was(tmp_path, monkeypatch):
+def test_the_failing_check_leaves_every_output_as_it_was(tmp_path, monkeypatch, capsys):
     """build() stops before writing anything when an exhibit is missing."""
     import nbformat
 
@@ -147,7 +147,13 @@ def test_the_failing_check_leaves_every_output_as_it_was(tmp_path, monkeypatch):
     with pytest.raises(assemble.ReportError, match=r"Table 4.2 \(b: 'B'\) of chapter 04_costing"):
         assemble.build([p], *outs)
     assert [o.read_text() for o in outs] == ["old"] * 3
-    assert assemble.main([str(p)]) == 1  # the command exits non-zero
+    monkeypatch.setattr(assemble.build, "__defaults__", tuple(outs))  # never the real reports/
+    assert assemble.main([str(p)]) == 1  # the command exits non-zero, naming exhibit and chapter
+    err = capsys.readouterr().err
+    assert err.startswith("error: the report is incomplete (1 problem(s)); nothing was written")
+    assert "Table 4.2 (b: 'B') of chapter 04_costing (reports/tables/04_index.csv) is not in the report" in err
+    assert "chapter 04_costing cites Table 4.2" not in err  # Table 4.2 exists (indexed), it is only not shown
+    assert [o.read_text() for o in outs] == ["old"] * 3
 
 
 def test_read_index_of_an_old_index_without_report_column(tmp_path):
