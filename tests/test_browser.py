@@ -61,7 +61,69 @@ def test_visible_traceback_fails(tmp_path):
         browsercheck.check(page(tmp_path, [tb]))
 
 
-@pytest.mark.skipif(not paths.REPORT_HTML.exists(), reason="report not built (make report)")
-def test_the_report_renders_cleanly():
-    r = browsercheck.check(paths.REPORT_HTML)
-    assert r["chapters"] >= 1 and r["images"] >= 1
+def exhibits_index(*rows):
+    import pandas as pd
+
+    return pd.DataFrame([{"kind": k, "label": lab, "name": lab.lower().replace(" ", "_"), "report": rep,
+                          "chapter": "01_a"} for k, lab, rep in rows])
+
+
+def fig_block(label, img_style=""):
+    return (f'<figure class="spf-figure"><img style="{img_style}" alt="{label}" src="data:image/png;base64,{png()}"/>'
+            f'<figcaption><p class="caption"><span class="label">{label}.</span> A figure</p></figcaption></figure>')
+
+
+def tab_block(label, rows="<tr><td>1</td></tr>"):
+    return (f'<div class="spf-table-block"><p class="caption"><span class="label">{label}.</span> A table</p>'
+            f'<table class="spf-table"><tbody>{rows}</tbody></table></div>')
+
+
+WB = ('<div class="spf-workbook-only"><p class="caption"><span class="label">Table 1.2.</span> '
+      'Long: not printed here</p></div>')
+IDX = [("figure", "Figure 1.1", True), ("table", "Table 1.1", True), ("table", "Table 1.2", False)]
+TEXT = "<h1>1. Chapter</h1><p>Enough text to count as a chapter of the report, really.</p>"
+
+
+def test_every_indexed_exhibit_renders(tmp_path):
+    r = browsercheck.check(page(tmp_path, [TEXT + fig_block("Figure 1.1") + tab_block("Table 1.1") + WB]),
+                           index=exhibits_index(*IDX))
+    assert [(e["label"], e["kind"]) for e in r["exhibits"]] == [
+        ("Figure 1.1", "figure"), ("Table 1.1", "table"), ("Table 1.2", "workbook-only")]
+    assert r["exhibits"][0]["img"]["loaded"] and min(r["exhibits"][0]["img"]["box"]) > 0
+
+
+@pytest.mark.parametrize("body,problem", [
+    (fig_block("Figure 1.1") + WB, r"Table 1.1 \(table_1.1\) of chapter 01_a: not rendered"),
+    (tab_block("Table 1.1") + WB, r"Figure 1.1 \(figure_1.1\) of chapter 01_a: not rendered"),
+    (fig_block("Figure 1.1") + tab_block("Table 1.1"), r"Table 1.2 \(table_1.2\) of chapter 01_a: not rendered"),
+    (fig_block("Figure 1.1", "display:none") + tab_block("Table 1.1") + WB, "Figure 1.1 .*image has no size"),
+    (fig_block("Figure 1.1") + tab_block("Table 1.1", rows="") + WB, "Table 1.1 .*no table rows"),
+    (fig_block("Figure 1.1").replace(png(), "AAAA") + tab_block("Table 1.1") + WB, "Figure 1.1 .*image did not load"),
+])
+def test_an_indexed_exhibit_not_seen_fails(tmp_path, body, problem):
+    with pytest.raises(browsercheck.BrowserCheckError, match=problem):
+        browsercheck.check(page(tmp_path, [TEXT + body]), index=exhibits_index(*IDX))
+
+
+def test_not_rendered_names_the_exhibit(tmp_path):
+    with pytest.raises(browsercheck.BrowserCheckError) as e:
+        browsercheck.check(page(tmp_path, [TEXT + fig_block("Figure 1.1") + WB]), index=exhibits_index(*IDX))
+    assert "1 of 3 indexed exhibit(s) not seen: Table 1.1 (table_1.1) of chapter 01_a: not rendered" in str(e.value)
+
+
+def _built_report():
+    if not paths.REPORT_HTML.exists():
+        if os.environ.get("SPF_REQUIRE_BROWSER"):
+            raise AssertionError(f"{paths.REPORT_HTML} missing: `make test` builds it first")
+        pytest.skip("report not built (make report)")
+    return paths.REPORT_HTML
+
+
+def test_the_report_renders_cleanly_with_every_indexed_exhibit():
+    r = browsercheck.check(_built_report())
+    assert r["chapters"] >= 10 and r["images"] >= 1
+    figures = [e for e in r["exhibits"] if e["kind"] == "figure"]
+    tables = [e for e in r["exhibits"] if e["kind"] == "table"]
+    assert r["indexed"] == len(r["exhibits"]) and len(figures) == r["images"]
+    assert all(e["img"]["loaded"] and min(e["img"]["box"]) > 0 for e in figures)
+    assert all(e["table"]["rows"] > 0 for e in tables)

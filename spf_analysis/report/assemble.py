@@ -10,6 +10,12 @@ page and a contents list built from their headings, and styled by
 from the same HTML by WeasyPrint. Both files are written to temporary names
 and moved into place only when both succeeded. A notebook that holds an error
 output, or a chapter with no content, stops the build.
+
+Before anything is written, :func:`check_exhibits` compares the assembled HTML with
+the chapters' indexes (``reports/tables/NN_index.csv``): every indexed figure and
+table must be in the report (a workbook-only table as its one-line pointer), every
+"Table N.M" / "Figure N.M" the text cites must exist, and the numbering must have
+no holes. A failure names the exhibit and its chapter and leaves every output as it was.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from nbconvert import HTMLExporter
 
 from spf_analysis.config import paths
 from spf_analysis.config.fsutil import atomic_path
-from spf_analysis.report.exhibits import SYNTHETIC_NOTICE
+from spf_analysis.report.exhibits import SYNTHETIC_NOTICE, read_index
 from spf_analysis.report.tables import write_xlsx
 
 ASSETS = Path(__file__).parent / "assets"
@@ -208,12 +214,145 @@ def table_sheets(notebooks: list[Path]) -> list[dict]:
     return sheets
 
 
+# ------------------------------------------------------------ exhibit completeness
+#: a chapter key in a label: digits, S (executive summary) or A (annex)
+_KEY = r"(?:[0-9]+|[SA])"
+#: "Table 4.2", "Figures 4.2 and 4.3", "Tables 4.1-4.5", "Tables 4.1, 4.2 and 4.4"
+CITATION = re.compile(
+    rf"\b(?P<kind>Table|Figure)(?P<plural>s?)\s+(?P<first>{_KEY}\.[0-9]+)"
+    rf"(?P<rest>(?:\s*(?:,\s*and|,|and|&)\s*{_KEY}\.[0-9]+\b"
+    rf"|\s*(?:-|\u2013|\u2014|to)\s*(?:{_KEY}\.)?[0-9]+\b)*)")
+_ITEM = re.compile(rf"\s*(?P<sep>,\s*and|,|and|&|-|\u2013|\u2014|to)\s*(?P<ref>(?:{_KEY}\.)?[0-9]+)")
+_LABEL = re.compile(rf"^(Table|Figure) ({_KEY})\.([0-9]+)$")
+#: the blocks of the report that carry an exhibit, by class, and what they hold
+BLOCKS = {"spf-figure": "figure", "spf-table-block": "table", "spf-workbook-only": "workbook-only"}
+
+
+def cited_labels(text: str) -> list[str]:
+    """Every "Table N.M" / "Figure N.M" cited in ``text``, plural lists and ranges expanded.
+
+    >>> cited_labels("Tables 4.1-4.3 and Figure 4.2; see Table S.1")
+    ['Table 4.1', 'Table 4.2', 'Table 4.3', 'Figure 4.2', 'Table S.1']
+    """
+    out = []
+    for m in CITATION.finditer(text):
+        kind = m["kind"]
+        key, num = m["first"].split(".")
+        refs = [(key, int(num))]
+        if m["plural"]:
+            for it in _ITEM.finditer(m["rest"]):
+                ref = it["ref"]
+                k2, n2 = ref.split(".") if "." in ref else (refs[-1][0], ref)
+                n2 = int(n2)
+                if it["sep"] in ("-", "\u2013", "\u2014", "to") and k2 == refs[-1][0] and n2 > refs[-1][1]:
+                    refs += [(k2, n) for n in range(refs[-1][1] + 1, n2 + 1)]
+                else:
+                    refs.append((k2, n2))
+        out += [f"{kind} {k}.{n}" for k, n in refs]
+    return out
+
+
+def _chapter_of(el) -> str:
+    sec = el.find_parent("section", class_="chapter")
+    return sec.get("id", "?").removeprefix("chapter-") if sec is not None else "?"
+
+
+def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
+    """What is wrong between the assembled report ``doc`` and the ``index`` of its
+    exhibits (:func:`spf_analysis.report.exhibits.read_index`); empty when complete.
+
+    (a) an indexed figure or table absent from the report (a workbook-only table,
+    ``report=False``, must be there as its pointer line); an exhibit shown twice, or
+    shown but in no index; (b) a "Table N.M" / "Figure N.M" cited in the text (prose,
+    captions, notes, source lines, and the tables of the executive summary; not the
+    data cells of other tables, which quote other documents) that does not exist;
+    (c) a hole in the numbering of a chapter's tables or figures.
+    """
+    soup = BeautifulSoup(doc, "html.parser")
+    problems: list[str] = []
+    shown: dict[str, list] = {}
+    for cls, what in BLOCKS.items():
+        for block in soup.select(f".{cls}"):
+            lab = block.select_one(".caption .label")
+            label = lab.get_text(strip=True).rstrip(".") if lab else None
+            if label:
+                shown.setdefault(label, []).append((what, _chapter_of(block)))
+    idx = index[index["kind"].isin(["table", "figure"])] if len(index) else index
+    known = set(idx["label"]) if len(idx) else set()
+
+    # (a) every indexed exhibit is in the report, once, in the form its index says
+    for r in idx.itertuples():
+        want = "figure" if r.kind == "figure" else ("table" if r.report else "workbook-only")
+        where = f"chapter {r.chapter} ({r.index_file})"
+        got = [w for w, _ in shown.get(r.label, [])]
+        if want not in got:
+            how = "" if want != "workbook-only" else " as its workbook-only line"
+            problems.append(f"{r.label} ({r.name}: {r.title!r}) of {where} is not in the report{how}"
+                            + (f" (shown as {got[0]})" if got else "")
+                            + ("; display it, or make it workbook-only with Chapter.table(..., report=False)"
+                               if r.kind == "table" and r.report and not got else ""))
+        elif got.count(want) > 1:
+            problems.append(f"{r.label} ({r.name}) of {where} is shown {got.count(want)} times")
+    for label, where in shown.items():
+        if label not in known:
+            problems.append(f"{label} is shown in chapter {where[0][1]} but is in no index "
+                            "(reports/tables/*_index.csv): a stale output or an exhibit not made by Chapter")
+
+    # (b) every cited table and figure exists
+    text = soup  # (a) is done: the data tables can go
+    for t in text.select("table.spf-table"):
+        if not _chapter_of(t).startswith("S_"):
+            t.decompose()
+    seen_bad = set()
+    for sec in text.select("section.chapter"):
+        for node in sec.find_all(string=True):
+            s = str(node)
+            for label in cited_labels(s):
+                if label not in known and (label, sec.get("id")) not in seen_bad:
+                    seen_bad.add((label, sec.get("id")))
+                    problems.append(f"chapter {sec.get('id', '?').removeprefix('chapter-')} cites {label}, "
+                                    f"which no chapter has: {' '.join(s.split())[:120]!r}")
+
+    # (c) numbering without holes, per chapter and kind
+    numbers: dict[tuple, list[int]] = {}
+    for label in known:
+        m = _LABEL.match(label)
+        if not m:
+            problems.append(f"index label {label!r} is not 'Table N.M' or 'Figure N.M'")
+            continue
+        numbers.setdefault((m[1], m[2]), []).append(int(m[3]))
+    for (kind, key), nums in sorted(numbers.items()):
+        holes = sorted(set(range(1, max(nums) + 1)) - set(nums))
+        if holes:
+            have = ", ".join(f"{kind} {key}.{n}" for n in sorted(nums))
+            problems.append(f"numbering hole in chapter {key}: "
+                            f"{', '.join(f'{kind} {key}.{n}' for n in holes)} missing (have {have})")
+    return problems
+
+
+def check_exhibits(doc: str, index: pd.DataFrame) -> None:
+    """Raise :class:`ReportError` naming every incomplete exhibit (see :func:`exhibit_problems`)."""
+    problems = exhibit_problems(doc, index)
+    if problems:
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ReportError(f"the report is incomplete ({len(problems)} problem(s)); nothing was written:\n  "
+                          + "\n  ".join(problems[:20]) + more)
+
+
+def chapters_of(doc: str) -> list[str]:
+    """The notebook stems of the chapters in an assembled report, in order."""
+    return [m for m in re.findall(r'<section class="chapter" id="chapter-([^"]+)"', doc)]
+
+
 def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
           pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX) -> None:
     missing = [str(p) for p in notebooks if not p.exists()]
     if missing:
         raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
     doc = assemble(notebooks, load_meta())
+    # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
+    # here, before any output is written
+    check_exhibits(doc, read_index([p.stem for p in notebooks]))
     # the PDF first: if it fails, neither file is replaced
     if pdf_out:
         with atomic_path(pdf_out) as tmp:

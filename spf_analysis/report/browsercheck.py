@@ -4,7 +4,12 @@
 
 A copy of the page gets a small script that runs after load and records, in
 the DOM, every image that did not decode, every chapter without a figure, a
-table or a paragraph, and any visible Python traceback or error output.
+table or a paragraph, any visible Python traceback or error output, and every
+numbered exhibit as rendered: its label, its image (loaded, natural and laid-out
+size) or its table (rows, laid-out size). Every exhibit the chapters indexed
+(``reports/tables/NN_index.csv``) must be there and visible: each figure's image
+loaded with a non-zero size, each table present with rows, each workbook-only
+table's pointer line shown.
 Chromium (the Debian package) renders it with ``--dump-dom``; the result is
 read back and any problem is an error. Nothing is fetched from the network:
 the report is self-contained.
@@ -35,11 +40,27 @@ window.addEventListener('load', () => {
   const text = document.body.innerText;
   const tracebacks = (text.match(/Traceback \\(most recent call last\\)|\\b[A-Z][A-Za-z]+Error: /g) || []);
   const errorOutputs = document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .output_error, .jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]').length;
+  const box = e => { const r = e.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)]; };
+  const exhibits = [...document.querySelectorAll('.spf-figure, .spf-table-block, .spf-workbook-only')].map(b => {
+    const lab = b.querySelector('.caption .label');
+    const img = b.querySelector('img');
+    const tab = b.querySelector('table');
+    const sec = b.closest('section.chapter');
+    return {label: lab ? lab.textContent.trim().replace(/\\.$/, '') : null,
+            kind: b.classList.contains('spf-figure') ? 'figure'
+                  : (b.classList.contains('spf-table-block') ? 'table' : 'workbook-only'),
+            chapter: sec ? sec.id.replace(/^chapter-/, '') : null,
+            box: box(b),
+            img: img ? {loaded: img.complete && img.naturalWidth > 0, natural: [img.naturalWidth, img.naturalHeight],
+                        box: box(img)} : null,
+            table: tab ? {rows: tab.querySelectorAll('tbody tr, tr').length, box: box(tab)} : null};
+  });
+  const sections = [...document.querySelectorAll('section.chapter')].map(s => s.id);
   const out = document.createElement('pre');
   out.id = 'spf-browser-check';
   out.textContent = JSON.stringify({
     images: document.images.length, broken, chapters: document.querySelectorAll('section.chapter').length,
-    empty, tracebacks, errorOutputs, title: document.title});
+    empty, tracebacks, errorOutputs, title: document.title, exhibits, sections});
   document.body.appendChild(out);
 });
 </script>
@@ -83,9 +104,53 @@ def render(html_file: Path) -> dict:
                       .replace("&lt;", "<").replace("&gt;", ">"))
 
 
-def check(html_file: Path = paths.REPORT_HTML) -> dict:
-    """Raise :class:`BrowserCheckError` listing every problem a reader would see."""
+def exhibit_problems(rendered: list[dict], index) -> list[str]:
+    """Every indexed exhibit (``index``: :func:`spf_analysis.report.exhibits.read_index`)
+    that a reader would not see in the ``rendered`` page (the probe's ``exhibits``)."""
+    by_label: dict[str, list[dict]] = {}
+    for e in rendered:
+        by_label.setdefault(e["label"], []).append(e)
+    problems = []
+    for r in index.itertuples():
+        if r.kind not in ("table", "figure"):
+            continue
+        want = "figure" if r.kind == "figure" else ("table" if r.report else "workbook-only")
+        where = f"{r.label} ({r.name}) of chapter {r.chapter}"
+        hits = [e for e in by_label.get(r.label, []) if e["kind"] == want]
+        if not hits:
+            problems.append(f"{where}: not rendered")
+            continue
+        e = hits[0]
+        if want == "figure":
+            img = e["img"]
+            if img is None:
+                problems.append(f"{where}: no image")
+            elif not img["loaded"] or min(img["natural"]) <= 0:
+                problems.append(f"{where}: image did not load")
+            elif min(img["box"]) <= 0:
+                problems.append(f"{where}: image has no size on the page ({img['box']})")
+        elif want == "table":
+            t = e["table"]
+            if t is None or t["rows"] == 0:
+                problems.append(f"{where}: no table rows")
+            elif min(t["box"]) <= 0:
+                problems.append(f"{where}: table has no size on the page ({t['box']})")
+        elif min(e["box"]) <= 0:
+            problems.append(f"{where}: its workbook-only line is not visible")
+    return problems
+
+
+def check(html_file: Path = paths.REPORT_HTML, index=None) -> dict:
+    """Raise :class:`BrowserCheckError` listing every problem a reader would see.
+
+    ``index``: the exhibits that must render (a frame as read by
+    :func:`spf_analysis.report.exhibits.read_index`); by default those indexed in
+    ``reports/tables/`` by the chapters found in the page."""
+    from spf_analysis.report.exhibits import read_index
+
     r = render(html_file)
+    if index is None:
+        index = read_index([s.removeprefix("chapter-") for s in r["sections"] if s.startswith("chapter-")])
     problems = []
     if r["broken"]:
         problems.append(f"{len(r['broken'])} broken image(s): {r['broken'][:5]}")
@@ -96,8 +161,12 @@ def check(html_file: Path = paths.REPORT_HTML) -> dict:
     if r["tracebacks"] or r["errorOutputs"]:
         problems.append(f"visible error output: {r['tracebacks'][:3]} "
                         f"({r['errorOutputs']} error output block(s))")
+    missing = exhibit_problems(r["exhibits"], index)
+    if missing:
+        problems.append(f"{len(missing)} of {len(index)} indexed exhibit(s) not seen: " + "; ".join(missing[:10]))
     if problems:
         raise BrowserCheckError(f"{html_file}: " + "; ".join(problems))
+    r["indexed"] = len(index)
     return r
 
 
@@ -109,7 +178,10 @@ def main(argv=None) -> int:
     except BrowserCheckError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"{target.name}: {r['chapters']} chapters, {r['images']} images rendered, no errors")
+    n = {k: sum(e["kind"] == k for e in r["exhibits"]) for k in ("figure", "table", "workbook-only")}
+    print(f"{target.name}: {r['chapters']} chapters, {r['images']} images rendered; {r['indexed']} indexed "
+          f"exhibits all seen ({n['figure']} figures, {n['table']} tables, {n['workbook-only']} workbook-only); "
+          "no errors")
     return 0
 
 

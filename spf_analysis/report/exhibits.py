@@ -6,6 +6,14 @@ chapter numbers them (``Figure 1.2``), writes the figure (PNG) and the table
 build runner's staging folder), and displays them with their caption and
 source line, which is what the HTML report shows. Outputs built on the
 synthetic survey carry a visible notice.
+
+An exhibit displays itself when it is made (in a Jupyter kernel), wherever the
+call sits in the cell; the :class:`Exhibit` returned does not display again, so
+``display(ch.table(...))`` or a call as a cell's last expression shows it once.
+Re-running a cell in a live kernel replaces the exhibit of the same name: same
+label and number, its row of ``NN_index.csv`` and its files rewritten.
+A table made with ``report=False`` is workbook-only: the report shows a line
+naming it and where it is (CSV, Excel workbook) instead of the table.
 """
 
 from __future__ import annotations
@@ -56,17 +64,46 @@ def _align_numbers(table_html: str, numeric: list[int]) -> str:
     return str(soup)
 
 
-class _HTML:
-    """Minimal rich-display object (text/html) for Jupyter."""
+class Exhibit:
+    """A numbered figure or table, as made by :meth:`Chapter.figure` / :meth:`Chapter.table`.
 
-    def __init__(self, markup: str):
-        self.markup = markup
+    ``label`` ("Table 4.2"), ``name``, ``file`` and ``html`` (the markup the report
+    shows). In a Jupyter kernel the exhibit was displayed when it was made; displaying
+    the object again (``display(ex)``, or as a cell's last expression) shows nothing
+    then, so it never appears twice. Outside a kernel it displays once when asked.
+    """
 
-    def _repr_html_(self) -> str:
-        return self.markup
+    def __init__(self, kind: str, label: str, name: str, file: str, markup: str):
+        self.kind, self.label, self.name, self.file, self.html = kind, label, name, file, markup
+        self.shown = False
+
+    def show(self) -> None:
+        """Display the exhibit in the notebook (once)."""
+        if not self.shown:
+            from IPython.display import HTML, display
+
+            display(HTML(self.html))
+            self.shown = True
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
+    def _repr_html_(self) -> str:  # the markup, for tests and for callers that want it
+        return self.html
 
     def __repr__(self) -> str:  # what nbval and the terminal see
-        return "<figure or table; see the HTML output>"
+        return f"<{self.label}: {self.name}; see the HTML output>"
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (papermill, nbval, JupyterLab), not in a plain
+    interpreter, pytest or a terminal IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the build
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class Chapter:
@@ -96,17 +133,39 @@ class Chapter:
                              "(and not 'index')")
         return f"{self.key}_{name}"
 
+    def _label(self, kind: str, file: str) -> str:
+        """The label of the output written to ``file``: the one it already has when a
+        cell is re-run in a live kernel (same name, same number), else the next one."""
+        for r in self._index:
+            if r["file"] == file:
+                return r["label"]
+        if kind == "figure":
+            self._fig += 1
+            return f"Figure {self.number}.{self._fig}"
+        self._tab += 1
+        return f"Table {self.number}.{self._tab}"
+
     def _register(self, kind: str, label: str, name: str, title: str, source: str,
-                  note: str | None, file: str, synthetic: bool) -> None:
-        """Record the output in ``reports/tables/NN_index.csv`` (read by the
-        report to build the Excel workbook of all tables)."""
-        if any(r["file"] == file for r in self._index):
-            raise ValueError(f"{file}: written twice in chapter {self.number}")
-        self._index.append({"kind": kind, "label": label, "name": name, "title": title,
-                            "source": source, "note": note or "", "file": file,
-                            "synthetic": synthetic})
+                  note: str | None, file: str, synthetic: bool, report: bool = True) -> None:
+        """Record the output in ``reports/tables/NN_index.csv`` (read by the report
+        to build the Excel workbook of all tables and to check that every exhibit is
+        in the report). An output written again (a re-run cell) replaces its row."""
+        row = {"kind": kind, "label": label, "name": name, "title": title,
+               "source": source, "note": note or "", "file": file,
+               "synthetic": synthetic, "report": bool(report)}
+        for i, r in enumerate(self._index):
+            if r["file"] == file:
+                self._index[i] = row
+                break
+        else:
+            self._index.append(row)
         write_bytes(paths.tables_dir() / f"{self.key}_index.csv",
                     table_csv(pd.DataFrame(self._index)))
+
+    def _emit(self, ex: Exhibit) -> Exhibit:
+        if _in_kernel():
+            ex.show()
+        return ex
 
     def _caption(self, label: str, title: str, source: str, note: str | None, synthetic: bool) -> str:
         return self._title(label, title) + "\n" + self._foot(source, note, synthetic)
@@ -128,26 +187,29 @@ class Chapter:
                synthetic: bool | None = None):
         """Save ``fig`` as ``reports/figures/NN_name.png`` and display it captioned.
 
-        ``synthetic`` overrides the chapter's flag for this output (None: the chapter's)."""
+        ``synthetic`` overrides the chapter's flag for this output (None: the chapter's).
+        Returns the :class:`Exhibit` (already displayed in a kernel)."""
         synthetic = self.synthetic if synthetic is None else bool(synthetic)
         if not source:
             raise ValueError(f"figure {name!r} needs a source")
-        self._fig += 1
-        label = f"Figure {self.number}.{self._fig}"
+        file = f"figures/{self._stem(name)}.png"
+        label = self._label("figure", file)
         png = figure_png(fig)
         plt.close(fig)
         write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
-        self._register("figure", label, name, title, source, note, f"figures/{self._stem(name)}.png", synthetic)
+        self._register("figure", label, name, title, source, note, file, synthetic)
         b64 = base64.b64encode(png).decode("ascii")
-        return _HTML(f'<figure class="spf-figure" id="{self._stem(name)}">\n'
-                     f'<img alt="{html.escape(label + ". " + title)}" '
-                     f'src="data:image/png;base64,{b64}"/>\n<figcaption>\n'
-                     f'{self._caption(label, title, source, note, synthetic)}\n</figcaption>\n</figure>')
+        return self._emit(Exhibit(
+            "figure", label, name, file,
+            f'<figure class="spf-figure" id="{self._stem(name)}">\n'
+            f'<img alt="{html.escape(label + ". " + title)}" '
+            f'src="data:image/png;base64,{b64}"/>\n<figcaption>\n'
+            f'{self._caption(label, title, source, note, synthetic)}\n</figcaption>\n</figure>'))
 
     def table(self, df: pd.DataFrame, name: str, title: str, source: str,
               note: str | None = None, formats: dict | None = None,
               labels: dict | None = None, index: bool = False, synthetic: bool | None = None,
-              rows=None, columns: list | None = None):
+              rows=None, columns: list | None = None, report: bool = True):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
         ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
@@ -158,15 +220,28 @@ class Chapter:
         ``rows`` (a boolean mask over ``df``) and ``columns`` (a list) restrict
         what the report shows of a long or wide table; the CSV and the Excel
         workbook keep all of it, and the note says so.
+
+        ``report=False`` makes the table workbook-only: it is written and indexed
+        (CSV, Excel workbook) but the report shows only a line with its label, title
+        and where it is. Use it only for tables too long to print.
+
+        Returns the :class:`Exhibit` (already displayed in a kernel).
         """
         if not source:
             raise ValueError(f"table {name!r} needs a source")
         synthetic = self.synthetic if synthetic is None else bool(synthetic)
-        self._tab += 1
-        label = f"Table {self.number}.{self._tab}"
+        file = f"tables/{self._stem(name)}.csv"
+        label = self._label("table", file)
         data = df.reset_index() if index else df
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
-        self._register("table", label, name, title, source, note, f"tables/{self._stem(name)}.csv", synthetic)
+        self._register("table", label, name, title, source, note, file, synthetic, report)
+        if not report:
+            return self._emit(Exhibit("table", label, name, file, (
+                f'<div class="spf-workbook-only" id="{self._stem(name)}">\n'
+                f'<p class="caption"><span class="label">{label}.</span> {html.escape(title)}: '
+                f'not printed here ({len(data):,} rows); it is in the Excel workbook '
+                f'rapid_assessment_tables.xlsx (sheet {html.escape(self._stem(name)[:31])}) and in '
+                f'reports/tables/{html.escape(self._stem(name))}.csv.</p>\n</div>')))
         formats = dict(formats or {})
         shown = data
         if rows is not None:
@@ -203,5 +278,39 @@ class Chapter:
         shown = shown.rename(columns=labels or {})
         table_html = _align_numbers(shown.to_html(index=False, escape=True, classes="spf-table", border=0,
                                                   na_rep="").replace("\x1f", "<br/>"), numeric)
-        return _HTML(f'<div class="spf-table-block" id="{self._stem(name)}">\n'
-                     f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note, synthetic)}\n</div>')
+        return self._emit(Exhibit(
+            "table", label, name, file,
+            f'<div class="spf-table-block" id="{self._stem(name)}">\n'
+            f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note, synthetic)}\n</div>'))
+
+
+INDEX_COLUMNS = ["kind", "label", "name", "title", "source", "note", "file", "synthetic", "report"]
+
+
+def read_index(chapters, tables_dir=None) -> pd.DataFrame:
+    """The exhibits the given chapters indexed, in order, from ``reports/tables/NN_index.csv``.
+
+    ``chapters``: notebook stems (``04_costing_options``) or keys (``04``, ``S``). Adds
+    the column ``chapter`` (the stem given) and ``index_file``; ``report`` is a bool
+    (True in an index written before the column existed). A chapter without an index
+    file contributes nothing.
+    """
+    from pathlib import Path
+
+    tables_dir = Path(tables_dir) if tables_dir is not None else paths.REPORTS / "tables"
+    frames = []
+    for stem in chapters:
+        key = str(stem).split("_", 1)[0]
+        f = tables_dir / f"{key}_index.csv"
+        if not f.exists():
+            continue
+        idx = pd.read_csv(f, keep_default_na=False, dtype=str)
+        if "report" not in idx.columns:
+            idx["report"] = "True"
+        idx["report"] = idx["report"].astype(str) != "False"
+        idx["chapter"] = str(stem)
+        idx["index_file"] = f"reports/tables/{f.name}"
+        frames.append(idx)
+    if not frames:
+        return pd.DataFrame(columns=INDEX_COLUMNS + ["chapter", "index_file"])
+    return pd.concat(frames, ignore_index=True)
