@@ -270,7 +270,7 @@ def test_yaml_wrong_type(tree):
 
 def test_yaml_not_yaml(tree):
     err = _yaml_case(tree, "top_districts: [1, 2\n")
-    assert "not valid YAML" in err
+    assert "invalid YAML" in err
 
 
 def test_report_meta_unknown_key(tree):

@@ -197,3 +197,14 @@ def test_every_generator_parameter_has_a_source_or_rationale(tmp_path):
     f = tmp_path / "survey_synthetic.yaml"
     f.write_text(cut, encoding="utf-8")
     assert [r["parameter"] for r in annex.comment_rows(f) if r["basis"] == annex.MISSING] == ["roster_parent_share"]
+
+
+@pytest.mark.parametrize("content, message", [(None, "file not found"), (b"seed: [1\n", "invalid YAML"),
+                                              (b"- 1\n", "expected a mapping")])
+def test_bad_parameter_file_names_the_file(tmp_path, content, message):
+    from spf_analysis.config.errors import FileKeyError
+    f = tmp_path / "gen.yaml"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(FileKeyError, match=rf"gen\.yaml: {message}"):
+        synth.load_params(f)

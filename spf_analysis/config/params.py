@@ -11,13 +11,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import yaml
-
 from spf_analysis.config import paths
+from spf_analysis.config.errors import FileKeyError, read_yaml
 
 
-class ParameterError(ValueError):
-    """A parameter file does not fit its notebook."""
+class ParameterError(FileKeyError):
+    """A parameter file does not fit its notebook (or is missing, undecodable or not YAML)."""
 
 
 def params_file(notebook: str) -> Path:
@@ -30,12 +29,7 @@ def notebook_file(notebook: str) -> Path:
 
 def load_yaml(file: Path) -> dict:
     rel = file.relative_to(paths.ROOT) if file.is_relative_to(paths.ROOT) else file
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ParameterError(f"{rel}: not valid YAML: {e}") from None
-    except UnicodeDecodeError:
-        raise ParameterError(f"{rel}: not valid UTF-8") from None
+    data = read_yaml(file, ParameterError, name=rel)
     if data is None:
         return {}
     if not isinstance(data, dict):

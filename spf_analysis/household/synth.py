@@ -59,9 +59,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-
 from spf_analysis.config import paths
+from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.data.io import AGE_GROUPS, Col, InputError, Schema, read_csv
 
 __all__ = [
@@ -147,8 +146,9 @@ def read_targets(file: Path | None = None) -> pd.DataFrame:
 def load_params(file: Path | None = None, **overrides) -> dict:
     """Generator parameters from ``params/survey_synthetic.yaml`` (unknown override = error)."""
     file = Path(file or PARAMS_FILE)
-    with open(file, encoding="utf-8") as fh:
-        p = yaml.safe_load(fh)
+    p = read_yaml(file)
+    if not isinstance(p, dict):
+        raise FileKeyError("expected a mapping of parameter: value", file=file)
     for k, v in overrides.items():
         if k not in p:
             raise KeyError(f"unknown synthetic-survey parameter {k!r} (known: {sorted(p)})")
