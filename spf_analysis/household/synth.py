@@ -62,6 +62,7 @@ import pandas as pd
 from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.data.io import AGE_GROUPS, Col, InputError, Schema, read_csv
+from spf_analysis.stats.poverty import quantile_groups, weighted_quantile
 
 __all__ = [
     "HOUSEHOLD_SCHEMA", "PERSON_SCHEMA", "PROGRAMMES", "generate", "load_params", "read_targets",
@@ -179,13 +180,6 @@ def stratum_from_hhcode(hhcode) -> np.ndarray:
     codebooks), where PBS releases no stratum variable.
     """
     return np.asarray(hhcode, dtype=np.int64) // 1_000_000
-
-
-def weighted_quantile(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """Smallest x with cumulative weight share >= p (step-function inverse of the weighted CDF)."""
-    o = np.argsort(x, kind="stable")
-    cw = np.cumsum(w[o]) / w.sum()
-    return float(x[o][min(np.searchsorted(cw, p), len(x) - 1)])
 
 
 def rake(d: np.ndarray, X: np.ndarray, T: np.ndarray, tol: float = 1e-8, max_iter: int = 100) -> np.ndarray:
@@ -592,7 +586,7 @@ def _household_programmes(r, ros: _Roster, people: _People, w: np.ndarray, hsize
     hsize_w = hw * hsize
     logb = np.log(base)
     # person quintile of pre-transfer consumption (level-free: the ranking of ``base``)
-    q_person = _person_quintile(base[ros.hh], people.w)
+    q_person = quantile_groups(base[ros.hh], people.w, 5)
     bottom = np.zeros(nh); np.add.at(bottom, ros.hh, (q_person == 1) * 1.0)
     bottom_hh = bottom / hsize  # share of household members in the poorest quintile (0 or 1)
 
@@ -660,12 +654,6 @@ def _education(r, per: pd.DataFrame, people: _People, cons_pre_p: np.ndarray, p:
     per["literate"] = pd.array(np.where(age >= LITERACY_AGE, literate.astype(int), pd.NA), dtype="Int64")
     per["attending_school"] = pd.array(np.where(age >= int(p["school_age_min"]), att.astype(int), pd.NA), dtype="Int64")
     per["education"] = pd.array(np.where(age >= int(p["school_age_min"]), edu, None), dtype="string")
-
-
-def _person_quintile(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted quintile (1..5) of persons by ``v`` (ties at a cut-point go to the lower group)."""
-    cuts = [weighted_quantile(v, w, q) for q in (0.2, 0.4, 0.6, 0.8)]
-    return 1 + np.searchsorted(cuts, v, side="left")
 
 
 def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
@@ -774,7 +762,6 @@ def analysis_frame(households: pd.DataFrame, persons: pd.DataFrame, line: float)
     df["ben_social_assistance"] = ((df["ben_bisp"] + df["ben_zakat"] + df["ben_baitulmal"]) > 0).astype(int)
     df["poor_pre"] = (df["cons_pae_pre"] < line).astype(int)
     df["poor_post"] = (df["cons_pae"] < line).astype(int)
-    from spf_analysis.stats.poverty import quantile_groups
     w = df["weights"].to_numpy(float)
     df["quintile"] = pd.Categorical(quantile_groups(df["cons_pae_pre"].to_numpy(float), w, 5), categories=[1, 2, 3, 4, 5])
     bins = [-1, 4, 14, 24, 59, 64, 200]
