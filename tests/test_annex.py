@@ -86,3 +86,10 @@ def test_the_check_would_catch_a_missing_source(tmp_path, group):
     g = tmp_path / f.name
     g.write_text(cut)
     assert len(annex.missing(annex.assumptions_table({group: [g]}))) >= 1
+
+
+def test_malformed_file_is_named(tmp_path):
+    from spf_analysis.config.errors import FileKeyError
+    f = write(tmp_path, "bad.yaml", "a: [1, 2\n")
+    with pytest.raises(FileKeyError, match=r"bad\.yaml: invalid YAML"):
+        annex.comment_rows(f)

@@ -102,6 +102,11 @@ ALIAS = f"{RAW}/district/district_name_aliases.csv"
 LAB = f"{RAW}/labour/kp_labour.csv"
 DIS = f"{RAW}/disability/kp_disabled_population_age_sex_2017.csv"
 AGE = f"{RAW}/census/kp_population_age_sex.csv"
+WPP_MX = f"{RAW}/un_wpp/wpp2019_pakistan_mxM.tsv"
+WPP_POP = f"{RAW}/un_wpp/wpp2019_pakistan_popF.tsv"
+WPP_POP_PROJ = f"{RAW}/un_wpp/wpp2019_pakistan_popMprojMed.tsv"
+WPP_ASFR = f"{RAW}/un_wpp/wpp2019_pakistan_percentASFR.tsv"
+WPP_TFR = f"{RAW}/un_wpp/wpp2019_pakistan_tfrprojMed.tsv"
 
 
 def _header(root, rel, old, new):
@@ -155,6 +160,14 @@ def c_unknown_age_group(r): edit_line(r, AGE, 3, ",00-04,", ",00-05,"); return 3
 def c_unknown_confidence(r): edit_line(r, LAB, 2, ",medium", ",certain"); return 2
 def c_alias_unknown_unit(r): edit_line(r, ALIAS, 2, "Bajaur Agency,Bajaur,", "Bajaur Agency,Bajaure,"); return 2
 def c_not_a_whole_number(r): edit_line(r, DIS, 3, ",15006,", ",15006.5,"); return 3
+# UN WPP 2019 extracts read by the projection (model.demography), checked by `make data` too
+def c_wpp_not_a_number(r): edit_line(r, WPP_MX, 3, "\t0.0297\t", "\t0.0297x\t"); return 3
+def c_wpp_negative_population(r): edit_line(r, WPP_POP, 2, "\t2780.259\t", "\t-2780.259\t"); return 2
+def c_wpp_unknown_age(r): edit_line(r, WPP_POP_PROJ, 2, "\t0-4\t", "\t0-5\t"); return 2
+def c_wpp_missing_age(r):
+    f = r / WPP_ASFR; lines = f.read_text(encoding="utf-8").split("\n")
+    f.write_text("\n".join(l for l in lines if "\t45-49\t" not in l), encoding="utf-8")
+def c_wpp_missing_period(r): _header(r, WPP_TFR, "\t2050-2055\t", "\t2050-2056\t")
 def c_duplicate_fact(r):
     f = r / FACTS; lines = f.read_text(encoding="utf-8").split("\n")
     f.write_text("\n".join(lines[:3] + [lines[2]] + lines[3:]), encoding="utf-8"); return 4
@@ -188,6 +201,11 @@ CONTENT = [
     (c_alias_unknown_unit, ALIAS, "unit", "not a known census unit"),
     (c_not_a_whole_number, DIS, "population", "whole number"),
     (c_duplicate_fact, FACTS, "fact_id", "duplicate key"),
+    (c_wpp_not_a_number, WPP_MX, "1950-1955", "not a number"),
+    (c_wpp_negative_population, WPP_POP, "1950", "below the minimum"),
+    (c_wpp_unknown_age, WPP_POP_PROJ, "age", "unknown value"),
+    (c_wpp_missing_age, WPP_ASFR, "age", "missing row(s) for ['45-49']"),
+    (c_wpp_missing_period, WPP_TFR, "2050-2055", "missing column"),
 ]
 
 

@@ -261,3 +261,53 @@ def test_annual_births():
     assert b.loc[2022] == pytest.approx(4.0)
     assert b.loc[2016] == pytest.approx(2.0)
     assert b.loc[2025] == pytest.approx(4.0)
+
+
+# ----------------------------------------------------------------------------
+# The raw inputs go through the schema-checked readers of spf_analysis.data.io
+# ----------------------------------------------------------------------------
+
+
+def _copy_with(tmp_path, src, old, new, line):
+    import shutil
+    dst = tmp_path / src.name
+    shutil.copy2(src, dst)
+    lines = dst.read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    dst.write_text("\n".join(lines), encoding="utf-8")
+    return dst
+
+
+@pytest.mark.parametrize("name, line, old, new, column, message", [
+    ("mxF", 2, "\t0.27806477\t", "\tn/a\t", "1950-1955", "not a number"),
+    ("mxF", 5, "\t10\t", "\t11\t", "age", "unknown value"),
+    ("popM", 3, "\t2640.017\t", "\t2640017000\t", "1950", "above the maximum"),
+    ("sexRatio", 2, "\t1.064\t", "\t\t", "1950-1955", "empty or missing"),
+    ("tfr", 2, "\tPakistan\t", "\tPakistan \t", None, None),  # surrounding blanks are stripped: valid
+])
+def test_wpp_reader_names_file_column_and_line(tmp_path, monkeypatch, name, line, old, new, column, message):
+    import shutil
+
+    from spf_analysis.data.io import InputError
+    for f in d.WPP_DIR.glob("wpp2019_*.tsv"):  # the readers read several files (both sexes, estimates and projections)
+        shutil.copy2(f, tmp_path / f.name)
+    _copy_with(tmp_path, d.WPP_DIR / f"wpp2019_pakistan_{name}.tsv", old, new, line)
+    monkeypatch.setattr(d, "WPP_DIR", tmp_path)
+    readers = {"mxF": d.read_wpp_mx, "popM": d.read_wpp_population, "sexRatio": d.read_wpp_srb, "tfr": d.read_wpp_tfr}
+    if message is None:
+        readers[name]()
+        return
+    with pytest.raises(InputError) as e:
+        readers[name]()
+    err = str(e.value)
+    assert f"wpp2019_pakistan_{name}.tsv" in err and message in err
+    assert f"column '{column}'" in err and f"line {line}" in err
+
+
+def test_census_reader_names_file_column_and_line(tmp_path, monkeypatch):
+    from spf_analysis.data.io import InputError
+    _copy_with(tmp_path, d.CENSUS_DIR / "kp_population_age_sex.csv", ",00-04,", ",0-4,", 3)
+    monkeypatch.setattr(d, "CENSUS_DIR", tmp_path)
+    with pytest.raises(InputError, match=r"kp_population_age_sex\.csv, column 'age_group', line 3: unknown value"):
+        d.read_kp_census_population(2023)

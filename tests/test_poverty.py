@@ -110,3 +110,25 @@ def test_quintile_groups():
     assert list(quantile_groups(x, w)) == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3]
     with pytest.raises(SurveyDesignError):
         quantile_groups([1.0, np.nan])
+
+
+def test_one_weighted_quantile_rule():
+    """Weighted quantiles are computed by this module's Eurostat rule (validated against laeken)
+    everywhere; the only other definition is survey.Design.quantile (R svyquantile, with its
+    interval estimate, validated against R survey)."""
+    import ast
+
+    from spf_analysis.config import paths
+    from spf_analysis.household import synth
+    from spf_analysis.stats import poverty
+
+    allowed = {("stats/poverty.py", "weighted_quantile"), ("stats/poverty.py", "quantile_groups"),
+               ("stats/survey.py", "quantile")}
+    pkg = paths.ROOT / "spf_analysis"
+    defs = set()
+    for f in sorted(pkg.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "quantile" in node.name.lower():
+                defs.add((f.relative_to(pkg).as_posix(), node.name))
+    assert defs <= allowed, sorted(defs - allowed)
+    assert synth.weighted_quantile is poverty.weighted_quantile

@@ -160,3 +160,51 @@ def test_disability_cell_rates_formula():
     ratio = r[sex == 0][::20] / r[sex == 1][::20]
     assert np.allclose(ratio, ratio[0])
     assert (w * r)[sex == 0].sum() / w[sex == 0].sum() == pytest.approx(0.0338, rel=1e-9)
+
+
+class _Tracking(dict):
+    """A parameter dict that records which keys were read."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_every_generator_parameter_is_used():
+    # each value of params/survey_synthetic.yaml is read by the generator (no dead entries; and no
+    # coefficient hides in the code: the model's numbers are the file's)
+    p = _Tracking(synth.load_params())
+    synth.generate(p)
+    assert set(p) - p.read == set()
+
+
+def test_every_generator_parameter_has_a_source_or_rationale(tmp_path):
+    from spf_analysis.report import annex
+    rows = annex.comment_rows(synth.PARAMS_FILE)
+    assert {r["parameter"] for r in rows} == set(synth.load_params())
+    bad = [r["parameter"] for r in rows if r["basis"] == annex.MISSING]
+    assert not bad, f"parameters without a source or rationale in {synth.PARAMS_FILE.name}: {bad}"
+    assumptions = [r for r in rows if r["source_or_rationale"].lower().startswith("assumption")]
+    assert all(r["source_or_rationale"].lower().startswith("assumption:") for r in assumptions)
+    # the check catches a value whose comment is removed
+    text = synth.PARAMS_FILE.read_text(encoding="utf-8")
+    cut = "\n".join(ln.split(" #", 1)[0] if ln.startswith("roster_parent_share:") else ln
+                    for ln in text.splitlines())
+    f = tmp_path / "survey_synthetic.yaml"
+    f.write_text(cut, encoding="utf-8")
+    assert [r["parameter"] for r in annex.comment_rows(f) if r["basis"] == annex.MISSING] == ["roster_parent_share"]
+
+
+@pytest.mark.parametrize("content, message", [(None, "file not found"), (b"seed: [1\n", "invalid YAML"),
+                                              (b"- 1\n", "expected a mapping")])
+def test_bad_parameter_file_names_the_file(tmp_path, content, message):
+    from spf_analysis.config.errors import FileKeyError
+    f = tmp_path / "gen.yaml"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(FileKeyError, match=rf"gen\.yaml: {message}"):
+        synth.load_params(f)

@@ -145,19 +145,20 @@ def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame
     return out
 
 
-def read_csv(file: Path | str, schema: Schema) -> pd.DataFrame:
-    """Read a raw CSV as text, then validate and type it."""
+def read_csv(file: Path | str, schema: Schema, sep: str = ",") -> pd.DataFrame:
+    """Read a raw CSV (``sep="\t"``: a tab-separated file) as text, then validate and type it."""
     file = Path(file)
     if not file.exists():
         raise InputError(file, "file not found")
     try:
-        df = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[],
+        df = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[], sep=sep,
                          encoding="utf-8", encoding_errors="strict")
     except UnicodeDecodeError as e:
         raise InputError(file, f"not valid UTF-8 (byte offset {e.start}); "
                          "re-save the file as UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise InputError(file, f"cannot be parsed as CSV: {e}") from None
+        kind = "CSV" if sep == "," else "a tab-separated table"
+        raise InputError(file, f"cannot be parsed as {kind}: {e}") from None
     df = df.replace({"": pd.NA})
     return validate(df, schema, file)
 
@@ -291,6 +292,76 @@ def read_published_rates(file: Path | None = None) -> pd.DataFrame:
     df["value_num"] = pd.to_numeric(df["value"], errors="coerce")
     return df[["indicator", "geography", "year", "value", "value_num", "unit",
                "source_title", "source_url"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- UN WPP 2019
+RAW_WPP = paths.RAW / "un_wpp"
+#: WPP 2019 5-year age labels of the population files (100+ open) and of the fertility pattern,
+#: and the abridged life-table ages of the mx files.
+WPP_POP_AGES = tuple(f"{a}-{a + 4}" for a in range(0, 100, 5)) + ("100+",)
+WPP_ASFR_AGES = tuple(f"{a}-{a + 4}" for a in range(15, 50, 5))
+WPP_MX_AGES = (0, 1) + tuple(range(5, 105, 5))
+
+
+def _wpp_periods(first: int, last: int) -> tuple[str, ...]:
+    """5-year period columns ``"1950-1955"`` ... starting ``first`` .. ``last``."""
+    return tuple(f"{y}-{y + 5}" for y in range(first, last + 1, 5))
+
+
+def _wpp_years(first: int, last: int) -> tuple[str, ...]:
+    return tuple(str(y) for y in range(first, last + 1, 5))
+
+
+#: Each WPP 2019 extract for Pakistan (``data/raw/un_wpp/wpp2019_pakistan_<name>.tsv``, from the R
+#: package ``wpp2019``) that the projection reads: (age column: allowed labels or None for a one-row
+#: series, value columns, value kind, min, max). Populations and migrants are in thousands.
+WPP2019_FILES = {
+    **{f"pop{s}": (WPP_POP_AGES, _wpp_years(1950, 2020), "population (thousands)", 0, 1e6) for s in "MF"},
+    **{f"pop{s}projMed": (WPP_POP_AGES, _wpp_years(2025, 2100), "population (thousands)", 0, 1e6) for s in "MF"},
+    **{f"mx{s}": (WPP_MX_AGES, _wpp_periods(1950, 2095), "central death rate", 0, 1.5) for s in "MF"},
+    "percentASFR": (WPP_ASFR_AGES, _wpp_periods(1950, 2095), "percent of fertility", 0, 100),
+    "tfr": (None, _wpp_periods(1950, 2015), "total fertility rate", 0.5, 15),
+    "tfrprojMed": (None, _wpp_periods(2020, 2095), "total fertility rate", 0.5, 15),
+    "sexRatio": (None, _wpp_periods(1950, 2095), "sex ratio at birth", 0.9, 1.2),
+    "migration": (None, _wpp_periods(1950, 2095), "net migrants (thousands)", -1e5, 1e5),
+}
+
+
+def _check_rows(column: str, expected: tuple):
+    """Every expected value of ``column`` present (one row each, with the schema's key)."""
+    def check(df: pd.DataFrame, file) -> None:
+        absent = [v for v in expected if v not in set(df[column])]
+        if absent:
+            raise InputError(file, f"missing row(s) for {absent}", column=column)
+    return check
+
+
+def wpp2019_file(name: str) -> Path:
+    if name not in WPP2019_FILES:
+        raise KeyError(f"unknown WPP 2019 extract {name!r}; known: {sorted(WPP2019_FILES)}")
+    return RAW_WPP / f"wpp2019_pakistan_{name}.tsv"
+
+
+def read_wpp2019(name: str, file: Path | str | None = None) -> pd.DataFrame:
+    """One WPP 2019 extract for Pakistan (wide: one column per year or 5-year period), checked:
+    country (586 Pakistan), the age rows (complete, unique), every year/period column present,
+    each value a number within its range. Extra columns (``last.observed``) are kept."""
+    ages, cols, what, lo, hi = WPP2019_FILES[name]
+    file = Path(file) if file is not None else wpp2019_file(name)
+    columns = (Col("country_code", "int", allowed=(586,)), Col("name", allowed=("Pakistan",)))
+    if ages is None:
+        key, checks = ("country_code",), (_check_rows("country_code", (586,)),)
+    else:
+        kind = "int" if isinstance(ages[0], int) else "str"
+        columns += (Col("age", kind, allowed=ages),)
+        key, checks = ("age",), (_check_rows("age", ages),)
+    columns += tuple(Col(c, "float", min=lo, max=hi) for c in cols)
+    return read_csv(file, Schema(f"UN WPP 2019 {what} ({name})", columns, key, checks=checks), sep="\t")
+
+
+def read_wpp2019_all() -> dict[str, pd.DataFrame]:
+    """Every WPP 2019 extract the projection reads (``make data`` checks them with the tables)."""
+    return {name: read_wpp2019(name) for name in WPP2019_FILES}
 
 
 # --------------------------------------------------------------------------- indicators
@@ -726,8 +797,18 @@ def write_atomic(df: pd.DataFrame, target: Path) -> None:
         df.to_parquet(tmp, index=False)
 
 
+#: Raw inputs read directly by the model (not turned into processed tables), checked by
+#: ``make data`` with the tables so that a bad cell stops the build before anything is written.
+CHECKED_INPUTS = {"un_wpp (WPP 2019 extracts)": read_wpp2019_all}
+
+
 def build_processed(names=None) -> list[Path]:
-    """Read and validate every raw input first, then write all processed tables."""
+    """Read and validate every raw input first, then write all processed tables.
+
+    Without ``names`` (all tables) the inputs of :data:`CHECKED_INPUTS` are validated too."""
+    if not names:
+        for check in CHECKED_INPUTS.values():
+            check()
     names = list(names or PROCESSED_TABLES)
     frames = {n: PROCESSED_TABLES[n]() for n in names}
     written = []

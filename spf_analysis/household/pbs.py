@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from spf_analysis.config import paths
+from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.household.synth import PROGRAMMES, WG_DOMAINS, check_schema, write_survey
 
 __all__ = ["CodebookGap", "load_codebook", "read_round", "ROUNDS"]
@@ -35,7 +35,7 @@ CODEBOOKS = paths.PARAMS / "codebooks"
 ROUNDS = ("pbs-hies-2015-16", "pbs-hies-2018-19")
 
 
-class CodebookGap(ValueError):
+class CodebookGap(FileKeyError):
     """A codebook entry the reader needs is null (not confirmed) or a file/variable is missing."""
 
 
@@ -51,8 +51,9 @@ def load_codebook(round_: str, overrides: dict | None = None, file: Path | None 
     file = Path(file or CODEBOOKS / f"{round_}.yaml")
     if not file.exists():
         raise CodebookGap(f"no codebook {file.name} for survey {round_!r} (known: {', '.join(ROUNDS)})")
-    with open(file, encoding="utf-8") as fh:
-        cb = yaml.safe_load(fh)
+    cb = read_yaml(file, CodebookGap)
+    if not isinstance(cb, dict):
+        raise CodebookGap("expected a mapping (the codebook)", file=file)
     cb = _merge(cb, overrides or {})
     cb["_file"] = str(file)
     return cb

@@ -42,6 +42,13 @@ estimates reproduce the targets up to sampling discreteness):
 
 Generation is vectorised except the household roster loop (about 6,000 households: well under a
 second) and deterministic: ``numpy.random.default_rng(seed)`` with one child stream per step.
+
+Every coefficient of the model is a named entry of ``params/survey_synthetic.yaml`` with its source
+or rationale (shown in the assumptions annex); the code holds only definitions (the ages of the
+questionnaire and of the targets: :data:`LABOUR_AGE`, :data:`PENSION_AGE` ...), units and solver
+brackets. :func:`generate` runs one function per step: sample design, rosters, weights, persons,
+disability, consumption, labour, pensions, earnings and ESSI, household programmes, consumption
+level, education.
 """
 
 from __future__ import annotations
@@ -52,10 +59,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-
 from spf_analysis.config import paths
+from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.data.io import AGE_GROUPS, Col, InputError, Schema, read_csv
+from spf_analysis.stats.poverty import quantile_groups, weighted_quantile
 
 __all__ = [
     "HOUSEHOLD_SCHEMA", "PERSON_SCHEMA", "PROGRAMMES", "generate", "load_params", "read_targets",
@@ -140,8 +147,9 @@ def read_targets(file: Path | None = None) -> pd.DataFrame:
 def load_params(file: Path | None = None, **overrides) -> dict:
     """Generator parameters from ``params/survey_synthetic.yaml`` (unknown override = error)."""
     file = Path(file or PARAMS_FILE)
-    with open(file, encoding="utf-8") as fh:
-        p = yaml.safe_load(fh)
+    p = read_yaml(file)
+    if not isinstance(p, dict):
+        raise FileKeyError("expected a mapping of parameter: value", file=file)
     for k, v in overrides.items():
         if k not in p:
             raise KeyError(f"unknown synthetic-survey parameter {k!r} (known: {sorted(p)})")
@@ -172,13 +180,6 @@ def stratum_from_hhcode(hhcode) -> np.ndarray:
     codebooks), where PBS releases no stratum variable.
     """
     return np.asarray(hhcode, dtype=np.int64) // 1_000_000
-
-
-def weighted_quantile(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """Smallest x with cumulative weight share >= p (step-function inverse of the weighted CDF)."""
-    o = np.argsort(x, kind="stable")
-    cw = np.cumsum(w[o]) / w.sum()
-    return float(x[o][min(np.searchsorted(cw, p), len(x) - 1)])
 
 
 def rake(d: np.ndarray, X: np.ndarray, T: np.ndarray, tol: float = 1e-8, max_iter: int = 100) -> np.ndarray:
@@ -229,56 +230,59 @@ class _Roster:
     marital: np.ndarray   # index into MARITAL
 
 
-def _age_sampler(cells: pd.DataFrame):
-    """Per (district, area): probability of each (age group, sex) cell."""
-    out = {}
-    for (dist, area), g in cells.groupby(["district", "area"], sort=True):
-        p = g["population"].to_numpy(float)
-        out[(dist, area)] = (g["age_group"].to_numpy(), g["sex"].to_numpy(), p / p.sum())
-    return out
-
-
-def _rosters(rng, hh_district, hh_area) -> _Roster:
+def _rosters(rng, n: int, p: dict) -> _Roster:
     """Household rosters: head, spouse, children, and extended members (parents, married son's family).
 
-    Shapes only: the raking then fits the weighted age-sex structure to the census exactly.
+    Shapes only: the raking then fits the weighted age-sex structure to the census exactly. Every
+    number is a ``roster_*`` parameter of ``params/survey_synthetic.yaml`` (with its rationale).
     """
-    n = len(hh_district)
+    girl = float(p["female_share_at_birth"])
+    gap = int(p["roster_generation_gap"])
     H, A, S, R, M = [], [], [], [], []
     u = rng.random((n, 12))
-    nk = rng.poisson(5.6, n)
+    nk = rng.poisson(float(p["roster_children_mean"]), n)
     for h in range(n):
         r = u[h]
-        head_female = r[0] < 0.07
-        head_age = int(24 + rng.gamma(4.0, 5.5)) if not head_female else int(35 + rng.gamma(4.0, 6.0))
-        head_age = min(head_age, 95)
-        married = (r[1] < 0.93) and not head_female
+        head_female = r[0] < float(p["roster_head_female_share"])
+        if not head_female:
+            head_age = int(p["roster_head_age_min_male"] + rng.gamma(float(p["roster_head_age_gamma_shape"]),
+                                                                    float(p["roster_head_age_gamma_scale_male"])))
+        else:
+            head_age = int(p["roster_head_age_min_female"] + rng.gamma(float(p["roster_head_age_gamma_shape"]),
+                                                                      float(p["roster_head_age_gamma_scale_female"])))
+        head_age = min(head_age, int(p["roster_head_age_max"]))
+        married = (r[1] < float(p["roster_head_married_share"])) and not head_female
         H.append(h); A.append(head_age); S.append(1 if head_female else 0); R.append(0)
-        M.append(2 if head_female else (1 if married else (0 if head_age < 30 else 2)))
+        M.append(2 if head_female else (1 if married else (0 if head_age < int(p["roster_head_never_married_below_age"]) else 2)))
         mother_age = None
-        if married:
-            sp_age = max(16, head_age - int(2 + 6 * r[2]))
+        if married:  # the wife
+            sp_age = max(int(p["roster_spouse_age_min"]),
+                         head_age - int(p["roster_spouse_age_gap_min"] + p["roster_spouse_age_gap_range"] * r[2]))
             H.append(h); A.append(sp_age); S.append(1); R.append(1); M.append(1)
             mother_age = sp_age
         elif head_female:
             mother_age = head_age
-        if mother_age is not None:
-            span = max(min(mother_age - 16, 28), 1)
-            k = int(min(nk[h], span // 2 + 2))
+        if mother_age is not None:  # the children of the couple (or of the female head)
+            span = max(min(mother_age - int(p["roster_mother_age_first_birth"]), int(p["roster_childbearing_span_max"])), 1)
+            k = int(min(nk[h], span // int(p["roster_birth_spacing"]) + int(p["roster_children_extra"])))
             ages = np.sort(rng.integers(0, span, k))
             for a in ages:
-                sx = int(rng.random() < 0.49)
+                sx = int(rng.random() < girl)
                 H.append(h); A.append(int(a)); S.append(sx); R.append(2)
-                M.append(1 if (a >= 20 and rng.random() < 0.5) else 0)
-        if r[3] < 0.35 and head_age < 58:  # a widowed parent lives with the head
-            H.append(h); A.append(min(head_age + 22 + int(10 * r[4]), 99)); S.append(int(r[5] < 0.7)); R.append(4); M.append(2)
-        if r[6] < 0.32 and head_age >= 45:  # married son, his wife and their children
-            sa = max(20, head_age - 22 - int(6 * r[7]))
-            H += [h, h]; A += [sa, max(17, sa - 4)]; S += [0, 1]; R += [2, 6]; M += [1, 1]
-            for a in rng.integers(0, max(sa - 19, 1), rng.poisson(1.8)):
-                H.append(h); A.append(int(a)); S.append(int(rng.random() < 0.49)); R.append(3); M.append(0)
-        if r[8] < 0.12:  # unmarried sibling of the head
-            H.append(h); A.append(int(12 + 20 * r[9])); S.append(int(r[10] < 0.5)); R.append(5); M.append(0)
+                M.append(1 if (a >= int(p["roster_child_married_min_age"]) and rng.random() < float(p["roster_child_married_share"])) else 0)
+        if r[3] < float(p["roster_parent_share"]) and head_age < int(p["roster_parent_head_age_max"]):  # a widowed parent
+            H.append(h); A.append(min(head_age + gap + int(p["roster_parent_gap_range"] * r[4]), int(p["roster_age_max"])))
+            S.append(int(r[5] < float(p["roster_parent_female_share"]))); R.append(4); M.append(2)
+        if r[6] < float(p["roster_married_son_share"]) and head_age >= int(p["roster_married_son_head_age_min"]):
+            # married son, his wife and their children
+            sa = max(int(p["roster_son_age_min"]), head_age - gap - int(p["roster_son_gap_range"] * r[7]))
+            H += [h, h]; A += [sa, max(int(p["roster_daughter_in_law_age_min"]), sa - int(p["roster_daughter_in_law_age_gap"]))]
+            S += [0, 1]; R += [2, 6]; M += [1, 1]
+            for a in rng.integers(0, max(sa - int(p["roster_son_age_first_child"]), 1), rng.poisson(float(p["roster_grandchildren_mean"]))):
+                H.append(h); A.append(int(a)); S.append(int(rng.random() < girl)); R.append(3); M.append(0)
+        if r[8] < float(p["roster_sibling_share"]):  # unmarried sibling of the head
+            H.append(h); A.append(int(p["roster_sibling_age_min"] + p["roster_sibling_age_range"] * r[9]))
+            S.append(int(r[10] < float(p["roster_sibling_female_share"]))); R.append(5); M.append(0)
     return _Roster(*(np.asarray(v, dtype=np.int64) for v in (H, A, S, R, M)))
 
 
@@ -318,19 +322,40 @@ def disability_cell_rates(age_group_index: np.ndarray, sex: np.ndarray, w: np.nd
 
 
 # ---------------------------------------------------------------------------- generator
-def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
-             census: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The synthetic survey: ``(households, persons)`` in the processed schema.
+#: Age definitions of the calibration targets and of the survey questionnaire (not model choices):
+#: labour and literacy are asked of persons 10+ (census activity rates 10+, PSLM literacy 10+),
+#: marital status of persons 10+, and the pension target is the share of persons 60+.
+LABOUR_AGE = 10
+LITERACY_AGE = 10
+MARITAL_AGE = 10
+PENSION_AGE = 60
+#: Bisection brackets of the two solved parameters (wide enough to hold the solution; numerical only).
+_BISP_NOISE_SD_BRACKET = (0.0, 5.0)
+_BISP_NOISE_SD_ITERATIONS = 40
+_LEVEL_BRACKET = (100.0, 100_000.0)
 
-    Deterministic: the same parameters, targets and census give identical frames.
-    """
-    p = dict(params or load_params())
-    tg = (targets if targets is not None else read_targets()).set_index("target_id")["value"]
-    cells = census_cells(int(p["census_year"]), census)
-    seeds = np.random.SeedSequence(int(p["seed"])).spawn(12)
-    rng = [np.random.default_rng(s) for s in seeds]
 
-    # --- strata and PSU allocation ---------------------------------------------------------
+@dataclass
+class _Design:
+    psu: pd.DataFrame        # one row per PSU: psu, district, area, region
+    hh: pd.DataFrame         # one row per household: psu, district, area, region, hhcode, stratum
+    pop: pd.Series           # census population by (district, area): the stratum totals
+    d: np.ndarray            # household design weights
+
+
+@dataclass
+class _People:
+    """Person-level arrays shared by the generation steps."""
+    hh: np.ndarray           # household row of each person
+    age: np.ndarray
+    female: np.ndarray
+    urban: np.ndarray
+    w: np.ndarray            # person weight (= household weight)
+    disabled: np.ndarray     # 0/1
+
+
+def _sample_design(cells: pd.DataFrame, p: dict, tg: pd.Series) -> _Design:
+    """Strata (district x area with population), PSU allocation, households and design weights."""
     strat = cells.groupby(["district", "area"], sort=True)["population"].sum().reset_index()
     strat = strat[strat["population"] > 0].reset_index(drop=True)
     districts = sorted(strat["district"].unique())
@@ -355,20 +380,22 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
     hh = psu.loc[psu.index.repeat(k)].reset_index(drop=True)
     hh["hhcode"] = hh["psu"] * 100 + np.tile(np.arange(1, k + 1), len(psu))
     hh["stratum"] = stratum_from_hhcode(hh["hhcode"])
-    nh = len(hh)
     # design weight: stratum population / sampled households / assumed household size
     pop_s = strat.set_index(["district", "area"])["population"]
     n_s = hh.groupby(["district", "area"])["hhcode"].transform("size").to_numpy()
     d = pop_s.reindex(pd.MultiIndex.from_frame(hh[["district", "area"]])).to_numpy() / n_s / float(tg["household_size"])
+    return _Design(psu, hh, pop_s, d)
 
-    # --- rosters and raking ----------------------------------------------------------------
-    ros = _rosters(rng[0], hh["district"].to_numpy(), hh["area"].to_numpy())
-    hsize = np.bincount(ros.hh, minlength=nh)
+
+def _calibrate_weights(des: _Design, ros: _Roster, cells: pd.DataFrame, tg: pd.Series) -> np.ndarray:
+    """Rake the design weights to census population by district x area and by age group x sex,
+    and to the number of households implied by the average household size."""
+    hh, pop_s = des.hh, des.pop
+    nh = len(hh)
     da_code = pd.MultiIndex.from_frame(hh[["district", "area"]]).map(
         {k2: i for i, k2 in enumerate(pop_s.index)}).to_numpy()
     n_da = len(pop_s)
-    agi = _age_group_index(ros.age)
-    as_code = agi * 2 + ros.sex
+    as_code = _age_group_index(ros.age) * 2 + ros.sex
     X_da = np.zeros((nh, n_da)); np.add.at(X_da, (ros.hh, da_code[ros.hh]), 1.0)
     X_as = np.zeros((nh, 32)); np.add.at(X_as, (ros.hh, as_code), 1.0)
     ag_idx = {a: i for i, a in enumerate(AGE_GROUPS)}
@@ -379,11 +406,11 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
     T_hh = T_da.sum() / float(tg["household_size"])
     X = np.column_stack([X_da, X_as, np.ones(nh)])
     T = np.concatenate([T_da, T_as, [T_hh]])
-    w = rake(d, X, T)
-    hh["weights"] = w
-    pw = w[ros.hh]  # person weight = household weight
+    return rake(des.d, X, T)
 
-    # --- persons frame ----------------------------------------------------------------------
+
+def _persons_frame(hh: pd.DataFrame, ros: _Roster, pw: np.ndarray) -> pd.DataFrame:
+    """One row per member with the household's identifiers and weight, sex, relation, marital status."""
     per = pd.DataFrame({"hh_row": ros.hh, "age": ros.age, "sex_i": ros.sex})
     per["idc"] = per.groupby("hh_row").cumcount() + 1
     for c in ("hhcode", "psu", "stratum", "district", "region", "area"):
@@ -391,17 +418,22 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
     per["weights"] = pw
     per["sex"] = np.array(SEX)[ros.sex]
     per["relation"] = np.array(RELATIONS)[ros.rel]
-    per["marital"] = np.where(per["age"] < 10, pd.NA, np.array(MARITAL)[ros.marital])
+    per["marital"] = np.where(per["age"] < MARITAL_AGE, pd.NA, np.array(MARITAL)[ros.marital])
+    return per
+
+
+def _disability(r, per: pd.DataFrame, ros: _Roster, pw: np.ndarray, p: dict, tg: pd.Series) -> None:
+    """Washington Group domains (``wg_*``), ``disability`` and ``functional_limitation`` (added to ``per``).
+
+    Per 5-year age group x sex cell the top ``dis_rate`` of a latent score are disabled, the next
+    ``fl_rate`` have a functional limitation (some difficulty, no disability; mutually exclusive as
+    the census reports them, nested on the same score as the WG levels).
+    """
     age = per["age"].to_numpy()
     female = ros.sex == 1
-    urban = per["region"].to_numpy() == 2
-
-    # --- disability (Washington Group) --------------------------------------------------------
-    # per 5-year age group x sex cell: the top ``dis_rate`` of a latent score are disabled, the next
-    # ``fl_rate`` have a functional limitation (some difficulty, no disability; mutually exclusive as
-    # the census reports them, nested on the same score as the WG levels)
-    r = rng[1]
-    score = 0.045 * age + 0.3 * (~female) + r.normal(0, 1.0, len(per))
+    agi = _age_group_index(ros.age)
+    score = (float(p["disability_score_age"]) * age + float(p["disability_score_male"]) * (~female)
+             + r.normal(0, float(p["disability_score_noise_sd"]), len(per)))
     dis_rate = disability_cell_rates(agi, ros.sex, pw, tg, str(p["disability_age_pattern"]))
     # functional limitation: no published age pattern (census 2023 gives only the total): assumed
     # proportional to the disability pattern, scaled to its census 2023 rate
@@ -415,95 +447,132 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
         anyd[ix] = _top_share(score[ix], pw[ix], dis_rate[ix[0]] + fl_rate[ix[0]])
     fl = anyd & ~dis
     wg = np.ones((len(per), len(WG_DOMAINS)), dtype=np.int64)
-    dom_p = np.array([0.25, 0.15, 0.3, 0.12, 0.1, 0.08])
+    shares = p["wg_main_domain_shares"]
+    if not isinstance(shares, dict) or set(shares) != set(WG_DOMAINS):
+        raise ValueError(f"wg_main_domain_shares must give a share for each of {list(WG_DOMAINS)}")
+    dom_p = np.array([float(shares[d]) for d in WG_DOMAINS])
     main = r.choice(len(WG_DOMAINS), len(per), p=dom_p)
     second = r.choice(len(WG_DOMAINS), len(per), p=dom_p)
-    lvl_dis = np.where(r.random(len(per)) < 0.3, 4, 3)
+    lvl_dis = np.where(r.random(len(per)) < float(p["wg_cannot_share"]), 4, 3)
     rows = np.arange(len(per))
     wg[rows[fl], main[fl]] = 2
     wg[rows[dis], main[dis]] = lvl_dis[dis]
-    extra2 = dis & (r.random(len(per)) < 0.4)
+    extra2 = dis & (r.random(len(per)) < float(p["wg_second_domain_share"]))
     wg[rows[extra2], second[extra2]] = np.maximum(wg[rows[extra2], second[extra2]], 2)
     for j, dname in enumerate(WG_DOMAINS):
         per[f"wg_{dname}"] = pd.array(wg[:, j], dtype="Int64")
     per["disability"] = pd.array((wg >= 3).any(axis=1).astype(int), dtype="Int64")
     per["functional_limitation"] = pd.array(((wg == 2).any(axis=1) & ~(wg >= 3).any(axis=1)).astype(int), dtype="Int64")
 
-    # --- consumption (pre-transfer, per adult equivalent, monthly, 2013-14 PKR) --------------
-    r = rng[2]
-    ae_person = np.where(age < int(p["adult_equivalent_child_age"]), float(p["adult_equivalent_child"]), 1.0)
+
+def _consumption_base(r, des: _Design, ros: _Roster, people: _People, hsize: np.ndarray, p: dict):
+    """Adult equivalents and level-free pre-transfer consumption per adult equivalent ``base``
+    (log-normal with PSU and household effects; its level is fixed by :func:`_consumption_level`)."""
+    hh, nh = des.hh, len(des.hh)
+    ae_person = np.where(people.age < int(p["adult_equivalent_child_age"]), float(p["adult_equivalent_child"]), 1.0)
     adult_eq = np.bincount(ros.hh, ae_person, minlength=nh)
-    psu_eff = pd.Series(r.normal(0, p["log_sd_psu"], len(psu)), index=psu["psu"])
-    head_dis = np.zeros(nh); np.maximum.at(head_dis, ros.hh, (ros.rel == 0) * per["disability"].to_numpy(int))
+    psu_eff = pd.Series(r.normal(0, p["log_sd_psu"], len(des.psu)), index=des.psu["psu"])
+    head_dis = np.zeros(nh); np.maximum.at(head_dis, ros.hh, (ros.rel == 0) * people.disabled)
     logc = (float(p["urban_log_premium"]) * (hh["region"].to_numpy() == 2)
             + psu_eff.reindex(hh["psu"]).to_numpy()
-            + float(p["hhsize_log_elasticity"]) * (hsize - 7.8)
-            - 0.15 * head_dis
+            + float(p["hhsize_log_elasticity"]) * (hsize - float(p["hhsize_log_centre"]))
+            + float(p["head_disability_log_effect"]) * head_dis
             + r.normal(0, p["log_sd_household"], nh))
-    base = np.exp(logc)  # level fixed below by the headcount calibration
+    return adult_eq, np.exp(logc)
 
-    # quintiles of persons by a level-free pre-transfer ranking
-    def person_quintile(v_h):
-        v = v_h[ros.hh]
-        cuts = [weighted_quantile(v, pw, q) for q in (0.2, 0.4, 0.6, 0.8)]
-        return 1 + np.searchsorted(cuts, v, side="left")
 
-    # --- labour --------------------------------------------------------------------------------
-    r = rng[3]
-    age10 = age >= 10
-    act = np.full(len(per), "", dtype=object)
-    prof = np.where(female, -0.5, 1.0) * (1 - np.abs(age - 35) / 40) - 1.2 * per["disability"].to_numpy(int)
-    lat = prof + r.normal(0, 0.8, len(per))
-    active = np.zeros(len(per), bool)
+def _labour(r, per: pd.DataFrame, people: _People, base_p: np.ndarray, p: dict, tg: pd.Series) -> dict:
+    """Activity (cut per sex at the census rate), unemployment, sector, employment type, formality
+    (columns added to ``per``); returns the person flags the transfer steps need."""
+    age, female, urban, pw = people.age, people.female, people.urban, people.w
+    n = len(per)
+    age10 = age >= LABOUR_AGE
+    act = np.full(n, "", dtype=object)
+    prof = (np.where(female, float(p["labour_profile_female"]), float(p["labour_profile_male"]))
+            * (1 - np.abs(age - p["labour_profile_peak_age"]) / p["labour_profile_width"])
+            + float(p["labour_disability_effect"]) * people.disabled)
+    lat = prof + r.normal(0, float(p["labour_noise_sd"]), n)
+    active = np.zeros(n, bool)
     for sx, key in ((0, "activity_rate_male"), (1, "activity_rate_female")):
-        msk = age10 & (ros.sex == sx)
+        msk = age10 & (female == bool(sx))
         cut = weighted_quantile(lat[msk], pw[msk], 1 - tg[key] / 100)
         active[msk] = lat[msk] >= cut
     unemp_share = np.where(female, p["unemployed_share_of_active_female"], p["unemployed_share_of_active_male"])
-    unemployed = active & (r.random(len(per)) < unemp_share)
+    unemployed = active & (r.random(n) < unemp_share)
     employed = active & ~unemployed
     act[age10] = "inactive"
     act[active] = "employed"
     act[unemployed] = "unemployed"
     per["labour_status"] = pd.array(np.where(age10, act, None), dtype="string")
-    agri = employed & (r.random(len(per)) < np.where(urban, 0.08, float(p["agriculture_share"]) * 1.15))
-    sector = np.where(agri, "agriculture", np.where(r.random(len(per)) < 0.35, "industry", "services"))
+    agri = employed & (r.random(n) < np.where(urban, float(p["agriculture_share_urban"]),
+                                               float(p["agriculture_share"]) * float(p["agriculture_rural_factor"])))
+    sector = np.where(agri, "agriculture", np.where(r.random(n) < float(p["industry_share_nonagri"]), "industry", "services"))
     nonag = employed & ~agri
-    employee = nonag & (r.random(len(per)) < float(p["employee_share_nonagri"]))
-    fam = employed & ~employee & (female | (age < 20)) & (r.random(len(per)) < 0.6)
-    employer = employed & ~employee & ~fam & (r.random(len(per)) < 0.05)
+    employee = nonag & (r.random(n) < float(p["employee_share_nonagri"]))
+    fam = (employed & ~employee & (female | (age < int(p["unpaid_family_age_max"])))
+           & (r.random(n) < float(p["unpaid_family_share"])))
+    employer = employed & ~employee & ~fam & (r.random(n) < float(p["employer_share"]))
     etype = np.where(employee, EMPLOYMENT[0], np.where(fam, EMPLOYMENT[3], np.where(employer, EMPLOYMENT[2], EMPLOYMENT[1])))
     per["employment_type"] = pd.array(np.where(employed, etype, None), dtype="string")
     per["sector"] = pd.array(np.where(employed, sector, None), dtype="string")
     # formality: non-agricultural workers, richer households more formal; agriculture informal
-    fscore = np.log(base[ros.hh]) + 0.6 * employee + r.normal(0, 0.7, len(per))
+    fscore = np.log(base_p) + float(p["formality_employee_effect"]) * employee + r.normal(0, float(p["formality_noise_sd"]), n)
     cut_f = weighted_quantile(fscore[nonag], pw[nonag], float(p["informal_share_nonagri"]))
     formal = nonag & (fscore > cut_f)
     per["formal"] = pd.array(np.where(employed, formal.astype(int), pd.NA), dtype="Int64")
+    return {"employed": employed, "employee": employee, "unpaid_family": fam, "formal": formal}
 
-    # --- pensions (60+) -----------------------------------------------------------------------
-    r = rng[4]
-    old = age >= 60
-    pscore = 1.2 * (~female) + 0.5 * urban + 0.8 * np.log(base[ros.hh]) + r.normal(0, 1.0, len(per))
+
+def _pensions(r, people: _People, base_p: np.ndarray, p: dict, tg: pd.Series):
+    """Pensioners 60+ (top share of a latent formal-career score = target), civil or EOBI, annual amounts."""
+    age, female, urban, pw = people.age, people.female, people.urban, people.w
+    n = len(age)
+    old = age >= PENSION_AGE
+    pscore = (float(p["pension_score_male"]) * (~female) + float(p["pension_score_urban"]) * urban
+              + float(p["pension_score_log_consumption"]) * np.log(base_p)
+              + r.normal(0, float(p["pension_score_noise_sd"]), n))
     cut_p = weighted_quantile(pscore[old], pw[old], 1 - tg["pension_60plus"] / 100)
     pensioner = old & (pscore >= cut_p)
-    civil = pensioner & (r.random(len(per)) < float(p["pension_civil_share"]))
+    civil = pensioner & (r.random(n) < float(p["pension_civil_share"]))
     eobi = pensioner & ~civil
     amt_civil = np.where(civil, 12 * np.maximum(float(p["pension_civil_min_month"]),
-                                                float(p["pension_civil_median_month"]) * np.exp(r.normal(0, 0.5, len(per)))), 0.0)
+                                                float(p["pension_civil_median_month"])
+                                                * np.exp(r.normal(0, float(p["pension_civil_log_sd"]), n))), 0.0)
     amt_eobi = np.where(eobi, 12 * float(p["pension_eobi_month"]), 0.0)
+    return civil, eobi, amt_civil, amt_eobi
 
-    # --- ESSI (insured formal employees; cash benefits to a few) ------------------------------
-    r = rng[5]
-    insured = formal & employee & (r.random(len(per)) < float(p["essi_insured_share_formal"]))
-    earn = np.where(employed & ~fam, np.exp(np.log(3030.32 * 2.2) + 0.5 * np.log(base[ros.hh])
-                                             + 0.4 * formal - 0.5 * female + r.normal(0, 0.5, len(per))), np.nan)
+
+def _earnings_and_essi(r, people: _People, base_p: np.ndarray, lab: dict, p: dict, tg: pd.Series):
+    """Monthly earnings of workers (unpaid family workers: 0) and ESSI cash benefits of insured formal employees."""
+    female, n = people.female, len(people.age)
+    employed, fam, formal = lab["employed"], lab["unpaid_family"], lab["formal"]
+    insured = formal & lab["employee"] & (r.random(n) < float(p["essi_insured_share_formal"]))
+    earn = np.where(employed & ~fam, np.exp(np.log(float(tg["poverty_line"]) * float(p["earnings_poverty_line_multiple"]))
+                                            + float(p["earnings_log_consumption"]) * np.log(base_p)
+                                            + float(p["earnings_formal_effect"]) * formal
+                                            + float(p["earnings_female_effect"]) * female
+                                            + r.normal(0, float(p["earnings_noise_sd"]), n)), np.nan)
     earn = np.where(fam, 0.0, earn)
-    essi_claim = insured & (r.random(len(per)) < float(p["essi_claim_rate"]))
-    amt_essi = np.where(essi_claim, 0.75 * np.nan_to_num(earn) * 2, 0.0)
+    essi_claim = insured & (r.random(n) < float(p["essi_claim_rate"]))
+    amt_essi = np.where(essi_claim, float(p["essi_benefit_wage_share"]) * np.nan_to_num(earn) * p["essi_benefit_months"], 0.0)
+    return earn, essi_claim, amt_essi
 
-    # --- household-level programmes: rules with a PMT score ----------------------------------
-    r = rng[6]
+
+def _lowest_until(score: np.ndarray, cum_weight, target: float, nh: int) -> np.ndarray:
+    """Households with the lowest ``score``, up to and including the one at which the cumulative
+    weight ``cum_weight(order)`` (order = households by ascending score) first reaches ``target``."""
+    o = np.argsort(score, kind="stable")
+    kk = np.searchsorted(cum_weight(o), target) + 1
+    sel = np.zeros(nh, bool); sel[o[:kk]] = True
+    return sel
+
+
+def _household_programmes(r, ros: _Roster, people: _People, w: np.ndarray, hsize: np.ndarray,
+                          base: np.ndarray, p: dict, tg: pd.Series):
+    """BISP (PMT noise SD solved for the targeting target, caseload), Sehat card, Zakat guzara and
+    Bait-ul-Mal receipt: ``(receipt flags, PMT score, Sehat enrolment)``."""
+    nh = len(w)
+    female, age = people.female, people.age
     z_bisp = r.normal(0, 1, nh)
     z_sehat = r.normal(0, 1, nh)
     z_zakat = r.normal(0, 1, nh)
@@ -511,13 +580,13 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
     ever_married_woman = np.zeros(nh, bool)
     np.logical_or.at(ever_married_woman, ros.hh, female & (ros.marital >= 1))
     has_widow = np.zeros(nh, bool); np.logical_or.at(has_widow, ros.hh, female & (ros.marital == 2) & (ros.rel == 0))
-    has_dis = np.zeros(nh, bool); np.logical_or.at(has_dis, ros.hh, per["disability"].to_numpy(int) == 1)
-    has_old = np.zeros(nh, bool); np.logical_or.at(has_old, ros.hh, age >= 65)
+    has_dis = np.zeros(nh, bool); np.logical_or.at(has_dis, ros.hh, people.disabled == 1)
+    has_old = np.zeros(nh, bool); np.logical_or.at(has_old, ros.hh, age >= int(p["zakat_older_age"]))
     hw = w
     hsize_w = hw * hsize
     logb = np.log(base)
     # person quintile of pre-transfer consumption (level-free: the ranking of ``base``)
-    q_person = person_quintile(base)
+    q_person = quantile_groups(base[ros.hh], people.w, 5)
     bottom = np.zeros(nh); np.add.at(bottom, ros.hh, (q_person == 1) * 1.0)
     bottom_hh = bottom / hsize  # share of household members in the poorest quintile (0 or 1)
 
@@ -534,70 +603,112 @@ def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
     def bottom_share(sd):
         sel, _ = bisp_select(sd)
         return -(hw * sel * bottom_hh).sum() / (hw * sel).sum()  # increasing in sd
-    sd_bisp = _solve_increasing(bottom_share, 0.0, 5.0, -tg["bisp_bottom_quintile_share"] / 100, iters=40)
-    rec_bisp, pmt = bisp_select(sd_bisp)
-    pmt_score = pmt  # lower = poorer (log-consumption scale)
+    sd_bisp = _solve_increasing(bottom_share, *_BISP_NOISE_SD_BRACKET, -tg["bisp_bottom_quintile_share"] / 100,
+                                iters=_BISP_NOISE_SD_ITERATIONS)
+    rec_bisp, pmt_score = bisp_select(sd_bisp)  # PMT score: lower = poorer (log-consumption scale)
     # Sehat card (targeted phase): PMT with noise; enrol lowest scores until the population share
     ss = logb + float(p["sehat_pmt_noise_sd"]) * z_sehat
-    o = np.argsort(ss, kind="stable")
-    kk = np.searchsorted(np.cumsum(hsize_w[o]) / hsize_w.sum(), tg["sehat_card_coverage"] / 100) + 1
-    sehat = np.zeros(nh, int); sehat[o[:kk]] = 1
+    sehat = _lowest_until(ss, lambda o: np.cumsum(hsize_w[o]) / hsize_w.sum(), tg["sehat_card_coverage"] / 100, nh).astype(int)
     # Zakat guzara: households headed by a widow, with a disabled or older member; committee choice
     el_z = has_widow | has_dis | has_old
     sz = np.where(el_z, logb + float(p["zakat_noise_sd"]) * z_zakat, np.inf)
-    o = np.argsort(sz, kind="stable")
-    kk = np.searchsorted(np.cumsum(hw[o]), tg["zakat_guzara_recipients"]) + 1
-    rec_zakat = np.zeros(nh, bool); rec_zakat[o[:kk]] = True; rec_zakat &= el_z
+    rec_zakat = _lowest_until(sz, lambda o: np.cumsum(hw[o]), tg["zakat_guzara_recipients"], nh) & el_z
     # Bait-ul-Mal: uncalibrated assumption
-    sb = logb + 0.8 * z_bm
-    o = np.argsort(sb, kind="stable")
-    kk = np.searchsorted(np.cumsum(hw[o]) / hw.sum(), float(p["baitulmal_household_share"])) + 1
-    rec_bm = np.zeros(nh, bool); rec_bm[o[:kk]] = True
+    sb = logb + float(p["baitulmal_noise_sd"]) * z_bm
+    rec_bm = _lowest_until(sb, lambda o: np.cumsum(hw[o]) / hw.sum(), float(p["baitulmal_household_share"]), nh)
+    return {"bisp": rec_bisp, "zakat": rec_zakat, "baitulmal": rec_bm}, pmt_score, sehat
+
+
+def _consumption_level(base: np.ndarray, t_pae: np.ndarray, hsize_w: np.ndarray, tg: pd.Series):
+    """Scale ``base`` so that the post-transfer headcount equals the target: ``(pre, post)``."""
+    z = float(tg["poverty_line"])
+
+    def headcount(level):
+        post = level * base + t_pae
+        return -(hsize_w * (post < z)).sum() / hsize_w.sum()  # increasing in level
+    level = _solve_increasing(headcount, *_LEVEL_BRACKET, -tg["poverty_headcount"] / 100)
+    cons_pre = level * base
+    return cons_pre, cons_pre + t_pae
+
+
+def _education(r, per: pd.DataFrame, people: _People, cons_pre_p: np.ndarray, p: dict, tg: pd.Series) -> None:
+    """Literacy (logistic in area, sex, age, consumption), school attendance and education level (added to ``per``)."""
+    age, female, urban = people.age, people.female, people.urban
+    n = len(per)
+    z = float(tg["poverty_line"])
+    lit_p = 1 / (1 + np.exp(-(float(p["literacy_intercept"]) + float(p["literacy_urban"]) * urban
+                               + float(p["literacy_female"]) * female
+                               + float(p["literacy_age_slope"]) * np.maximum(age - int(p["literacy_age_from"]), 0)
+                               + float(p["literacy_log_consumption"]) * np.log(cons_pre_p / z))))
+    literate = (age >= LITERACY_AGE) & (r.random(n) < lit_p)
+    school_age = (age >= int(p["school_age_min"])) & (age <= int(p["school_age_max"]))
+    att = school_age & (r.random(n) < np.where(female, float(p["attendance_female"]), float(p["attendance_male"]))
+                        * np.where(urban, float(p["attendance_urban_factor"]), float(p["attendance_rural_factor"])))
+    edu_draw = r.random(n)
+    cum = p["education_cumulative_shares"]
+    levels = list(EDUCATION[1:5])
+    if not isinstance(cum, dict) or list(cum) != levels:
+        raise ValueError(f"education_cumulative_shares must give, in order, {levels}")
+    edu = np.select([~literate] + [edu_draw < float(cum[lv]) for lv in levels], list(EDUCATION[:5]), EDUCATION[5])
+    edu = np.where(age < LITERACY_AGE, np.where(att, "primary", "none"), edu)
+    per["literate"] = pd.array(np.where(age >= LITERACY_AGE, literate.astype(int), pd.NA), dtype="Int64")
+    per["attending_school"] = pd.array(np.where(age >= int(p["school_age_min"]), att.astype(int), pd.NA), dtype="Int64")
+    per["education"] = pd.array(np.where(age >= int(p["school_age_min"]), edu, None), dtype="string")
+
+
+def generate(params: dict | None = None, targets: pd.DataFrame | None = None,
+             census: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The synthetic survey: ``(households, persons)`` in the processed schema.
+
+    Deterministic: the same parameters, targets and census give identical frames. The steps, each
+    with its own random stream: sample design, rosters, weights, disability, consumption, labour,
+    pensions, earnings and ESSI, household programmes, consumption level, education.
+    """
+    p = params if params else load_params()  # read only (not copied)
+    tg = (targets if targets is not None else read_targets()).set_index("target_id")["value"]
+    cells = census_cells(int(p["census_year"]), census)
+    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(int(p["seed"])).spawn(12)]
+
+    des = _sample_design(cells, p, tg)
+    hh, nh = des.hh, len(des.hh)
+    ros = _rosters(rng[0], nh, p)
+    hsize = np.bincount(ros.hh, minlength=nh)
+    w = _calibrate_weights(des, ros, cells, tg)
+    hh["weights"] = w
+    pw = w[ros.hh]  # person weight = household weight
+    per = _persons_frame(hh, ros, pw)
+    _disability(rng[1], per, ros, pw, p, tg)
+    people = _People(hh=ros.hh, age=per["age"].to_numpy(), female=ros.sex == 1, urban=per["region"].to_numpy() == 2,
+                     w=pw, disabled=per["disability"].to_numpy(int))
+    adult_eq, base = _consumption_base(rng[2], des, ros, people, hsize, p)
+    lab = _labour(rng[3], per, people, base[ros.hh], p, tg)
+    civil, eobi, amt_civil, amt_eobi = _pensions(rng[4], people, base[ros.hh], p, tg)
+    earn, essi_claim, amt_essi = _earnings_and_essi(rng[5], people, base[ros.hh], lab, p, tg)
+    rec_h, pmt_score, sehat = _household_programmes(rng[6], ros, people, w, hsize, base, p, tg)
 
     amt = {
-        "bisp": rec_bisp * 12.0 * float(p["bisp_benefit_month"]),
-        "zakat": rec_zakat * float(p["zakat_guzara_year"]),
-        "baitulmal": rec_bm * float(p["baitulmal_year"]),
+        "bisp": rec_h["bisp"] * 12.0 * float(p["bisp_benefit_month"]),
+        "zakat": rec_h["zakat"] * float(p["zakat_guzara_year"]),
+        "baitulmal": rec_h["baitulmal"] * float(p["baitulmal_year"]),
         "pension_civil": np.bincount(ros.hh, amt_civil, minlength=nh),
         "pension_eobi": np.bincount(ros.hh, amt_eobi, minlength=nh),
         "essi": np.bincount(ros.hh, amt_essi, minlength=nh),
     }
     rec = {
-        "bisp": rec_bisp.astype(int), "zakat": rec_zakat.astype(int), "baitulmal": rec_bm.astype(int),
+        **{k: v.astype(int) for k, v in rec_h.items()},
         "pension_civil": (np.bincount(ros.hh, civil, minlength=nh) > 0).astype(int),
         "pension_eobi": (np.bincount(ros.hh, eobi, minlength=nh) > 0).astype(int),
         "essi": (np.bincount(ros.hh, essi_claim, minlength=nh) > 0).astype(int),
     }
     transfers = sum(amt.values())
-    t_pae = transfers / 12.0 / adult_eq
+    cons_pre, cons_post = _consumption_level(base, transfers / 12.0 / adult_eq, w * hsize, tg)
+    _education(rng[7], per, people, cons_pre[ros.hh], p, tg)
 
-    # --- level: post-transfer headcount = target -------------------------------------------
-    z = float(tg["poverty_line"])
-    def headcount(level):
-        post = level * base + t_pae
-        return -(hsize_w * (post < z)).sum() / hsize_w.sum()  # increasing in level
-    level = _solve_increasing(headcount, 100.0, 100_000.0, -tg["poverty_headcount"] / 100)
-    cons_pre = level * base
-    cons_post = cons_pre + t_pae
-
-    # --- education ----------------------------------------------------------------------------
-    r = rng[7]
-    lit_p = 1 / (1 + np.exp(-(0.4 + 1.2 * urban - 1.3 * female - 0.03 * np.maximum(age - 25, 0)
-                               + 0.8 * np.log(cons_pre[ros.hh] / z))))
-    literate = (age >= 10) & (r.random(len(per)) < lit_p)
-    att = (age >= 5) & (age <= 16) & (r.random(len(per)) < np.where(female, 0.62, 0.82) * (0.85 + 0.15 * urban))
-    edu_draw = r.random(len(per))
-    edu = np.select([~literate, edu_draw < 0.3, edu_draw < 0.55, edu_draw < 0.8, edu_draw < 0.92], list(EDUCATION[:5]), EDUCATION[5])
-    edu = np.where(age < 10, np.where(att, "primary", "none"), edu)
-    per["literate"] = pd.array(np.where(age >= 10, literate.astype(int), pd.NA), dtype="Int64")
-    per["attending_school"] = pd.array(np.where(age >= 5, att.astype(int), pd.NA), dtype="Int64")
-    per["education"] = pd.array(np.where(age >= 5, edu, None), dtype="string")
-    per["earnings_month"] = pd.array(np.where(employed, earn, np.nan), dtype="Float64")
+    per["earnings_month"] = pd.array(np.where(lab["employed"], earn, np.nan), dtype="Float64")
     per["rec_pension_civil"], per["amt_pension_civil"] = civil.astype(int), amt_civil
     per["rec_pension_eobi"], per["amt_pension_eobi"] = eobi.astype(int), amt_eobi
     per["rec_essi"], per["amt_essi"] = essi_claim.astype(int), amt_essi
     per["province"] = PROVINCE_KP
-
     hh["province"] = PROVINCE_KP
     hh["hhsize"] = hsize
     hh["adult_eq"] = adult_eq
@@ -651,7 +762,6 @@ def analysis_frame(households: pd.DataFrame, persons: pd.DataFrame, line: float)
     df["ben_social_assistance"] = ((df["ben_bisp"] + df["ben_zakat"] + df["ben_baitulmal"]) > 0).astype(int)
     df["poor_pre"] = (df["cons_pae_pre"] < line).astype(int)
     df["poor_post"] = (df["cons_pae"] < line).astype(int)
-    from spf_analysis.stats.poverty import quantile_groups
     w = df["weights"].to_numpy(float)
     df["quintile"] = pd.Categorical(quantile_groups(df["cons_pae_pre"].to_numpy(float), w, 5), categories=[1, 2, 3, 4, 5])
     bins = [-1, 4, 14, 24, 59, 64, 200]

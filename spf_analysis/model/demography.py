@@ -43,7 +43,10 @@ net migration is zero unless a KP series is supplied.
 Data: UN DESA Population Division, *World Population Prospects 2019* (R data
 package ``wpp2019``), extracts for Pakistan in ``data/raw/un_wpp``; licence
 CC BY 3.0 IGO.  Population counts there are in thousands; the readers below
-return persons.
+return persons.  Every raw file is read through the schema-checked readers of
+:mod:`spf_analysis.data.io` (:func:`~spf_analysis.data.io.read_wpp2019`,
+:func:`~spf_analysis.data.io.read_province_age_sex`): a bad cell stops with the
+file, column and line (``make data`` checks the WPP extracts too).
 
 Tidy conventions: ``sex`` is ``"male"``/``"female"``; ``age`` is the lower
 bound of the group (int); the last group is open.  Periods are named by their
@@ -75,8 +78,11 @@ ABRIDGED_AGES = (0, 1) + tuple(range(5, 105, 5))
 
 
 def _read_wpp_tsv(name: str) -> pd.DataFrame:
-    path = WPP_DIR / f"wpp2019_pakistan_{name}.tsv"
-    return pd.read_csv(path, sep="\t")
+    """One WPP 2019 extract, checked by :func:`spf_analysis.data.io.read_wpp2019` (columns, types,
+    ranges, complete age rows; a bad cell stops with the file, column and line)."""
+    from spf_analysis.data import io as _io
+
+    return _io.read_wpp2019(name, WPP_DIR / f"wpp2019_pakistan_{name}.tsv")
 
 
 def _age_lower(label) -> int:
@@ -186,22 +192,23 @@ def read_kp_census_population(year: int = 2023) -> pd.DataFrame:
     to 40,641,120, 0.53% below the official 40,856,097 total (rows not
     rescaled; see the reference README).  Columns ``year, sex, age, population``.
     """
-    df = pd.read_csv(CENSUS_DIR / "kp_population_age_sex.csv")
-    geo = {
-        2023: "Khyber Pakhtunkhwa (35 districts, incl. merged ex-FATA districts)",
-        2017: "Khyber Pakhtunkhwa incl. ex-FATA (38 units, 2017 boundaries)",
-    }
+    from spf_analysis.data import io as _io
+
+    geo = {2023: "kp_35_2023", 2017: "kp_merged_2017"}  # codes of spf_analysis.data.io.GEOGRAPHIES
     if year not in geo:
         raise ValueError(f"no KP census age table for {year}; available: {sorted(geo)}")
+    df = _io.read_province_age_sex(CENSUS_DIR / "kp_population_age_sex.csv")  # schema-checked
     sel = df[
         (df["geography"] == geo[year])
         & (df["year"] == year)
-        & (df["urban_rural"] == "total")
+        & (df["area"] == "total")
         & (df["sex"].isin(SEXES))
         & (df["age_group"] != "All ages")
     ].copy()
     sel["age"] = sel["age_group"].map(_age_lower).astype(int)
     sel["population"] = sel["population"].astype(float)
+    sel["year"] = sel["year"].astype(int)
+    sel["sex"] = sel["sex"].astype(str)
     return sel[["year", "sex", "age", "population"]].sort_values(["sex", "age"]).reset_index(drop=True)
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spf_analysis.config.errors import read_yaml
 from spf_analysis.model import policy as _policy
 
 MACRO_FILE = _policy.POLICY_DIR / "macro.yaml"
@@ -125,10 +126,8 @@ def _row_source(df: pd.DataFrame, indicator: str, geography: str, year) -> str:
 
 def load_choices(file=None) -> dict:
     """The ``choice`` section of ``params/policy/macro.yaml`` (which observed value, and why)."""
-    import yaml
-
     f = file or MACRO_FILE
-    tree = yaml.safe_load(open(f, encoding="utf-8"))
+    tree = read_yaml(f, _policy.PolicyError)
     ch = tree.get("choice") if isinstance(tree, dict) else None
     if not isinstance(ch, dict):
         raise _policy.PolicyError("missing 'choice' section", file=f)
@@ -140,13 +139,11 @@ def load_choices(file=None) -> dict:
 
 def load_assumptions(file=None) -> "_policy.Policy":
     """The dated projection assumptions (``assumption.*``) of ``params/policy/macro.yaml``."""
-    import yaml
-
     from spf_analysis.config import paths as _paths
 
     f = Path(file or MACRO_FILE)
     rel = f.relative_to(_paths.ROOT) if f.is_relative_to(_paths.ROOT) else f
-    tree = yaml.safe_load(f.read_text(encoding="utf-8"))
+    tree = read_yaml(f, _policy.PolicyError, name=rel)
     sub = tree.get("assumption") if isinstance(tree, dict) else None
     if not isinstance(sub, dict):
         raise _policy.PolicyError("missing 'assumption' section", file=rel)

@@ -24,9 +24,9 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from spf_analysis.config import paths
+from spf_analysis.config.errors import read_yaml
 
 __all__ = ["MISSING", "COLUMNS", "policy_rows", "scenario_rows", "matrix_rows", "comment_rows",
            "assumptions_table", "default_files", "missing"]
@@ -45,7 +45,7 @@ def _rel(file) -> str:
 
 
 def _load(file) -> dict:
-    data = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    data = read_yaml(file, name=_rel(file))
     if data is None:
         return {}
     if not isinstance(data, dict):
