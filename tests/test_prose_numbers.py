@@ -387,6 +387,8 @@ def number_words(path: Path) -> list[Offence]:
     for i, cell in enumerate(nb["cells"]):
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         texts = [src] if cell["cell_type"] == "markdown" else code_prose(src)
+        if cell["cell_type"] == "code":
+            texts += [t for fn in sorted(_called(src)) for t in function_prose(PACKAGE_PROSE[fn], fn)]
         for t in texts:
             for m in _WORD.finditer(t):
                 a, b = max(0, m.start() - 40), min(len(t), m.end() + 40)
