@@ -55,6 +55,8 @@ def test_the_poverty_line_has_one_home():
     assert not typed, f"the poverty line typed again in {typed}"
     raw = pd.read_csv(paths.RAW / "poverty" / "poverty_indicators.csv")
     assert raw.loc[raw["indicator"] == "poverty_line_cbn", "value"].astype(float).tolist() == [line]
+    targets = pd.read_csv(paths.RAW / "survey_targets" / "kp_calibration_targets.csv")  # what the synthetic survey reads
+    assert targets.loc[targets.iloc[:, 0] == "poverty_line", "value"].astype(float).tolist() == [line]
 
 
 def test_no_second_copy_of_the_horizon_or_reference_scenario_in_code():
