@@ -43,8 +43,6 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PENDING = {
     "04_costing_options",
     "05_distributional_impact",
-    "06_fiscal_space",
-    "07_assessment_matrix",
     "S_executive_summary",
 }
 
