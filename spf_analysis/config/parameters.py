@@ -37,9 +37,7 @@ class ParameterError(FileKeyError):
     """A parameter file, or a value given for it, breaks a declaration."""
 
 
-def rel(file: Path | str) -> str:
-    file = Path(file)
-    return str(file.relative_to(paths.ROOT)) if file.is_absolute() and file.is_relative_to(paths.ROOT) else str(file)
+rel = paths.rel
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,9 @@ def figures_dir() -> Path:
 
 def tables_dir() -> Path:
     return _output_root() / "tables"
+
+
+def rel(path) -> str:
+    """A path as the user sees it: relative to the repository root when inside it."""
+    path = Path(path)
+    return str(path.relative_to(ROOT)) if path.is_absolute() and path.is_relative_to(ROOT) else str(path)

@@ -83,17 +83,3 @@ def load(file: Path | str = RUN_FILE, overrides: dict | None = None, scenarios_d
 def settings() -> Settings:
     """The study's shared settings (read once per process)."""
     return load()
-
-
-def poverty_line_monthly() -> float:
-    """The official CBN poverty line in the survey's price year, PKR per adult equivalent per month,
-    from its one home ``params/policy/baseline.yaml`` (``poverty_line.official_cbn``)."""
-    s = settings()
-    data = read_yaml(paths.PARAMS / "policy" / "baseline.yaml", ParameterError, name="params/policy/baseline.yaml")
-    vals = data["poverty_line"]["official_cbn"]["values"]
-    start = f"{s.survey_price_year - 1}-07-01"  # the fiscal year's first day
-    dated = sorted((str(d), v["value"]) for d, v in vals.items() if str(d) <= start)
-    if not dated:
-        raise ParameterError(f"no value dated on or before {start}", file="params/policy/baseline.yaml",
-                             key="poverty_line.official_cbn")
-    return float(dated[-1][1])

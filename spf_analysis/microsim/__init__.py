@@ -25,7 +25,7 @@ This module only re-exports their public API.
 from __future__ import annotations
 
 from .capacity import capacity_flags, contribution_rates, contributory_capacity
-from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, SURVEY_LINE, SURVEY_PRICE_YEAR, in_group, person_frame,
+from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, in_group, survey_line, survey_price_year, person_frame,
                     price_deflator, replicate, uniform_hash)
 from .inference import (ALIGNED_NOTES, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population, impact,
                         reconcile, run, survey_group_population)
@@ -35,7 +35,7 @@ from .rules import (ALIGNED_TARGETS, ALIGNMENT, TARGETING_RULES, BenefitRule, Ru
 from .simulate import combine_sums, partition_sums, simulate, survey_costs
 
 __all__ = [
-    "SURVEY_LINE", "SURVEY_PRICE_YEAR", "TARGETING_RULES", "BenefitRule", "RuleSet", "person_frame", "price_deflator",
+    "survey_line", "survey_price_year", "TARGETING_RULES", "BenefitRule", "RuleSet", "person_frame", "price_deflator",
     "build_rules", "simulate", "partition_sums", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
     "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population",
     "capacity_flags", "contributory_capacity", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",

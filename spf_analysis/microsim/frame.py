@@ -15,14 +15,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spf_analysis.config import run as _run
-from spf_analysis.model import costing
+from spf_analysis.config import run
+from spf_analysis.model import costing, policy
 
-#: Fiscal year (labelled by its end) of the survey's prices (params/run.yaml survey_price_year).
-SURVEY_PRICE_YEAR = _run.settings().survey_price_year
-#: Official CBN poverty line in that year, PKR per adult equivalent per month, from its one home
-#: params/policy/baseline.yaml (poverty_line.official_cbn; Planning Commission, 18 Apr 2016): the survey's price base.
-SURVEY_LINE = _run.poverty_line_monthly()
+
+def survey_price_year() -> int:
+    """Fiscal year (labelled by its end) of the survey's prices (params/run.yaml survey_price_year)."""
+    return run.settings().survey_price_year
+
+
+def survey_line() -> float:
+    """Official CBN poverty line in the survey's price year, PKR per adult equivalent per month, from its
+    one home params/policy/baseline.yaml (poverty_line.official_cbn; Planning Commission, 18 Apr 2016)."""
+    return policy.survey_poverty_line()
 
 PERSON_COLUMNS = ["hhcode", "idc", "psu", "stratum", "weights", "district", "region", "age", "sex", "disability",
                   "labour_status", "employment_type", "sector", "formal", "earnings_month"]
@@ -50,7 +55,7 @@ def person_frame(households: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFram
     return df.sort_values(["hhcode", "idc"], kind="stable").reset_index(drop=True)
 
 
-def price_deflator(macro_frame: pd.DataFrame, year: int, line: float = SURVEY_LINE) -> float:
+def price_deflator(macro_frame: pd.DataFrame, year: int, line: float | None = None) -> float:
     """``D[t] = poverty_line[t] / (12 x line)``: price index from the survey year (FY 2013-14) to ``year``.
 
     ``macro_frame``: :func:`spf_analysis.model.macro.macro_frame` (annual poverty line per person, the
@@ -58,6 +63,7 @@ def price_deflator(macro_frame: pd.DataFrame, year: int, line: float = SURVEY_LI
     """
     if year not in macro_frame.index:
         raise ValueError(f"macro frame has no year {year} (years {macro_frame.index.min()}-{macro_frame.index.max()})")
+    line = survey_line() if line is None else line
     return float(macro_frame.loc[year, "poverty_line"]) / (12 * line)
 
 

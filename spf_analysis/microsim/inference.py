@@ -9,7 +9,6 @@ projected and the survey persons of a rule.
 
 from __future__ import annotations
 
-from typing import Iterable
 
 import numpy as np
 import pandas as pd

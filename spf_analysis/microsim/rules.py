@@ -64,7 +64,7 @@ from spf_analysis.model import costing
 from spf_analysis.stats.poverty import weighted_quantile
 
 from .capacity import capacity_flags
-from .frame import SURVEY_LINE, hh_min, in_group, price_deflator
+from .frame import hh_min, in_group, price_deflator, survey_line
 
 #: caseload alignment options of :func:`build_rules`: "rap" (align targeted caseloads to the RAP's) or "none"
 ALIGNMENT = ("rap", "none")
@@ -184,7 +184,7 @@ def ages_label(r: BenefitRule) -> str:
 
 def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.DataFrame, frame: pd.DataFrame, *,
                 targeting: str = "pmt", capacity_share_of_minimum_wage: float = 1.0, seed: int = 0,
-                alignment: str = "rap", line: float = SURVEY_LINE) -> RuleSet:
+                alignment: str = "rap", line: float | None = None) -> RuleSet:
     """Per-person rules of ``scenario`` in ``year`` with constants computed once on the survey ``frame``.
 
     Constants: the deflator ``D[t]`` (:func:`price_deflator`); the PMT cut-off (weighted quantile of
@@ -209,6 +209,7 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
         raise ValueError(f"targeting must be 'pmt' or 'consumption', got {targeting!r}")
     if alignment not in ALIGNMENT:
         raise ValueError(f"alignment must be one of {list(ALIGNMENT)}, got {alignment!r}")
+    line = survey_line() if line is None else line
     D = price_deflator(macro_frame, year, line)
     w = frame["weights"].to_numpy(float)
     age = frame["age"].to_numpy()

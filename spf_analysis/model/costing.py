@@ -303,6 +303,15 @@ def prevalence_in_year(benefit: "Benefit", years, year):
     return _in_year(prevalence_path(benefit, years), years, year)
 
 
+def _macro_positions(years, macro_years) -> tuple[dict[int, int], np.ndarray]:
+    """Position of each macro year, and the positions of ``years`` among them (error naming a year not covered)."""
+    pos = {int(y): i for i, y in enumerate(macro_years)}
+    try:
+        return pos, np.array([pos[int(y)] for y in years])
+    except KeyError as e:
+        raise ValueError(f"macro series do not cover year {e.args[0]}") from None
+
+
 def _macro_column(macro, name: str, benefit: str):
     if isinstance(macro, pd.DataFrame):
         if name not in macro.columns:
@@ -325,11 +334,7 @@ def benefit_level(benefit: "Benefit", macro, years, macro_years=None):
     if isinstance(macro, pd.DataFrame):
         macro_years = macro.index.to_numpy(dtype=int)
     macro_years = years if macro_years is None else np.asarray(macro_years)
-    pos = {int(y): i for i, y in enumerate(macro_years)}
-    try:
-        sel = np.array([pos[int(y)] for y in years])
-    except KeyError as e:
-        raise ValueError(f"macro series do not cover year {e.args[0]}") from None
+    pos, sel = _macro_positions(years, macro_years)
     b = benefit
     if b.level_type == "indexed":
         cpi_full = np.asarray(_macro_column(macro, "cpi", b.name))
@@ -407,11 +412,7 @@ def group_membership(age, sex, age_min=0, age_max=None, sex_rule="all", age_prof
     projected population (:func:`group_weights`), the microsimulation to survey persons.
     """
     age = np.asarray(age)
-    w = (age >= age_min).astype(float)
-    if age_max is not None:
-        w *= age <= age_max
-    if sex_rule != "all":
-        w *= np.asarray(sex, dtype=object) == sex_rule
+    w = in_age_sex_group(age, sex, age_min, age_max, sex_rule).astype(float)
     if age_profile:
         w *= age_profile_at(age_profile, age)
     return w
@@ -481,11 +482,7 @@ def compute_arrays(scenario: Scenario, demo: Mapping, macro: Mapping[str, Any], 
     """
     years = np.asarray(scenario.years)
     macro_years = years if macro_years is None else np.asarray(macro_years)
-    pos = {int(y): i for i, y in enumerate(macro_years)}
-    try:
-        sel = np.array([pos[int(y)] for y in years])
-    except KeyError as e:
-        raise ValueError(f"macro series do not cover year {e.args[0]}") from None
+    pos, sel = _macro_positions(years, macro_years)
     horizon = {k: (np.asarray(v)[..., sel] if v is not None and np.ndim(v) else v) for k, v in macro.items()}
 
     takeup = {b.name: takeup_path(b, years) for b in scenario.benefits}

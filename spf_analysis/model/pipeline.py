@@ -146,11 +146,11 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
     folder = Path(folder or paths.INTERIM)
     missing = [f for f in FILES.values() if not (folder / f).exists()]
     if missing:
-        raise ModelRunMissing(f"{paths_rel(folder)}: no model run ({', '.join(missing)} missing); run `make model`")
+        raise ModelRunMissing(f"{paths.rel(folder)}: no model run ({', '.join(missing)} missing); run `make model`")
     saved = json.loads((folder / FILES["settings"]).read_text(encoding="utf-8"))
     s = run.Settings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()})
     if check_settings and s != run.settings():
-        raise ModelRunMissing(f"{paths_rel(folder)}: the model run was made with other settings than params/run.yaml; "
+        raise ModelRunMissing(f"{paths.rel(folder)}: the model run was made with other settings than params/run.yaml; "
                               "run `make model`")
     births = pd.read_parquet(folder / FILES["births"]).set_index("year")["births"]
     mframe = pd.read_parquet(folder / FILES["macro_frame"]).set_index("year")
@@ -159,18 +159,13 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
                     macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]))
 
 
-def paths_rel(p: Path) -> str:
-    p = Path(p)
-    return str(p.relative_to(paths.ROOT)) if p.is_relative_to(paths.ROOT) else str(p)
-
-
 def main(argv=None) -> int:
     try:
         folder = write(compute())
     except (ParameterError, costing.ScenarioError, io.InputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"model run written to {paths_rel(folder)}/ ({', '.join(FILES.values())})")
+    print(f"model run written to {paths.rel(folder)}/ ({', '.join(FILES.values())})")
     return 0
 
 

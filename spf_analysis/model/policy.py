@@ -187,3 +187,12 @@ def load(*files) -> Policy:
 def value_at(name: str, date, *files) -> Any:
     """Shortcut: ``load(*files).value_at(name, date)``."""
     return load(*files).value_at(name, date)
+
+
+def survey_poverty_line() -> float:
+    """The official CBN poverty line in the survey's price year (``params/run.yaml`` survey_price_year),
+    PKR per adult equivalent per month: ``poverty_line.official_cbn`` of ``params/policy/baseline.yaml``
+    on the first day of that fiscal year."""
+    from spf_analysis.config import run
+
+    return float(load().value_at("poverty_line.official_cbn", f"{run.settings().survey_price_year - 1}-07-01"))
