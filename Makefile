@@ -33,6 +33,17 @@ $(READY): requirements.txt pyproject.toml
 .PHONY: venv
 venv: $(READY) ## Create the Python 3.11 virtual environment with pinned packages and the spf-kp kernel
 
+# ---------------------------------------------------------------------- stamps
+# $(call stamp,FILE,VAR) rewrites FILE only when the value of the variable VAR changed, so that
+# a rule depending on FILE re-runs when a value given on the command line (or in the
+# environment) changes, and only then. Make functions only: no shell ever sees the value.
+define stamp
+ifneq ($$(wildcard $(1))$$(file <$(1)),$(1)$$($(2)))
+$$(file >$(1),$$($(2)))
+endif
+endef
+$(shell mkdir -p reports/.build/args data/processed)
+
 # ------------------------------------------------------------ code dependencies
 # Which package files each notebook and build step uses is derived from the imports
 # (spf_analysis.config.deps, standard library only) into a fragment that make includes and
@@ -67,28 +78,23 @@ verify: | $(READY) ## Check every raw file against data/raw/manifest.csv (source
 # ---------------------------------------------------------------------- survey
 # The household survey: SURVEY=synthetic (default; params/survey.yaml) or a PBS round read from
 # SURVEY_DIR, e.g. `make report SURVEY=pbs-hies-2018-19 SURVEY_DIR=/path/to/dta`. Same processed
-# schema either way. The config stamp changes only when SURVEY/SURVEY_DIR change.
-SURVEY_FILE ?= params/survey.yaml
-SURVEY     ?= $(shell sed -n 's/^survey: *\([^ #]*\).*/\1/p' $(SURVEY_FILE))
-SURVEY_DIR ?= $(shell sed -n 's/^survey_dir: *"\{0,1\}\([^"#]*[^"# ]\)\{0,1\}"\{0,1\}.*/\1/p' $(SURVEY_FILE))
+# schema either way. The values reach Python through the environment (make exports its
+# command-line variables), never a shell; spf_analysis.household.source validates them (a known
+# round, an existing folder). The survey tables are rebuilt when the values given change (stamp).
 SURVEY_CFG := data/processed/.survey_config
+SURVEY_GIVEN = $(SURVEY)|$(SURVEY_DIR)|$(SURVEY_FILE)
+$(eval $(call stamp,$(SURVEY_CFG),SURVEY_GIVEN))
 SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_households.parquet
 .PRECIOUS: $(SURVEY_TABLES)  # written atomically; a failed run keeps the previous survey
 
-$(SURVEY_CFG): FORCE
-	@mkdir -p $(@D); echo '$(SURVEY) $(SURVEY_DIR)' | cmp -s - $@ || echo '$(SURVEY) $(SURVEY_DIR)' > $@
-
-$(SURVEY_TABLES) &: $(SURVEY_CFG) $(SURVEY_MODULES) params/survey_synthetic.yaml \
+$(SURVEY_TABLES) &: $(SURVEY_CFG) params/survey.yaml $(SURVEY_MODULES) params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv $(PROCESSED) | $(READY)
-	if [ '$(SURVEY)' = synthetic ]; then $(PY) -m spf_analysis.household.synth; \
-	else $(PY) -m spf_analysis.household.pbs '$(SURVEY)' '$(SURVEY_DIR)'; fi
+	$(PY) -m spf_analysis.household.source build
 
-.PHONY: survey FORCE
-FORCE:
+.PHONY: survey survey-info
 survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS round with SURVEY_DIR)
-.PHONY: survey-info
-survey-info: # the survey the build will use, as make reads it from params/survey.yaml
-	@echo 'SURVEY=$(SURVEY)'; echo 'SURVEY_DIR=$(SURVEY_DIR)'
+survey-info: | $(READY) # the survey the build will use (params/survey.yaml, SURVEY, SURVEY_DIR), validated
+	@$(PY) -m spf_analysis.household.source info
 
 # ------------------------------------------------------------------- model run
 # Projection -> macro frame -> RAP costs of every scenario of params/run.yaml, once per build
@@ -109,8 +115,15 @@ NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mappi
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # every notebook run: the runner, the notebook's parameters and the settings shared by chapters;
 # the package files a notebook imports come from $(DEPS_MK); its data inputs are listed below
-reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml $(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
-	$(PY) -m spf_analysis.build $* $(ARGS_$*)
+# Command-line overrides, `make report ARGS_04_costing_options='tornado_year=2033'`: make exports
+# ARGS_<notebook> to the runner's environment (no shell sees the value) and keeps it in a stamp,
+# so that adding, changing or removing an override re-runs that notebook (and Annex A, which lists it).
+ARGS_STAMPS := $(NOTEBOOKS:%=reports/.build/args/%.args)
+$(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARGS_$(nb))))
+.PRECIOUS: $(EXECUTED)  # replaced only by a successful run (spf_analysis.build)
+reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
+	$(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
+	$(PY) -m spf_analysis.build $*
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES)
@@ -147,6 +160,9 @@ reports/notebooks/A_assumptions.ipynb: $(filter-out params/A_assumptions.yaml,$(
 
 # ---------------------------------------------------------------------- report
 REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx
+# all three replaced together, only when the whole step succeeded (spf_analysis.report.assemble);
+# without .PRECIOUS, .DELETE_ON_ERROR would delete the published report when a later step fails
+.PRECIOUS: $(REPORT)
 
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
 	spf_analysis/report/assets/report.css params/report.yaml | $(READY)
@@ -190,7 +206,7 @@ lab: | $(READY) ## Open the notebooks in JupyterLab (installs it into the venv o
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
 	rm -rf data/processed/*.parquet data/processed/.*.tmp data/interim reports/notebooks reports/figures \
-	  reports/tables reports/.build reports/rapid_assessment.* reports/.*.tmp
+	  reports/tables reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/.*.tmp
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV)
 

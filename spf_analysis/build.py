@@ -2,8 +2,10 @@
 
 ``python -m spf_analysis.build NN_name [key=value ...]``
 
-1. The parameters (``params/NN_name.yaml``, then ``key=value`` overrides from
-   the command line, e.g. from ``make``) are checked against the notebook's
+1. The parameters (``params/NN_name.yaml``, then ``key=value`` overrides: from the
+   environment variable ``ARGS_NN_name``, which is how ``make report
+   ARGS_NN_name='key=value ...'`` passes them without any shell seeing the value,
+   then from the command line) are checked against the notebook's
    ``parameters`` cell and their declarations (type, unit, range): an unknown
    key, a wrong type or a value out of range stops the build.
 2. The notebook runs in the ``spf-kp`` kernel with ``SPF_OUTPUT_DIR`` pointing
@@ -12,12 +14,18 @@
 3. Only when it finished without error are the notebook's previous figures
    and tables (``reports/{figures,tables}/NN_*``) replaced by the staged ones,
    and the executed copy moved to ``reports/notebooks/`` last (it is the
-   ``make`` target). A failed or interrupted run leaves ``reports/`` as it was.
+   ``make`` target), all in one step with signals held back
+   (:func:`spf_analysis.config.fsutil.transaction`). A failed or interrupted run
+   leaves ``reports/`` as it was.
+4. The executed copy keeps no clock, machine path or process id (papermill's
+   timings and paths are removed, see :func:`scrub`): two builds give the same bytes.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -26,19 +34,70 @@ import yaml
 
 from spf_analysis.config import params as P
 from spf_analysis.config import paths
+from spf_analysis.config.fsutil import transaction
+from spf_analysis.config.steps import run_step
 
 KERNEL = "spf-kp"
 STAGING = paths.REPORTS / ".build"
 
 
-def parse_overrides(items: list[str]) -> dict:
+def parse_overrides(items: list[str], origin: str = "override") -> dict:
+    """``["key=value", ...]`` -> ``{key: value}``, each value read as YAML (``5``, ``[a, b]``)."""
     out = {}
     for item in items:
         if "=" not in item:
-            raise P.ParameterError(f"override {item!r}: expected key=value")
+            raise P.ParameterError(f"{origin} {item!r}: expected key=value")
         key, text = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(text)
+        key = key.strip()
+        if key in out:
+            raise P.ParameterError(f"{origin}: {key!r} given twice")
+        try:
+            out[key] = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise P.ParameterError(f"{origin} {key}: value {text!r} is not valid YAML ({e})") from None
     return out
+
+
+def env_overrides(notebook: str) -> list[str]:
+    """The ``key=value`` words of the environment variable ``ARGS_<notebook>`` (as ``make``
+    exports its command-line variables), split like a shell would but never run by one."""
+    text = os.environ.get(f"ARGS_{notebook}", "")
+    try:
+        return shlex.split(text)
+    except ValueError as e:
+        raise P.ParameterError(f"ARGS_{notebook}={text!r}: {e}") from None
+
+
+#: papermill's run records that hold a clock, a machine path or a process id
+_NB_VOLATILE = ("start_time", "end_time", "duration", "input_path", "output_path")
+_CELL_VOLATILE = ("start_time", "end_time", "duration")
+
+
+def scrub(nb: dict, notebook: str) -> dict:
+    """Remove clocks, absolute paths and process ids from an executed notebook (in place).
+
+    papermill records start/end times and durations for the run and each cell, and the
+    input/output paths (the staging folder holds the PID); Jupyter records message
+    timestamps (``metadata.execution``). Outputs that print a path inside the
+    repository show it relative to the root."""
+    pm = nb.get("metadata", {}).get("papermill", {})
+    for k in _NB_VOLATILE:
+        pm.pop(k, None)
+    pm["input_path"] = f"notebooks/{notebook}.ipynb"
+    pm["output_path"] = f"reports/notebooks/{notebook}.ipynb"
+    root = str(paths.ROOT) + os.sep
+    for cell in nb.get("cells", []):
+        md = cell.get("metadata", {})
+        md.pop("execution", None)
+        for k in _CELL_VOLATILE:
+            md.get("papermill", {}).pop(k, None)
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                text = out.get("text", "")
+                joined = "".join(text) if isinstance(text, list) else text
+                if root in joined:
+                    out["text"] = joined.replace(root, "")
+    return nb
 
 
 def _alive(pid: str) -> bool:
@@ -56,9 +115,21 @@ def _prefix(notebook: str) -> str:
     return notebook.split("_", 1)[0]
 
 
+class NotebookFailed(RuntimeError):
+    """A cell raised; the message names the notebook and where its partly executed copy is."""
+
+
+#: where the partly executed copy of a failed notebook is kept, to see which cell failed
+FAILED = STAGING / "failed"
+
+
 def run(notebook: str, overrides: dict | None = None) -> Path:
+    import re
+
     import papermill as pm
 
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", notebook):
+        raise P.ParameterError(f"{notebook!r} is not a notebook name (letters, digits and _ only)")
     src = P.notebook_file(notebook)
     if not src.exists():
         raise FileNotFoundError(f"notebooks/{notebook}.ipynb not found")
@@ -74,8 +145,20 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
     old_env = os.environ.get("SPF_OUTPUT_DIR")
     os.environ["SPF_OUTPUT_DIR"] = str(stage)
     try:
-        pm.execute_notebook(str(src), str(executed), parameters=values, kernel_name=KERNEL,
-                            progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS))
+        try:
+            pm.execute_notebook(str(src), str(executed), parameters=values, kernel_name=KERNEL,
+                                progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS))
+        except Exception as e:  # papermill's execution error carries the failing cell's traceback
+            kept = ""
+            if executed.exists():
+                FAILED.mkdir(parents=True, exist_ok=True)
+                nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
+                (FAILED / executed.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
+                                                    encoding="utf-8")
+                kept = f"; the partly executed copy is {paths.rel(FAILED / executed.name)}"
+            raise NotebookFailed(f"notebooks/{notebook}.ipynb failed ({type(e).__name__}){kept}\n{e}") from None
+        nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
+        executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
         _publish(notebook, stage, executed)
     finally:
         if old_env is None:
@@ -87,18 +170,18 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
 
 
 def _publish(notebook: str, stage: Path, executed: Path) -> None:
+    """Replace the notebook's figures and tables and its executed copy, all or none."""
     prefix = _prefix(notebook)
-    for kind in ("figures", "tables"):
-        final = paths.REPORTS / kind
-        final.mkdir(parents=True, exist_ok=True)
-        for old in final.glob(f"{prefix}_*"):
-            old.unlink()
-        staged = stage / kind
-        if staged.exists():
-            for f in sorted(staged.iterdir()):
-                os.replace(f, final / f.name)
-    paths.REPORT_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
-    os.replace(executed, paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb")
+    with transaction() as tx:
+        for kind in ("figures", "tables"):
+            final = paths.REPORTS / kind
+            for old in final.glob(f"{prefix}_*"):
+                tx.remove(old)
+            staged = stage / kind
+            if staged.exists():
+                for f in sorted(staged.iterdir()):
+                    tx.stage(f, final / f.name)
+        tx.stage(executed, paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb")  # last: the make target
 
 
 def main(argv=None) -> int:
@@ -107,18 +190,18 @@ def main(argv=None) -> int:
         print("usage: python -m spf_analysis.build NN_name [key=value ...]", file=sys.stderr)
         return 2
     notebook, rest = argv[0], argv[1:]
-    try:
-        out = run(notebook, parse_overrides(rest))
-    except (P.ParameterError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except Exception as e:  # papermill execution errors carry the cell traceback
-        name = type(e).__name__
-        print(f"error: notebooks/{notebook}.ipynb failed ({name}); reports/ left unchanged\n{e}",
-              file=sys.stderr)
-        return 1
-    print(f"executed {out.relative_to(paths.ROOT)}")
-    return 0
+    done = []
+
+    def body():
+        overrides = {**parse_overrides(env_overrides(notebook), f"ARGS_{notebook}"),
+                     **parse_overrides(rest, "command-line override")}
+        done.append(run(notebook, overrides))
+
+    status = run_step(f"notebook {notebook}", body, errors=(P.ParameterError, FileNotFoundError, NotebookFailed),
+                      unchanged=f"reports/notebooks/{notebook}.ipynb and its figures and tables")
+    if status == 0:
+        print(f"executed {paths.rel(done[0])}")
+    return status
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ def test_the_failing_check_leaves_every_output_as_it_was(tmp_path, monkeypatch, 
     monkeypatch.setattr(assemble.build, "__defaults__", tuple(outs))  # never the real reports/
     assert assemble.main([str(p)]) == 1  # the command exits non-zero, naming exhibit and chapter
     err = capsys.readouterr().err
-    assert err.startswith("error: the report is incomplete (1 problem(s)); nothing was written")
+    assert err.startswith("error: report: the report is incomplete (1 problem(s)); nothing was written")
     assert "Table 4.2 (b: 'B') of chapter 04_costing (reports/tables/04_index.csv) is not in the report" in err
     assert "chapter 04_costing cites Table 4.2" not in err  # Table 4.2 exists (indexed), it is only not shown
     assert [o.read_text() for o in outs] == ["old"] * 3

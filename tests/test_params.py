@@ -108,29 +108,6 @@ def test_source_notebooks_carry_no_outputs(nb):
     assert not [c for c in cells if c.cell_type == "code" and (c.outputs or c.execution_count)]
 
 
-def test_make_reads_the_survey_choice_as_yaml_does(tmp_path):
-    """The Makefile reads params/survey.yaml with sed; it must agree with a YAML parser,
-    comments and quotes included."""
-    import subprocess
-
-    import yaml
-
-    def make_sees(text):
-        f = tmp_path / "survey.yaml"
-        f.write_text(text)
-        out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(paths.ROOT), "survey-info",
-                              f"SURVEY_FILE={f}"], capture_output=True, text=True, check=True).stdout
-        return dict(line.split("=", 1) for line in out.splitlines())
-
-    for text in ('survey: synthetic\nsurvey_dir: ""\n',
-                 '# c\nsurvey: pbs-hies-2018-19   # inline\nsurvey_dir: "/data/hies 2018"  # inline\n',
-                 'survey: pbs-hies-2015-16\nsurvey_dir: /abs/dir # c\n'):
-        want = yaml.safe_load(text)
-        assert make_sees(text) == {"SURVEY": want["survey"], "SURVEY_DIR": want["survey_dir"]}
-    real = yaml.safe_load((paths.PARAMS / "survey.yaml").read_text())
-    assert make_sees((paths.PARAMS / "survey.yaml").read_text())["SURVEY"] == real["survey"]
-
-
 @pytest.mark.parametrize("content, message", [
     (None, "file not found"), (b"a: [1, 2\n", "invalid YAML"), (b"a: \xff\xfe\n", "not valid UTF-8")])
 def test_read_yaml_names_the_file(tmp_path, content, message):

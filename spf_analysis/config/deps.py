@@ -26,7 +26,7 @@ PACKAGE = "spf_analysis"
 #: Make variables naming the package files of the build steps run with ``python -m``
 STEP_MODULES = {
     "DATA_MODULES": ["spf_analysis.data.io", "spf_analysis.data.manifest"],
-    "SURVEY_MODULES": ["spf_analysis.household.synth", "spf_analysis.household.pbs"],
+    "SURVEY_MODULES": ["spf_analysis.household.source", "spf_analysis.household.synth", "spf_analysis.household.pbs"],
     "MODEL_MODULES": ["spf_analysis.model.pipeline"],
     "RUNNER_MODULES": ["spf_analysis.build"],
     "REPORT_MODULES": ["spf_analysis.report.assemble"],

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from spf_analysis.config import paths
-from spf_analysis.config.fsutil import atomic_path
+from spf_analysis.config.fsutil import transaction
+from spf_analysis.config.steps import run_step
 
 
 class InputError(ValueError):
@@ -791,12 +792,6 @@ def load(name: str) -> pd.DataFrame:
     return pd.read_parquet(p)
 
 
-def write_atomic(df: pd.DataFrame, target: Path) -> None:
-    """Write parquet to a temporary file beside ``target`` and move it into place."""
-    with atomic_path(target) as tmp:
-        df.to_parquet(tmp, index=False)
-
-
 #: Raw inputs read directly by the model (not turned into processed tables), checked by
 #: ``make data`` with the tables so that a bad cell stops the build before anything is written.
 CHECKED_INPUTS = {"un_wpp (WPP 2019 extracts)": read_wpp2019_all}
@@ -811,11 +806,10 @@ def build_processed(names=None) -> list[Path]:
             check()
     names = list(names or PROCESSED_TABLES)
     frames = {n: PROCESSED_TABLES[n]() for n in names}
-    written = []
-    for n, df in frames.items():
-        write_atomic(df, processed_path(n))
-        written.append(processed_path(n))
-    return written
+    with transaction() as tx:  # every table written, then all replaced together (or none)
+        for n, df in frames.items():
+            df.to_parquet(tx.path(processed_path(n)), index=False)
+    return [processed_path(n) for n in names]
 
 
 #: Names in the Census 2023 district totals that differ from the age tables.
@@ -839,13 +833,12 @@ def district_totals_2023(totals: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Se
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        for p in build_processed(argv or None):
-            print(f"wrote {_rel(p)}")
-    except (InputError, KeyError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+    written = []
+    status = run_step("data (make data)", lambda: written.extend(build_processed(argv or None)),
+                      errors=(InputError, KeyError), unchanged="data/processed/ tables")
+    for p in written:
+        print(f"wrote {_rel(p)}")
+    return status
 
 
 if __name__ == "__main__":

@@ -863,17 +863,17 @@ def survey_path(name: str) -> Path:
 
 def write_survey(households: pd.DataFrame, persons: pd.DataFrame, source: str) -> list[Path]:
     """Write both survey tables atomically, with the survey source in the parquet metadata."""
-    from spf_analysis.data.io import write_atomic
+    from spf_analysis.config.fsutil import transaction
+
     households = check_schema(households, "households")
     persons = check_schema(persons, "persons")
     households.attrs["survey_source"] = source
     persons.attrs["survey_source"] = source
-    out = []
-    for name, df in zip(SURVEY_TABLES, (households, persons)):
-        write_atomic(df, survey_path(name))
-        out.append(survey_path(name))
-    (paths.PROCESSED / "survey_source.txt").write_text(source + "\n", encoding="utf-8")
-    return out
+    with transaction() as tx:  # both tables and their source record, replaced together or not at all
+        for name, df in zip(SURVEY_TABLES, (households, persons)):
+            df.to_parquet(tx.path(survey_path(name)), index=False)
+        tx.path(paths.PROCESSED / "survey_source.txt").write_text(source + "\n", encoding="utf-8")
+    return [survey_path(name) for name in SURVEY_TABLES]
 
 
 def load_survey() -> tuple[pd.DataFrame, pd.DataFrame, str]:

@@ -19,8 +19,6 @@ none of them computes the chain again (``tests/test_pipeline.py`` checks it).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,9 @@ from pathlib import Path
 import pandas as pd
 
 from spf_analysis.config import paths, run
+from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.parameters import ParameterError
+from spf_analysis.config.steps import run_step
 from spf_analysis.data import io
 from spf_analysis.model import costing, demography, macro
 
@@ -117,23 +117,15 @@ def write(model: ModelRun, folder: Path | None = None) -> Path:
     """Write a run to ``folder`` (default ``data/interim``): every file, or none."""
     folder = Path(folder or paths.INTERIM)
     folder.mkdir(parents=True, exist_ok=True)
-    stage = folder / f".model-{os.getpid()}.tmp"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
-    try:
-        model.calibration.to_parquet(stage / FILES["calibration"], index=False)
-        model.population.to_parquet(stage / FILES["population"], index=False)
-        model.births.reset_index().to_parquet(stage / FILES["births"], index=False)
-        model.macro_frame.reset_index().to_parquet(stage / FILES["macro_frame"], index=False)
-        model.costs.to_parquet(stage / FILES["costs"], index=False)
-        (stage / FILES["settings"]).write_text(json.dumps(model.settings.as_dict(), indent=1, sort_keys=True) + "\n",
-                                               encoding="utf-8")
-        for f in FILES.values():  # the settings last: a run is complete when its settings are in place
-            if f != FILES["settings"]:
-                os.replace(stage / f, folder / f)
-        os.replace(stage / FILES["settings"], folder / FILES["settings"])
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    with transaction() as tx:  # every file written to a temporary name, then all moved together
+        model.calibration.to_parquet(tx.path(folder / FILES["calibration"]), index=False)
+        model.population.to_parquet(tx.path(folder / FILES["population"]), index=False)
+        model.births.reset_index().to_parquet(tx.path(folder / FILES["births"]), index=False)
+        model.macro_frame.reset_index().to_parquet(tx.path(folder / FILES["macro_frame"]), index=False)
+        model.costs.to_parquet(tx.path(folder / FILES["costs"]), index=False)
+        # the settings last: a run is complete when its settings are in place
+        tx.path(folder / FILES["settings"]).write_text(
+            json.dumps(model.settings.as_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return folder
 
 
@@ -160,13 +152,13 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
 
 
 def main(argv=None) -> int:
-    try:
-        folder = write(compute())
-    except (ParameterError, costing.ScenarioError, io.InputError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    print(f"model run written to {paths.rel(folder)}/ ({', '.join(FILES.values())})")
-    return 0
+    out = []
+    status = run_step("model run (make model)", lambda: out.append(write(compute())),
+                      errors=(ParameterError, costing.ScenarioError, io.InputError),
+                      unchanged="data/interim/ (the previous model run)")
+    if status == 0:
+        print(f"model run written to {paths.rel(out[0])}/ ({', '.join(FILES.values())})")
+    return status
 
 
 if __name__ == "__main__":

@@ -29,14 +29,15 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import yaml
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
 from spf_analysis.config import paths
-from spf_analysis.config.fsutil import atomic_path
+from spf_analysis.config.errors import FileKeyError, read_yaml
+from spf_analysis.config.fsutil import transaction
+from spf_analysis.config.steps import run_step
 from spf_analysis.report.exhibits import SYNTHETIC_NOTICE, read_index
-from spf_analysis.report.tables import write_xlsx
+from spf_analysis.report.tables import workbook_bytes
 
 ASSETS = Path(__file__).parent / "assets"
 REPORT_META = paths.PARAMS / "report.yaml"
@@ -187,12 +188,14 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
 
 
 def load_meta(file: Path = REPORT_META) -> dict:
-    meta = yaml.safe_load(file.read_text(encoding="utf-8"))
+    meta = read_yaml(file, name=paths.rel(file))
+    if not isinstance(meta, dict):
+        raise ReportError(f"{paths.rel(file)}: expected a mapping of title, subtitle, series, authors, edition")
     need = {"title", "subtitle", "series", "authors", "edition"}
     missing = sorted(need - set(meta))
     unknown = sorted(set(meta) - need - {"notes"})
     if missing or unknown:
-        raise ReportError(f"params/report.yaml: missing {missing}, unknown {unknown}")
+        raise ReportError(f"{paths.rel(file)}: missing key(s) {missing}, unknown key(s) {unknown}")
     return meta
 
 
@@ -353,15 +356,16 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
     # here, before any output is written
     check_exhibits(doc, read_index([p.stem for p in notebooks]))
-    # the PDF first: if it fails, neither file is replaced
-    if pdf_out:
-        with atomic_path(pdf_out) as tmp:
-            write_pdf(doc, tmp)
-    if xlsx_out:
-        meta = load_meta()
-        write_xlsx(xlsx_out, table_sheets(notebooks), f"{meta['title']}: tables")
-    with atomic_path(html_out) as tmp:
-        tmp.write_text(doc, encoding="utf-8")
+    # every output rendered to a temporary name first; all three replaced together only when
+    # all succeeded (spf_analysis.config.fsutil.transaction): a failure, a full disk or Ctrl-C
+    # leaves the published report, PDF and workbook as they were
+    with transaction() as tx:
+        if pdf_out:
+            write_pdf(doc, tx.path(pdf_out))
+        if xlsx_out:
+            meta = load_meta()
+            tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
+        tx.path(html_out).write_text(doc, encoding="utf-8")
 
 
 def write_pdf(doc: str, target: Path) -> None:
@@ -369,6 +373,9 @@ def write_pdf(doc: str, target: Path) -> None:
 
     from weasyprint import HTML
 
+    from spf_analysis.report.fonts import isolate
+
+    isolate()  # the shipped fonts only: the PDF does not depend on the host's fonts
     # fontTools stamps embedded font subsets with the current time unless
     # SOURCE_DATE_EPOCH is set: fix it so that two builds give the same PDF.
     os.environ.setdefault("SOURCE_DATE_EPOCH", str(PDF_EPOCH))
@@ -383,14 +390,11 @@ def main(argv=None) -> int:
     if not notebooks:
         print("usage: python -m spf_analysis.report.assemble EXECUTED.ipynb ...", file=sys.stderr)
         return 2
-    try:
-        build(notebooks)
-    except ReportError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    print("wrote " + ", ".join(str(p.relative_to(paths.ROOT)) for p in
-                               (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))
-    return 0
+    status = run_step("report", lambda: build(notebooks),
+                      errors=(ReportError, FileKeyError), unchanged="reports/rapid_assessment.{html,pdf} and the workbook")
+    if status == 0:
+        print("wrote " + ", ".join(paths.rel(p) for p in (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))
+    return status
 
 
 if __name__ == "__main__":
