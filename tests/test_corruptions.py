@@ -171,6 +171,20 @@ def c_wpp_missing_period(r): _header(r, WPP_TFR, "\t2050-2055\t", "\t2050-2056\t
 def c_duplicate_fact(r):
     f = r / FACTS; lines = f.read_text(encoding="utf-8").split("\n")
     f.write_text("\n".join(lines[:3] + [lines[2]] + lines[3:]), encoding="utf-8"); return 4
+# header-only and truncated tables, non-finite and implausible values (they used to pass)
+def c_header_only(r):
+    f = r / AGE; f.write_text(f.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8"); return 2
+def c_census_truncated(r):
+    f = r / AGE; lines = f.read_text(encoding="utf-8").split("\n")
+    f.write_text("\n".join(lines[:409]) + "\n", encoding="utf-8")
+def c_gdp_inf(r):
+    n = line_of(r, MACRO, "gdp_nominal_pkr,Pakistan,2023-24"); edit_line(r, MACRO, n, ",106.045,", ",inf,"); return n
+def c_gdp_negative(r):
+    n = line_of(r, MACRO, "gdp_nominal_pkr,Pakistan,2023-24"); edit_line(r, MACRO, n, ",106.045,", ",-106.045,"); return n
+def c_population_1e20(r): edit_line(r, AGE, 3, ",4634029,", ",1e20,"); return 3
+def c_required_indicator_missing(r):
+    f = r / MACRO; lines = f.read_text(encoding="utf-8").split("\n")
+    f.write_text("\n".join(l for l in lines if not l.startswith("kp_own_receipts,")), encoding="utf-8")
 
 
 CONTENT = [
@@ -206,6 +220,16 @@ CONTENT = [
     (c_wpp_unknown_age, WPP_POP_PROJ, "age", "unknown value"),
     (c_wpp_missing_age, WPP_ASFR, "age", "missing row(s) for ['45-49']"),
     (c_wpp_missing_period, WPP_TFR, "2050-2055", "missing column"),
+    (c_header_only, AGE, None, "no data rows (the file holds only its header)"),
+    (c_census_truncated, AGE, "geography,year,age_group,sex,urban_rural",
+     "no row for geography='Khyber Pakhtunkhwa incl. ex-FATA (38 units, 2017 boundaries)' "
+     "(kp_merged_2017), year=2017, age_group="),
+    (c_gdp_inf, MACRO, "value", "not a finite number: 'inf'"),
+    (c_gdp_negative, MACRO, "value", "gdp_nominal_pkr = -106.045 PKR trillion is below the plausible minimum 1 "
+     "(params/input_bounds.csv line"),
+    (c_population_1e20, AGE, "population", "value '1e20' is above the maximum 300000000"),
+    (c_required_indicator_missing, MACRO, "indicator,geography",
+     "no row for indicator='kp_own_receipts', geography='Khyber Pakhtunkhwa' (read by spf_analysis.model.macro)"),
 ]
 
 

@@ -121,8 +121,9 @@ def test_read_yaml_names_the_file(tmp_path, content, message):
 
 
 #: Modules allowed to call the YAML parser directly: the reader itself; build.py parses a
-#: command-line value (``key=value`` overrides), not a file; report/assemble.py still reads
-#: params/report.yaml itself (to move to ``read_yaml`` by its owner).
+#: command-line value (``key=value`` overrides), not a file, and report/assemble.py still reads
+#: params/report.yaml itself: both to move to ``config.errors.parse_yaml`` / ``read_yaml`` (the
+#: strict loader: duplicate keys and unsupported tags named) by their owner.
 YAML_PARSER_ALLOWED = {"config/errors.py", "build.py", "report/assemble.py"}
 
 

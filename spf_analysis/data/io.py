@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from spf_analysis.config import paths
@@ -75,6 +76,15 @@ class Schema:
     key: tuple[str, ...] = ()
     extra_ok: bool = True  # extra columns (e.g. provenance notes) are allowed
     checks: tuple = field(default=())  # callables(df, file) raising InputError
+    min_rows: int = 1  # a header-only (or truncated-to-the-header) file is an error
+
+
+#: Text that pandas reads as a number but that is not a finite one.
+NON_FINITE = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
+                        "nan", "+nan", "-nan"})
+#: Largest whole number stored exactly (float64 mantissa; Int64 holds up to 2**63 - 1, but a
+#: value read through a float is exact only up to 2**53).
+MAX_WHOLE = 2 ** 53
 
 
 SOURCE_COLS = (Col("source_title"), Col("source_url"))
@@ -91,6 +101,10 @@ def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame
     if missing:
         raise InputError(file, f"missing column(s) {missing}; found {list(df.columns)}",
                          column=missing[0])
+    if len(df) < schema.min_rows:
+        raise InputError(file, "no data rows (the file holds only its header)" if len(df) == 0 else
+                         f"{len(df)} data row(s), expected at least {schema.min_rows}",
+                         line=len(df) + 2)
     out = df.copy()
     for col in schema.columns:
         raw = out[col.name]
@@ -101,21 +115,19 @@ def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame
                              column=col.name, line=_line(out, idx))
         if col.kind in ("int", "float"):
             text = raw.where(~is_na).astype("string").str.replace(",", "", regex=False).str.strip()
-            num = pd.to_numeric(text, errors="coerce")
-            bad = num.isna() & ~is_na
+            inf = text.str.lower().isin(NON_FINITE).fillna(False)
+            if inf.any():
+                idx = inf[inf].index[0]
+                raise InputError(file, f"not a finite number: {raw[idx]!r}", column=col.name,
+                                 line=_line(out, idx))
+            num = pd.to_numeric(text, errors="coerce").astype("float64")
+            bad = (num.isna() & ~is_na) | ~np.isfinite(num.fillna(0.0))
             if bad.any():
                 idx = bad[bad].index[0]
-                raise InputError(file, f"not a number: {raw[idx]!r}", column=col.name,
+                word = "not a number" if pd.isna(num[idx]) else "not a finite number"
+                raise InputError(file, f"{word}: {raw[idx]!r}", column=col.name,
                                  line=_line(out, idx))
-            if col.kind == "int":
-                frac = num.notna() & (num != num.round())
-                if frac.any():
-                    idx = frac[frac].index[0]
-                    raise InputError(file, f"not a whole number: {raw[idx]!r}",
-                                     column=col.name, line=_line(out, idx))
-                num = num.astype("Int64")
-            else:
-                num = num.astype("float64")
+            # range first, on the float values: a cast to Int64 of a too-large value overflows
             if col.min is not None and (num < col.min).any():
                 idx = (num < col.min)[lambda s: s.fillna(False)].index[0]
                 raise InputError(file, f"value {raw[idx]!r} is below the minimum {col.min}",
@@ -124,6 +136,19 @@ def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame
                 idx = (num > col.max)[lambda s: s.fillna(False)].index[0]
                 raise InputError(file, f"value {raw[idx]!r} is above the maximum {col.max}",
                                  column=col.name, line=_line(out, idx))
+            if col.kind == "int":
+                frac = num.notna() & (num != num.round())
+                if frac.any():
+                    idx = frac[frac].index[0]
+                    raise InputError(file, f"not a whole number: {raw[idx]!r}",
+                                     column=col.name, line=_line(out, idx))
+                big = num.abs() > MAX_WHOLE
+                if big.any():
+                    idx = big[big].index[0]
+                    raise InputError(file, f"value {raw[idx]!r} is too large for a whole number "
+                                     f"(limit {MAX_WHOLE:,})", column=col.name,
+                                     line=_line(out, idx))
+                num = num.astype("Int64")
             out[col.name] = num
         else:
             out[col.name] = raw.where(~is_na).astype("string").str.strip()
@@ -170,6 +195,9 @@ AGE_GROUPS = ("00-04", "05-09", "10-14", "15-19", "20-24", "25-29", "30-34", "35
 SEXES = {"both (incl. transgender)": "both", "male": "male", "female": "female",
          "transgender": "transgender"}
 AREAS = ("total", "rural", "urban")
+#: Upper bound of any census population count: Pakistan's Census 2023 total is 241.5 million
+#: (PBS, 7th Population and Housing Census 2023); no KP cell, district or province can exceed it.
+MAX_POPULATION = 300_000_000
 
 #: Short codes for the aggregate geographies of the census age tables.
 GEOGRAPHIES = {
@@ -187,7 +215,7 @@ AGE_SEX_SCHEMA = Schema(
         Col("age_group", allowed=("All ages",) + AGE_GROUPS),
         Col("sex", allowed=tuple(SEXES)),
         Col("urban_rural", allowed=AREAS),
-        Col("population", "int", min=0),
+        Col("population", "int", min=0, max=MAX_POPULATION),
     ) + SOURCE_COLS,
     key=("geography", "year", "age_group", "sex", "urban_rural"),
 )
@@ -197,14 +225,14 @@ DISTRICT_TOTALS_SCHEMA = Schema(
     columns=(
         Col("unit"), Col("level"), Col("division", nullable=True), Col("region"),
         Col("year", "int", min=1950, max=2030),
-        Col("population", "int", min=0),
-        Col("male", "int", nullable=True, min=0),
-        Col("female", "int", nullable=True, min=0),
-        Col("transgender", "int", nullable=True, min=0, na=("-",)),
+        Col("population", "int", min=0, max=MAX_POPULATION),
+        Col("male", "int", nullable=True, min=0, max=MAX_POPULATION),
+        Col("female", "int", nullable=True, min=0, max=MAX_POPULATION),
+        Col("transgender", "int", nullable=True, min=0, max=MAX_POPULATION, na=("-",)),
         Col("area_sq_km", "float", nullable=True, min=0),
         Col("urban_share_pct", "float", nullable=True, min=0, max=100, na=("-",)),
         Col("avg_household_size", "float", nullable=True, min=1, max=30, na=("-",)),
-        Col("population_1998", "int", nullable=True, min=0),
+        Col("population_1998", "int", nullable=True, min=0, max=MAX_POPULATION),
         Col("avg_annual_growth_pct", "float", nullable=True, min=-20, max=20),
         Col("growth_period", nullable=True),
     ) + SOURCE_COLS,
@@ -219,6 +247,41 @@ CROSSWALK_SCHEMA = Schema(
 )
 
 RAW_CENSUS = paths.RAW / "census"
+#: Census year of each aggregate geography (the codes end in it).
+GEOGRAPHY_YEARS = {"kp_settled_2017": 2017, "ex_fata_2017": 2017, "kp_merged_2017": 2017,
+                   "kp_35_2023": 2023}
+#: The cells every (geography, year) of a census age table must hold: the consumers select
+#: age groups, both sexes and each sex, and total/rural/urban (data.census, model.demography,
+#: household.synth, notebooks 00 and 01).
+AGE_SEX_GRID = {"age_group": ("All ages",) + AGE_GROUPS, "sex": tuple(SEXES), "urban_rural": AREAS}
+
+
+def _geography_years(labels) -> list[dict]:
+    """``{"geography": label, "year": y}`` for each aggregate geography (label -> code)."""
+    return [{"geography": lab, "year": GEOGRAPHY_YEARS[code]} for lab, code in labels.items()]
+
+
+def _check_complete(groups, grid: dict[str, tuple], codes: dict[str, dict] | None = None):
+    """Every combination the consumers need is present: for each ``group`` (a mapping of fixed
+    key values, e.g. ``{"geography": ..., "year": 2017}``) every combination of the ``grid``
+    values (e.g. every age group x sex x area). ``codes``: per column, value -> short code,
+    shown beside the value in the message. The first missing combination is named."""
+    from itertools import product
+
+    def shown(col, v):
+        code = (codes or {}).get(col, {}).get(v)
+        return f"{col}={v!r}" + (f" ({code})" if code else "")
+
+    def check(df: pd.DataFrame, file) -> None:
+        for group in groups:
+            cols = list(group) + list(grid)
+            have = set(df[cols].astype(object).itertuples(index=False, name=None))
+            for cell in product(*grid.values()):
+                combo = tuple(group.values()) + cell
+                if combo not in have:
+                    raise InputError(file, "no row for " + ", ".join(
+                        shown(c, v) for c, v in zip(cols, combo)), column=",".join(cols))
+    return check
 
 
 def _check_geography(known: set[str]):
@@ -244,7 +307,9 @@ def read_province_age_sex(file: Path | None = None) -> pd.DataFrame:
     aggregate geographies (codes in :data:`GEOGRAPHIES`)."""
     file = file or RAW_CENSUS / "kp_population_age_sex.csv"
     schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns, AGE_SEX_SCHEMA.key,
-                    checks=(_check_geography(set(GEOGRAPHIES)),))
+                    checks=(_check_geography(set(GEOGRAPHIES)),
+                            _check_complete(_geography_years(GEOGRAPHIES), AGE_SEX_GRID,
+                                            {"geography": GEOGRAPHIES})))
     df = read_csv(file, schema)
     df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
     return _tidy_age_sex(df)
@@ -258,8 +323,11 @@ def read_district_age_sex(file: Path | None = None,
     file = file or RAW_CENSUS / "kp_district_population_age_sex.csv"
     cw = crosswalk if crosswalk is not None else read_crosswalk()
     known = set(cw["unit_2017"]) | set(cw["district_2023"])
+    units = ([{"geography": u, "year": 2017} for u in dict.fromkeys(cw["unit_2017"])]
+             + [{"geography": d, "year": 2023} for d in dict.fromkeys(cw["district_2023"])])
+    grid = {**AGE_SEX_GRID, "sex": ("both (incl. transgender)", "male", "female")}
     schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns, AGE_SEX_SCHEMA.key,
-                    checks=(_check_geography(known),))
+                    checks=(_check_geography(known), _check_complete(units, grid)))
     return _tidy_age_sex(read_csv(file, schema))
 
 
@@ -460,20 +528,112 @@ def _check_choices(df: pd.DataFrame, file) -> None:
                              line=_line(df, rows.index[0]))
 
 
+# --------------------------------------------------------------------------- plausible ranges
+#: The one registry of plausible ranges of the indicators of the long raw tables (macro,
+#: poverty, PDHS fertility) and of the survey calibration targets: one row per indicator and
+#: published unit, ``indicator, unit, min, max, rationale`` (bounds inclusive; the rationale
+#: or source of each bound is shown in the error). A table row whose indicator and unit have
+#: no entry is an error too, so every indicator the raw tables hold is bounded.
+BOUNDS_FILE = paths.PARAMS / "input_bounds.csv"
+
+
+def _check_min_below_max(df: pd.DataFrame, file) -> None:
+    bad = df["min"] > df["max"]
+    if bad.any():
+        idx = bad[bad].index[0]
+        raise InputError(file, f"min {df['min'][idx]:g} is above max {df['max'][idx]:g}",
+                         column="min", line=_line(df, idx))
+
+
+BOUNDS_SCHEMA = Schema(
+    "plausible ranges of the indicators of the raw tables",
+    columns=(Col("indicator"), Col("unit"), Col("min", "float"), Col("max", "float"),
+             Col("rationale")),
+    key=("indicator", "unit"),
+    checks=(_check_min_below_max,),
+)
+
+
+def read_bounds(file: Path | str | None = None) -> dict[tuple[str, str], dict]:
+    """``{(indicator, unit): {"min", "max", "rationale", "line"}}`` from :data:`BOUNDS_FILE`."""
+    file = Path(file or BOUNDS_FILE)
+    df = read_csv(file, BOUNDS_SCHEMA)
+    return {(r.indicator, r.unit): {"min": float(r.min), "max": float(r.max),
+                                    "rationale": r.rationale, "line": _line(df, i)}
+            for i, r in zip(df.index, df.itertuples(index=False))}
+
+
+def check_bounds(indicator_col: str = "indicator", bounds_file: Path | str | None = None):
+    """A schema check: every row's ``value`` within the plausible range of its
+    (``indicator_col``, ``unit``) in the bounds registry; a pair without an entry is an error."""
+    def check(df: pd.DataFrame, file) -> None:
+        bfile = Path(bounds_file or BOUNDS_FILE)
+        bounds = read_bounds(bfile)
+        for idx, ind, unit, v in zip(df.index, df[indicator_col], df["unit"], df["value"]):
+            b = bounds.get((ind, unit))
+            if b is None:
+                raise InputError(file, f"{indicator_col} {ind!r} in unit {unit!r} has no plausible "
+                                 f"range in {_rel(bfile)} (add a row: indicator, unit, min, max, "
+                                 "rationale)", column=indicator_col, line=_line(df, idx))
+            if pd.notna(v) and not b["min"] <= v <= b["max"]:
+                word = "below the plausible minimum" if v < b["min"] else "above the plausible maximum"
+                bound = b["min"] if v < b["min"] else b["max"]
+                raise InputError(file, f"{ind} = {v:,.10g} {unit} is {word} {bound:,.10g} "
+                                 f"({_rel(bfile)} line {b['line']}: {b['rationale']})",
+                                 column="value", line=_line(df, idx))
+    return check
+
+
+def _check_required(required: dict[tuple[str, str], str]):
+    """Every (indicator, geography) a consumer reads has at least one row."""
+    def check(df: pd.DataFrame, file) -> None:
+        have = set(zip(df["indicator"], df["geography"]))
+        for (ind, geo), reader in required.items():
+            if (ind, geo) not in have:
+                raise InputError(file, f"no row for indicator={ind!r}, geography={geo!r} "
+                                 f"(read by {reader})", column="indicator,geography")
+    return check
+
+
+#: The (indicator, geography) pairs that the model and the notebooks read from each long table
+#: (a table without one of them would stop a consumer later, far from the file).
+MACRO_REQUIRED = {
+    **{(ind, "Pakistan"): "spf_analysis.model.macro" for ind in
+       ("gdp_nominal_pkr", "cpi_inflation", "real_gdp_growth", "cpi_inflation_jul_apr")},
+    **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.macro" for ind in
+       ("kp_expenditure_outturn", "kp_budget_total_expenditure", "kp_budget_total_outlay",
+        "kp_own_receipts", "kp_federal_transfers_total", "kp_minimum_wage",
+        "kp_share_national_gdp")},
+    ("kp_budget_social_protection_function", "Khyber Pakhtunkhwa"):
+        "notebooks/02_mapping_schemes.ipynb",
+}
+POVERTY_REQUIRED = {
+    ("poverty_line_cbn", "Pakistan"): "params/policy/baseline.yaml poverty_line, tests/test_run.py",
+    ("poverty_headcount_cbn", "Khyber Pakhtunkhwa"): "params/scenarios/kp_medium.yaml rationale",
+}
+PDHS_REQUIRED = {
+    ("total_fertility_rate", g): "spf_analysis.model.demography.survey_tfr_ratio"
+    for g in ("Khyber Pakhtunkhwa", "Pakistan")
+}
+
+
 INDICATOR_COLUMNS = ["indicator", "geography", "year", "period", "value", "unit", "chosen",
                      "value_published", "unit_published", "note", "derived_from",
                      "source_title", "source_url", "locator", "confidence"]
 
 
-def read_indicator_table(file: Path | str) -> pd.DataFrame:
+def read_indicator_table(file: Path | str, required: dict | None = None) -> pd.DataFrame:
     """Read a long indicator table (``indicator, geography, period, value, unit,
     chosen, note, derived_from`` + provenance) and return it typed, with
     ``year`` = the calendar year in which ``period`` ends (FY 2013-14 -> 2014;
     ``<NA>`` where undated), ``chosen`` as bool (a value without a competitor is
     chosen), and values in PKR trillion/million rescaled to PKR billion (the
-    published value and unit kept in ``value_published``/``unit_published``)."""
+    published value and unit kept in ``value_published``/``unit_published``). Each value must
+    lie in the plausible range of its indicator and unit (:data:`BOUNDS_FILE`); ``required``:
+    ``{(indicator, geography): reader}`` pairs that must have a row."""
     schema = Schema(INDICATOR_SCHEMA.name, INDICATOR_SCHEMA.columns,
-                    checks=(_check_periods, _check_urls, _check_choices))
+                    checks=(_check_periods, _check_urls, _check_choices, check_bounds())
+                    + ((_check_required(required),) if required else ()))
     df = read_csv(file, schema)
     df["chosen"] = (df["chosen"] != "false").fillna(True).astype(bool)
     df["value_published"] = df["value"]
@@ -491,14 +651,25 @@ def read_macro_indicators(file: Path | None = None) -> pd.DataFrame:
     transfers, NFC shares, KP's share of national GDP (no official series: a
     documented secondary estimate) and the KP minimum wage, by fiscal year.
     Long table, one sourced value per row (see :func:`read_indicator_table`)."""
-    return read_indicator_table(file or paths.RAW / "macro" / "pakistan_kp_macro_fiscal.csv")
+    return read_indicator_table(file or paths.RAW / "macro" / "pakistan_kp_macro_fiscal.csv",
+                                MACRO_REQUIRED)
 
 
 def read_poverty_indicators(file: Path | None = None) -> pd.DataFrame:
     """Official poverty lines and poverty headcounts (CBN, old FEI line, MPI, and
     KP headcounts re-aggregated from World Bank district small-area estimates,
     with their inputs). Long table as :func:`read_macro_indicators`."""
-    return read_indicator_table(file or paths.RAW / "poverty" / "poverty_indicators.csv")
+    return read_indicator_table(file or paths.RAW / "poverty" / "poverty_indicators.csv",
+                                POVERTY_REQUIRED)
+
+
+PDHS_TFR_FILE = paths.RAW / "demography" / "pdhs_total_fertility.csv"
+
+
+def read_pdhs_tfr(file: Path | str | None = None) -> pd.DataFrame:
+    """PDHS total fertility rates of KP and Pakistan by round (long table as
+    :func:`read_macro_indicators`; read by :func:`spf_analysis.model.demography.survey_tfr_ratio`)."""
+    return read_indicator_table(file or PDHS_TFR_FILE, PDHS_REQUIRED)
 
 
 # --------------------------------------------------------------------------- schemes
@@ -719,9 +890,12 @@ def read_labour_census(file: Path | None = None) -> pd.DataFrame:
 def read_disability_census(file: Path | None = None) -> pd.DataFrame:
     """Census 2017 Table 17: disabled population by age, sex and area."""
     file = file or paths.RAW / "disability" / "kp_disabled_population_age_sex_2017.csv"
+    need = {lab: code for lab, code in GEOGRAPHIES.items() if GEOGRAPHY_YEARS[code] == 2017}
     schema = Schema(AGE_SEX_SCHEMA.name, AGE_SEX_SCHEMA.columns + (Col("locator"),
                     Col("confidence", allowed=CONFIDENCE)), AGE_SEX_SCHEMA.key,
-                    checks=(_check_geography(set(GEOGRAPHIES)),))
+                    checks=(_check_geography(set(GEOGRAPHIES)),
+                            _check_complete(_geography_years(need), AGE_SEX_GRID,
+                                            {"geography": GEOGRAPHIES})))
     df = read_csv(file, schema)
     df["geography"] = df["geography"].map(GEOGRAPHIES).astype("string")
     out = _tidy_age_sex(df)
@@ -794,7 +968,8 @@ def load(name: str) -> pd.DataFrame:
 
 #: Raw inputs read directly by the model (not turned into processed tables), checked by
 #: ``make data`` with the tables so that a bad cell stops the build before anything is written.
-CHECKED_INPUTS = {"un_wpp (WPP 2019 extracts)": read_wpp2019_all}
+CHECKED_INPUTS = {"un_wpp (WPP 2019 extracts)": read_wpp2019_all,
+                  "demography (PDHS fertility)": read_pdhs_tfr}
 
 
 def build_processed(names=None) -> list[Path]:

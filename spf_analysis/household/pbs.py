@@ -51,7 +51,7 @@ def load_codebook(round_: str, overrides: dict | None = None, file: Path | None 
     file = Path(file or CODEBOOKS / f"{round_}.yaml")
     if not file.exists():
         raise CodebookGap(f"no codebook {file.name} for survey {round_!r} (known: {', '.join(ROUNDS)})")
-    cb = read_yaml(file, CodebookGap)
+    cb = read_yaml(file, CodebookGap, name=paths.rel(file))
     if not isinstance(cb, dict):
         raise CodebookGap("expected a mapping (the codebook)", file=file)
     cb = _merge(cb, overrides or {})
@@ -74,7 +74,11 @@ def _read(folder: Path, cb: dict, which: str, cols: list[str]) -> pd.DataFrame:
     f = folder / name
     if not f.exists():
         raise CodebookGap(f"{f}: file not found (codebook files.{which})")
-    df = pd.read_stata(f, convert_categoricals=False)
+    try:
+        df = pd.read_stata(f, convert_categoricals=False)
+    except Exception as e:  # pandas raises ValueError, struct.error, UnicodeDecodeError ... on a bad file
+        raise CodebookGap(f"not a readable Stata (.dta) file ({type(e).__name__}: {e})",
+                          file=f) from None
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise CodebookGap(f"{f.name}: variable(s) {missing} named in {Path(cb['_file']).name} not found; "

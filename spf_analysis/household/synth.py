@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
-from spf_analysis.data.io import AGE_GROUPS, Col, InputError, Schema, read_csv
+from spf_analysis.data.io import AGE_GROUPS, Col, InputError, Schema, check_bounds, read_csv
 from spf_analysis.stats.poverty import quantile_groups, weighted_quantile
 
 __all__ = [
@@ -137,23 +137,64 @@ REQUIRED_TARGETS = ("population_total", "household_size", "poverty_line", "pover
 def read_targets(file: Path | None = None) -> pd.DataFrame:
     """The calibration targets (one row per target, with source), checked."""
     file = Path(file or TARGETS_FILE)
-    df = read_csv(file, TARGETS_SCHEMA)
+    df = read_csv(file, Schema(TARGETS_SCHEMA.name, TARGETS_SCHEMA.columns, TARGETS_SCHEMA.key,
+                               checks=(check_bounds("target_id"),)))
     missing = [t for t in REQUIRED_TARGETS if t not in set(df["target_id"])]
     if missing:
         raise InputError(file, f"missing calibration target(s) {missing}", column="target_id")
     return df.reset_index(drop=True)
 
 
+#: Sizes of the generated survey: parameter -> (min, max, rationale). The roster loop, the
+#: persons table and the raking matrix grow with the number of households; the caps keep a
+#: typo (an extra zero or three) from exhausting memory. HIES 2018-19 interviewed about 24,800
+#: households in all of Pakistan; the KP sample is a few thousand.
+SIZE_LIMITS = {
+    "n_psu": (1, 5_000, "PSUs in KP; 5,000 PSUs is over ten times the KP HIES sample"),
+    "households_per_psu": (1, 100, "households per PSU; PBS takes 12-16"),
+    "min_psu_per_stratum": (1, 50, "PSUs per stratum; at least 2 for a variance estimate"),
+}
+#: n_psu x households_per_psu: about 8 persons per household. Measured: 23,040 households
+#: (n_psu 1,440) give 185,000 persons in 7 s with a peak of 0.4 GB, so 100,000 households take
+#: about half a minute and under 2 GB.
+MAX_HOUSEHOLDS = 100_000
+
+
+def check_sizes(p: dict, file: Path | str | None = None) -> None:
+    """The size parameters of the generator are whole numbers within :data:`SIZE_LIMITS`
+    (and the sample within :data:`MAX_HOUSEHOLDS` households)."""
+    shown = paths.rel(Path(file or PARAMS_FILE))
+    for k, (lo, hi, why) in SIZE_LIMITS.items():
+        v = p.get(k)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise FileKeyError(f"should be a whole number ({why}), got {v!r}", file=shown, key=k)
+        if not lo <= v <= hi:
+            word = f"below the minimum {lo}" if v < lo else f"above the maximum {hi:,}"
+            raise FileKeyError(f"{v:,} is {word} ({why})", file=shown, key=k)
+    n = p["n_psu"] * p["households_per_psu"]
+    if n > MAX_HOUSEHOLDS:
+        raise FileKeyError(f"n_psu x households_per_psu = {n:,} households is above the maximum "
+                           f"{MAX_HOUSEHOLDS:,} (memory and time grow with the sample; about 8 "
+                           "persons per household)", file=shown, key="n_psu")
+
+
 def load_params(file: Path | None = None, **overrides) -> dict:
-    """Generator parameters from ``params/survey_synthetic.yaml`` (unknown override = error)."""
+    """Generator parameters from ``params/survey_synthetic.yaml`` (unknown override = error;
+    sizes checked by :func:`check_sizes`)."""
     file = Path(file or PARAMS_FILE)
-    p = read_yaml(file)
+    shown = paths.rel(file)
+    p = read_yaml(file, name=shown)
     if not isinstance(p, dict):
-        raise FileKeyError("expected a mapping of parameter: value", file=file)
+        raise FileKeyError("expected a mapping of parameter: value", file=shown)
     for k, v in overrides.items():
         if k not in p:
             raise KeyError(f"unknown synthetic-survey parameter {k!r} (known: {sorted(p)})")
-        p[k] = type(p[k])(v) if not isinstance(p[k], bool) else bool(v)
+        try:
+            p[k] = type(p[k])(v) if not isinstance(p[k], bool) else bool(v)
+        except (TypeError, ValueError):
+            raise FileKeyError(f"override {v!r} is not of type {type(p[k]).__name__}", file=shown,
+                               key=k) from None
+    check_sizes(p, file)
     return p
 
 

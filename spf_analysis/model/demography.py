@@ -393,12 +393,12 @@ def survey_tfr_ratio(period: str = "2017-18", file=None) -> dict:
 
     Reads the chosen rows of ``data/raw/demography/pdhs_total_fertility.csv``
     (long indicator table, one source per row, validated by
-    :func:`spf_analysis.data.io.read_indicator_table`).  Returns ``{"period", "kp",
+    :func:`spf_analysis.data.io.read_pdhs_tfr`).  Returns ``{"period", "kp",
     "pakistan", "ratio", "source"}`` with ``ratio = kp / pakistan``.
     """
     from spf_analysis.data import io as _io
 
-    df = _io.read_indicator_table(file or PDHS_TFR_FILE)
+    df = _io.read_pdhs_tfr(file or PDHS_TFR_FILE)
     sel = df[(df["indicator"] == "total_fertility_rate") & (df["period"] == period) & df["chosen"]]
     out = {}
     for key, geo in (("kp", "Khyber Pakhtunkhwa"), ("pakistan", "Pakistan")):
