@@ -66,7 +66,7 @@ PROCESSED := $(TABLES:%=data/processed/%.parquet)
 # delete the untouched sibling tables of the grouped rule when an input is bad.
 .PRECIOUS: $(PROCESSED)
 
-$(PROCESSED) &: $(RAW) $(DATA_MODULES) | $(READY)
+$(PROCESSED) &: $(RAW) params/input_bounds.csv $(DATA_MODULES) | $(READY)
 	$(PY) -m spf_analysis.data.manifest verify
 	$(PY) -m spf_analysis.data.io
 
@@ -88,7 +88,7 @@ SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_hou
 .PRECIOUS: $(SURVEY_TABLES)  # written atomically; a failed run keeps the previous survey
 
 $(SURVEY_TABLES) &: $(SURVEY_CFG) params/survey.yaml $(SURVEY_MODULES) params/survey_synthetic.yaml \
-	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv $(PROCESSED) | $(READY)
+	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv params/input_bounds.csv $(PROCESSED) | $(READY)
 	$(PY) -m spf_analysis.household.source build
 
 .PHONY: survey survey-info
@@ -104,7 +104,7 @@ MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_populatio
 .PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
 $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
 	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
-	data/raw/demography/pdhs_total_fertility.csv data/processed/macro_indicators.parquet | $(READY)
+	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet | $(READY)
 	$(PY) -m spf_analysis.model.pipeline
 
 .PHONY: model

@@ -30,10 +30,9 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
-
 from spf_analysis.config import params as P
 from spf_analysis.config import paths
+from spf_analysis.config.errors import parse_yaml
 from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
 
@@ -51,10 +50,7 @@ def parse_overrides(items: list[str], origin: str = "override") -> dict:
         key = key.strip()
         if key in out:
             raise P.ParameterError(f"{origin}: {key!r} given twice")
-        try:
-            out[key] = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise P.ParameterError(f"{origin} {key}: value {text!r} is not valid YAML ({e})") from None
+        out[key] = parse_yaml(text, P.ParameterError, name=f"{origin} {key}={text!r}")
     return out
 
 
@@ -78,7 +74,8 @@ def scrub(nb: dict, notebook: str) -> dict:
 
     papermill records start/end times and durations for the run and each cell, and the
     input/output paths (the staging folder holds the PID); Jupyter records message
-    timestamps (``metadata.execution``). Outputs that print a path inside the
+    timestamps (``metadata.execution``); the parameters cell papermill inserts gets a random id.
+    Outputs that print a path inside the
     repository show it relative to the root."""
     pm = nb.get("metadata", {}).get("papermill", {})
     for k in _NB_VOLATILE:
@@ -88,6 +85,8 @@ def scrub(nb: dict, notebook: str) -> dict:
     root = str(paths.ROOT) + os.sep
     for cell in nb.get("cells", []):
         md = cell.get("metadata", {})
+        if "injected-parameters" in md.get("tags", []):  # papermill gives the cell it adds a random id
+            cell["id"] = "injected-parameters"
         md.pop("execution", None)
         for k in _CELL_VOLATILE:
             md.get("papermill", {}).pop(k, None)
@@ -119,10 +118,6 @@ class NotebookFailed(RuntimeError):
     """A cell raised; the message names the notebook and where its partly executed copy is."""
 
 
-#: where the partly executed copy of a failed notebook is kept, to see which cell failed
-FAILED = STAGING / "failed"
-
-
 def run(notebook: str, overrides: dict | None = None) -> Path:
     import re
 
@@ -148,14 +143,16 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
         try:
             pm.execute_notebook(str(src), str(executed), parameters=values, kernel_name=KERNEL,
                                 progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS))
+        except OSError:  # a full disk, an unreadable file: reported as such by run_step
+            raise
         except Exception as e:  # papermill's execution error carries the failing cell's traceback
             kept = ""
-            if executed.exists():
-                FAILED.mkdir(parents=True, exist_ok=True)
+            if executed.exists():  # kept to see which cell failed (reports/.build/failed/)
+                failed = STAGING / "failed" / executed.name
+                failed.parent.mkdir(parents=True, exist_ok=True)
                 nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
-                (FAILED / executed.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
-                                                    encoding="utf-8")
-                kept = f"; the partly executed copy is {paths.rel(FAILED / executed.name)}"
+                failed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+                kept = f"; the partly executed copy is {paths.rel(failed)}"
             raise NotebookFailed(f"notebooks/{notebook}.ipynb failed ({type(e).__name__}){kept}\n{e}") from None
         nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
         executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")

@@ -41,7 +41,9 @@ def sandbox(tmp_path, monkeypatch):
 
 
 def snapshot(root):
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every output (reports/.build is scratch: staging, and the partial copy of a failed run)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and not str(p.relative_to(root)).startswith(".build")}
 
 
 def test_failure_leaves_reports_unchanged(sandbox):
@@ -98,3 +100,50 @@ def test_stale_staging_of_a_dead_run_is_removed_but_not_a_live_one(sandbox):
     live.mkdir()
     build.run("09_test")
     assert not dead.exists() and live.exists()
+
+
+def test_two_runs_give_identical_executed_notebooks_without_clock_path_or_pid(sandbox):
+    first = build.run("09_test")
+    a = first.read_bytes()
+    b = build.run("09_test").read_bytes()
+    assert a == b
+    text = a.decode()
+    for volatile in ("start_time", "end_time", "duration", "iopub.", str(paths.ROOT), str(sandbox), "09_test-"):
+        assert volatile not in text, volatile
+    meta = json.loads(text)["metadata"]["papermill"]
+    assert (meta["input_path"], meta["output_path"]) == ("notebooks/09_test.ipynb", "reports/notebooks/09_test.ipynb")
+
+
+def test_scrub_fixes_the_injected_cell_id_and_relative_paths_in_streams():
+    nb = {"metadata": {"papermill": {"start_time": "2026-01-01T00:00:00", "duration": 1.0, "parameters": {"a": 1}}},
+          "cells": [{"id": "a1b2c3d4", "metadata": {"tags": ["injected-parameters"], "execution": {"x": 1},
+                                                  "papermill": {"duration": 0.1, "status": "completed"}},
+                     "outputs": [{"output_type": "stream", "text": [f"{paths.ROOT}/spf_analysis/x.py:1: Warning\n"]}]}]}
+    out = build.scrub(nb, "09_test")
+    cell = out["cells"][0]
+    assert cell["id"] == "injected-parameters" and "execution" not in cell["metadata"]
+    assert cell["metadata"]["papermill"] == {"status": "completed"}
+    assert cell["outputs"][0]["text"] == "spf_analysis/x.py:1: Warning\n"
+    assert out["metadata"]["papermill"]["parameters"] == {"a": 1} and "start_time" not in out["metadata"]["papermill"]
+
+
+def test_a_failed_run_keeps_its_partial_copy_aside(sandbox):
+    before = snapshot(sandbox)
+    with pytest.raises(build.NotebookFailed, match="partly executed copy is .*09_test.ipynb"):
+        build.run("09_test", {"fail": True})
+    assert snapshot(sandbox) == before
+    kept = json.loads((sandbox / ".build/failed/09_test.ipynb").read_text())
+    assert any(o.get("output_type") == "error" for c in kept["cells"] for o in c.get("outputs", []))
+
+
+def test_overrides_come_from_the_environment_and_are_checked(sandbox, monkeypatch, capsys):
+    monkeypatch.setenv("ARGS_09_test", "fail=maybe")
+    assert build.main(["09_test"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: notebook 09_test: command-line override ARGS_09_test: fail"), err
+    monkeypatch.setenv("ARGS_09_test", "fail=true 'unclosed")
+    assert build.main(["09_test"]) == 1
+    assert "No closing quotation" in capsys.readouterr().err
+    monkeypatch.setenv("ARGS_09_test", "fail=true")
+    assert build.main(["09_test"]) == 1
+    assert "09_test.ipynb failed" in capsys.readouterr().err

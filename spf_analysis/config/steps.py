@@ -10,9 +10,11 @@ into one line that names the step and what was left unchanged.
 from __future__ import annotations
 
 import errno
+import re
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from spf_analysis.config import paths
 
@@ -23,6 +25,14 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum, frame):
     raise Terminated(signal.Signals(signum).name)
+
+
+def _target_of(filename) -> Path:
+    """The output a temporary file stands for (``.name.x1y2.tmp`` -> ``name``,
+    :func:`spf_analysis.config.fsutil.transaction`)."""
+    p = Path(filename)
+    m = re.fullmatch(r"\.(.+)\.[^.]+\.tmp", p.name)
+    return p.with_name(m[1]) if m else p
 
 
 def run_step(step: str, body: Callable[[], object], *, errors: tuple = (), unchanged: str = "its outputs") -> int:
@@ -43,7 +53,7 @@ def run_step(step: str, body: Callable[[], object], *, errors: tuple = (), uncha
         print(f"error: {step}: {e}", file=sys.stderr)
         return 1
     except OSError as e:
-        where = f" {paths.rel(e.filename)}" if getattr(e, "filename", None) else ""
+        where = f" {paths.rel(_target_of(e.filename))}" if getattr(e, "filename", None) else ""
         cause = e.strerror or str(e)
         hint = "; free some space and run make again" if e.errno in (errno.ENOSPC, errno.EDQUOT) else ""
         print(f"error: {step}: cannot read or write{where}: {cause}{hint}; {left}", file=sys.stderr)

@@ -189,14 +189,15 @@ def main(argv=None) -> int:
     if len(argv) != 2 or not argv[1]:
         print("usage: python -m spf_analysis.household.pbs ROUND SURVEY_DIR   (e.g. pbs-hies-2018-19 /data/hies)", file=sys.stderr)
         return 2
-    try:
+    from spf_analysis.config.steps import run_step
+
+    def body():
         h, p = read_round(argv[1], argv[0])
         for f in write_survey(h, p, argv[0]):
-            print(f"wrote {f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f}")
-    except (CodebookGap, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+            print(f"wrote {paths.rel(f)}")
+
+    return run_step(f"survey ({argv[0]})", body, errors=(CodebookGap, ValueError),
+                    unchanged="data/processed/survey_*.parquet")
 
 
 if __name__ == "__main__":

@@ -935,16 +935,18 @@ def load_survey() -> tuple[pd.DataFrame, pd.DataFrame, str]:
 
 def main(argv=None) -> int:
     """``python -m spf_analysis.household.synth [key=value ...]``: generate and write the synthetic survey."""
+    from spf_analysis.config.steps import run_step
+
     argv = sys.argv[1:] if argv is None else argv
-    try:
+
+    def body():
         over = dict(a.split("=", 1) for a in argv)
         h, pr = generate(load_params(**over))
         for f in write_survey(h, pr, "synthetic"):
             print(f"wrote {f.relative_to(paths.ROOT)}")
-    except (InputError, KeyError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run_step("survey (synthetic)", body, errors=(InputError, KeyError, ValueError),
+                    unchanged="data/processed/survey_*.parquet")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from spf_analysis.config import paths
-from spf_analysis.config.fsutil import write_bytes
 
 #: the generic CSS families and the shipped font each resolves to
 FAMILIES = {"serif": "DejaVu Serif", "sans-serif": "DejaVu Sans", "monospace": "DejaVu Sans Mono"}
@@ -57,7 +56,8 @@ def isolate(folder: Path = FONTCONFIG_DIR) -> Path:
                                 "(make distclean; make report)")
     conf = folder / "fonts.conf"
     text = config_text(fonts, folder / "cache").encode("utf-8")
-    if not conf.exists() or conf.read_bytes() != text:
-        write_bytes(conf, text)
+    if not conf.exists() or conf.read_bytes() != text:  # build scratch, not an output
+        folder.mkdir(parents=True, exist_ok=True)
+        conf.write_bytes(text)
     os.environ["FONTCONFIG_FILE"] = str(conf)
     return conf

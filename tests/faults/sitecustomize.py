@@ -5,6 +5,9 @@ command line names ``SPF_FAULT_IN`` (e.g. ``spf_analysis.build``; not the kernel
 starts), by one that on its n-th call (default 1st) does ``action``:
 
 - ``enospc``: raise OSError "No space left on device" naming the first path argument;
+
+(The module run with ``python -m`` is ``__main__``, a different object from the module of that
+name imported here: patch a function it calls in another module.)
 - ``interrupt``: raise KeyboardInterrupt (Ctrl-C arriving just then);
 - ``sigint-after`` / ``sigterm-after``: run the function, then send the signal to the process.
 """
@@ -33,8 +36,10 @@ if _spec and _where and _where in getattr(sys, "orig_argv", []):
     _calls = [0]
 
     def _first_path(args, kwargs):
+        """The first argument that looks like a path (not, e.g., the text being written)."""
         for a in list(args) + list(kwargs.values()):
-            if isinstance(a, (str, os.PathLike)):
+            if isinstance(a, os.PathLike) or (isinstance(a, str) and "\n" not in a and len(a) < 4096
+                                               and os.sep in a):
                 return os.fspath(a)
         return None
 
