@@ -157,37 +157,22 @@ def test_a_failing_cell_keeps_the_outputs_and_shows_the_partial_notebook(tree):
 
 
 # -------------------------------------------------------------- data and model steps
-def test_full_disk_while_writing_processed_tables(tree):
+@pytest.mark.parametrize("target, changed, fault, process, message", [
+    ("data", "data/raw/macro/pakistan_kp_macro_fiscal.csv", "pandas.core.frame:DataFrame.to_parquet:enospc@3",
+     "spf_analysis.data.io", "error: data (make data): cannot read or write data/processed/"),
+    ("data", "data/raw/macro/pakistan_kp_macro_fiscal.csv", "pandas:read_csv:sigterm-after@2",
+     "spf_analysis.data.io", "error: data (make data): stopped by SIGTERM"),
+    ("model", "params/run.yaml", "pandas.core.frame:DataFrame.to_parquet:enospc@4",
+     "spf_analysis.model.pipeline", "error: model run (make model): cannot read or write data/interim/"),
+    ("survey", "params/survey_synthetic.yaml", "pandas.core.frame:DataFrame.to_parquet:enospc@2",
+     "spf_analysis.household.source", "error: survey (synthetic): cannot read or write "
+                                      "data/processed/survey_persons.parquet: No space left on device; free some space"),
+], ids=["data-full-disk", "data-sigterm", "model-full-disk", "survey-full-disk"])
+def test_data_model_and_survey_steps_stopped_midway(tree, target, changed, fault, process, message):
     before = snapshot(tree)
-    touch(tree, "data/raw/macro/pakistan_kp_macro_fiscal.csv")
-    r = make(tree, "data", env=env_for(tree, SPF_FAULT="pandas.core.frame:DataFrame.to_parquet:enospc@3",
-                                       SPF_FAULT_IN="spf_analysis.data.io"))
-    fails_cleanly(tree, before, r, "error: data (make data): cannot read or write data/processed/",
-                  "No space left on device; free some space")
-
-
-def test_sigterm_while_reading_raw_data(tree):
-    before = snapshot(tree)
-    touch(tree, "data/raw/macro/pakistan_kp_macro_fiscal.csv")
-    r = make(tree, "data", env=env_for(tree, SPF_FAULT="pandas:read_csv:sigterm-after@2",
-                                       SPF_FAULT_IN="spf_analysis.data.io"))
-    fails_cleanly(tree, before, r, "error: data (make data): stopped by SIGTERM")
-
-
-def test_full_disk_while_writing_the_model_run(tree):
-    before = snapshot(tree)
-    touch(tree, "params/run.yaml")
-    r = make(tree, "model", env=env_for(tree, SPF_FAULT="pandas.core.frame:DataFrame.to_parquet:enospc@4",
-                                        SPF_FAULT_IN="spf_analysis.model.pipeline"))
-    fails_cleanly(tree, before, r, "error: model run (make model): cannot read or write data/interim/")
-
-
-def test_full_disk_while_writing_the_survey(tree):
-    before = snapshot(tree)
-    touch(tree, "params/survey_synthetic.yaml")
-    r = make(tree, "survey", env=env_for(tree, SPF_FAULT="pandas.core.frame:DataFrame.to_parquet:enospc@2",
-                                         SPF_FAULT_IN="spf_analysis.household.source"))
-    fails_cleanly(tree, before, r, "cannot read or write data/processed/survey_persons.parquet")
+    touch(tree, changed)
+    r = make(tree, target, env=env_for(tree, SPF_FAULT=fault, SPF_FAULT_IN=process))
+    fails_cleanly(tree, before, r, message, "left as they were")
 
 
 # ------------------------------------------------------------- settings and the shell
@@ -207,6 +192,16 @@ def test_path_traversal_and_missing_folder_refused(tree):
     fails_cleanly(tree, before, r, "error: survey: SURVEY='../../etc/passwd' is not a known survey")
     r = make(tree, "report", "SURVEY=pbs-hies-2018-19", "SURVEY_DIR=/nonexistent/it's here")
     fails_cleanly(tree, before, r, "SURVEY_DIR=\"/nonexistent/it's here\" is not an existing folder")
+
+
+def test_a_folder_with_an_apostrophe_reaches_the_reader(tree, tmp_path):
+    """A legitimate SURVEY_DIR with an apostrophe is passed intact; the PBS reader then stops at
+    the first thing it needs (here the codebook's unconfirmed names or the missing files)."""
+    before = snapshot(tree)
+    folder = tmp_path / "o'brien's data"
+    folder.mkdir()
+    r = make(tree, "survey", "SURVEY=pbs-hies-2018-19", f"SURVEY_DIR={folder}")
+    fails_cleanly(tree, before, r, "error: survey (pbs-hies-2018-19): ")
 
 
 def test_hostile_override_never_reaches_a_shell(tree, tmp_path):
