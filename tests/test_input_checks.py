@@ -313,7 +313,7 @@ def test_unsafe_tag_in_the_survey_parameters(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(synth, "write_survey", lambda *a: pytest.fail(f"wrote {a}") or written)
     assert synth.main([]) == 1
     err = capsys.readouterr().err
-    assert err == f"error: {f}: {UNSAFE_MSG.format(n=n)}\n"
+    assert err == f"error: survey (synthetic): {f}: {UNSAFE_MSG.format(n=n)}\n"
 
 
 def test_unsafe_tag_in_a_codebook(tmp_path, monkeypatch, capsys):
@@ -321,7 +321,7 @@ def test_unsafe_tag_in_a_codebook(tmp_path, monkeypatch, capsys):
     (tmp_path / src.name).write_text(UNSAFE + src.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(pbs, "CODEBOOKS", tmp_path)
     assert pbs.main(["pbs-hies-2018-19", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == f"error: {tmp_path / src.name}: {UNSAFE_MSG.format(n=1)}\n"
+    assert capsys.readouterr().err == f"error: survey (pbs-hies-2018-19): {tmp_path / src.name}: {UNSAFE_MSG.format(n=1)}\n"
 
 
 # ------------------------------------------------------------------ .dta
@@ -367,7 +367,7 @@ def test_survey_size_limit_from_the_file(tmp_path, capsys, monkeypatch):
     f.write_text(text.replace("n_psu: 360 ", "n_psu: 3600000 ", 1), encoding="utf-8")
     monkeypatch.setattr(synth, "PARAMS_FILE", f)
     assert synth.main([]) == 1
-    assert capsys.readouterr().err.startswith(f"error: {f}: n_psu: 3,600,000 is above the maximum 5,000")
+    assert capsys.readouterr().err.startswith(f"error: survey (synthetic): {f}: n_psu: 3,600,000 is above the maximum 5,000")
 
 
 def test_the_real_inputs_pass():
