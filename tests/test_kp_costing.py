@@ -85,7 +85,11 @@ def test_macro_hand_computed(indicators):
     # poverty line 2024 = 3030.32 x prod(1 + inflation FY15..FY24), PBS annual averages
     infl = [0.045, 0.029, 0.042, 0.0468, 0.068, 0.1074, 0.089, 0.1215, 0.292, 0.234]
     assert m.poverty_line_monthly_base == pytest.approx(3030.32 * np.prod([1 + x for x in infl]))
-    assert m.expenditure_share_kp_gdp == pytest.approx(1.3e12 / (0.099 * 106.045e12))
+    # KP budget (chapter 2's definition): FY24 expenditure outturn Rs 1.3 tn (no enacted budget),
+    # FY25 outlay Rs 1,754 bn, FY26 outlay Rs 2,120 bn; expenditure FY25 1,654 and FY26 1,962 (budget estimates)
+    assert m.budget_observed == {2024: pytest.approx(1.3e12), 2025: pytest.approx(1754e9), 2026: pytest.approx(2120e9)}
+    assert m.expenditure_observed == {2024: pytest.approx(1.3e12), 2025: pytest.approx(1654e9),
+                                      2026: pytest.approx(1962e9)}
     assert m.budget_estimates == {"year": 2025, "kp_expenditure": pytest.approx(1654e9), "kp_receipts": pytest.approx(1754e9),
                                   "kp_own_receipts": pytest.approx(93e9), "kp_federal_transfers": pytest.approx(1212e9)}
     f = macro.macro_frame(m, 2027)
@@ -96,9 +100,42 @@ def test_macro_hand_computed(indicators):
     assert f.loc[2027, "gdp"] == pytest.approx(0.099 * f.loc[2027, "gdp_national"])
     assert f.loc[2025, "minimum_wage"] == 36000 * 12
     assert f.loc[2026, "minimum_wage"] == pytest.approx(36000 * 12 * 1.07)
-    assert f.loc[2026, "revenue"] / f.loc[2026, "budget"] == pytest.approx(1754 / 1654)
+    # the latest budget as published, then growth with nominal GDP: 2027 = 2026 x 1.034 x 1.07
+    assert (f.loc[2025, "budget"], f.loc[2026, "budget"]) == (pytest.approx(1754e9), pytest.approx(2120e9))
+    assert f.loc[2027, "budget"] == pytest.approx(2120e9 * 1.034 * 1.07)
+    assert f.loc[2026, "expenditure"] == pytest.approx(1962e9)
+    assert f.loc[2027, "expenditure"] == pytest.approx(1962e9 * 1.034 * 1.07)
+    assert f.loc[2026, "revenue"] - f.loc[2026, "expenditure"] == pytest.approx(158e9)  # the FY26 surplus (Rs 157 bn reported)
+    assert f.loc[2024, "revenue"] == pytest.approx(1.3e12 * 1754 / 1654)  # no FY24 receipts: the FY25 ratio
     b = fiscal.option_bases(m.budget_estimates, 2.0)
     assert b["kp_budget_surplus"] == pytest.approx(2 * 100e9) and b["kp_own_receipts"] == pytest.approx(186e9)
+
+
+def test_budget_base_is_chapter_2s_budget(indicators):
+    """The fiscal frame's KP budget equals the budget chapter 2 reports (data.schemes.kp_budget)
+    in every year both have. Both read the same function, so this holds by construction; the test
+    guards against a second definition creeping back (the frame once projected FY25-26 from the
+    FY24 share of GDP: Rs 1,407 and 1,557 bn instead of the published 1,754 and 2,120 bn)."""
+    from spf_analysis.data.schemes import kp_budget
+
+    ch2 = kp_budget(indicators).set_index("year")["budget_pkr_bn"] * 1e9
+    frame = macro.macro_frame(macro.macro_inputs(indicators=indicators), 2030)["budget"]
+    common = sorted(set(ch2.index) & set(frame.index))
+    assert common == [2024, 2025, 2026]
+    assert frame.loc[common].to_numpy() == pytest.approx(ch2.loc[common].to_numpy(), rel=1e-12)
+
+
+def test_budget_does_not_depend_on_the_kp_gdp_share(indicators):
+    """The budget is known in rupees: a KP GDP share drawn in the Monte Carlo moves % of KP GDP,
+    never % of the KP budget."""
+    m = macro.macro_inputs(indicators=indicators)
+    years = np.arange(2024, 2031)
+    arr = macro.project_arrays(m, years, kp_gdp_share=np.array([0.08, 0.099, 0.105]))
+    central = macro.macro_frame(m, 2030)
+    for k in ("budget", "revenue", "expenditure"):
+        per_draw = np.broadcast_to(arr[k], arr["gdp"].shape)
+        assert np.allclose(per_draw, central[k].to_numpy()), k
+    assert not np.allclose(arr["gdp"][0], arr["gdp"][2])
 
 
 def test_macro_reads_the_indicator_table(indicators):
@@ -248,7 +285,8 @@ def test_bad_real_scenario_overrides(tmp_path, body, match):
 
 
 def test_fiscal_paths_and_options():
-    mf = pd.DataFrame({"revenue": [110.0, 121.0], "budget": [100.0, 110.0], "gdp": [1000.0, 1100.0]}, index=[2025, 2026])
+    mf = pd.DataFrame({"revenue": [110.0, 121.0], "expenditure": [100.0, 110.0], "budget": [999.0, 999.0],
+                       "gdp": [1000.0, 1100.0]}, index=[2025, 2026])
     p = fiscal.fiscal_paths(mf, {"A": pd.Series([5.0, 22.0], index=[2025, 2026])})
     a = p[p["package"] == "A"]
     assert list(a["balance"]) == [5.0, -11.0]

@@ -44,7 +44,7 @@ def fiscal_paths(macro_frame: pd.DataFrame, package_costs: dict[str, pd.Series])
     """Revenue, expenditure and balance per year, before and after each package.
 
     ``macro_frame``: from :func:`spf_analysis.model.macro.macro_frame` (``revenue``,
-    ``budget``, ``gdp``).  ``package_costs``: ``{package: Series of cost by year}``.
+    ``expenditure``, ``gdp``).  ``package_costs``: ``{package: Series of cost by year}``.
     Tidy output: ``year, package, revenue, expenditure, cost, balance,
     balance_pct_gdp`` with a ``none`` package for the pre-reform balance.
     """
@@ -56,7 +56,7 @@ def fiscal_paths(macro_frame: pd.DataFrame, package_costs: dict[str, pd.Series])
             "year": years,
             "package": name,
             "revenue": macro_frame["revenue"].to_numpy(),
-            "expenditure": macro_frame["budget"].to_numpy(),
+            "expenditure": macro_frame["expenditure"].to_numpy(),
             "cost": c.to_numpy(),
         })
         df["balance"] = df["revenue"] - df["expenditure"] - df["cost"]

@@ -10,10 +10,17 @@ Provincial adaptation (stated in chapters 04 and 06): KP has no official GDP
 series, so ``Y_KP = share x Y_Pakistan`` with the share chosen in
 ``params/policy/macro.yaml`` (``choice.kp_gdp_share``: 9.9% for 2022, one of
 three low-confidence secondary estimates in ``macro_indicators``; the other two,
-8% and 10.5%, bound the uncertainty range).  The "budget" is the KP
-government's total expenditure, held at its base-year share of KP GDP (FY
-2023-24 expected outturn Rs 1.3 trillion); receipts are expenditure x the
-budget-year (2024-25) ratio of receipts to expenditure.
+8% and 10.5%, bound the uncertainty range).
+
+KP budget, expenditure and receipts are the observed figures for every year they
+are known (``budget``: the KP budget as chapter 2 reports it,
+:func:`spf_analysis.data.schemes.kp_budget`: the budget outlay, or the expenditure
+outturn in a year without an enacted budget; ``expenditure``: total expenditure,
+outturn or budget estimates; ``revenue``: receipts), so "% of the KP budget" is on the
+latest budget (FY 2025-26).  After the last known year each grows with nominal GDP
+(a constant share of GDP); receipts in a base year without a figure are expenditure x
+the budget-year ratio of receipts to expenditure.  None depends on the KP GDP share:
+the budget is known in rupees whatever KP's GDP is.
 
 One source for observed values: every observed number (GDP, growth, CPI, KP
 budget, minimum wage, KP GDP share estimates) is read from
@@ -170,7 +177,10 @@ class MacroInputs:
     base_year: int
     gdp_national_base: float
     kp_gdp_share: float
-    expenditure_share_kp_gdp: float
+    #: observed KP budget (chapter 2's definition), total expenditure and receipts, {year: PKR}
+    budget_observed: dict
+    expenditure_observed: dict
+    receipts_observed: dict
     revenue_to_expenditure: float
     poverty_line_monthly_base: float
     inflation_observed: dict
@@ -237,6 +247,13 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
     exp = {**obs["kp_expenditure"], **obs["kp_expenditure_outturn"]}
     if base_year not in exp:
         raise ValueError(f"macro_indicators: no KP expenditure (outturn or budget) for base year {base_year}")
+    # the KP budget as chapter 2 reports it (one definition: data.schemes.kp_budget), in PKR
+    from spf_analysis.data.schemes import kp_budget
+
+    kpb = kp_budget(indicators)
+    budget_obs = {int(y): float(v) * 1e9 for y, v in zip(kpb["year"], kpb["budget_pkr_bn"]) if int(y) >= base_year}
+    if base_year not in budget_obs:
+        raise ValueError(f"macro_indicators: no KP budget (outlay or expenditure outturn) for base year {base_year}")
     by = int(choices["budget_year"]["year"])
     budget = {}
     for k in ("kp_expenditure", "kp_receipts", "kp_own_receipts", "kp_federal_transfers"):
@@ -259,7 +276,9 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
         base_year=base_year,
         gdp_national_base=gdp[base_year],
         kp_gdp_share=share,
-        expenditure_share_kp_gdp=exp[base_year] / (share * gdp[base_year]),
+        budget_observed=budget_obs,
+        expenditure_observed={y: v for y, v in exp.items() if y >= base_year},
+        receipts_observed={y: v for y, v in obs["kp_receipts"].items() if y >= base_year},
         revenue_to_expenditure=budget["kp_receipts"] / budget["kp_expenditure"],
         poverty_line_monthly_base=pl,
         inflation_observed=infl,
@@ -284,6 +303,25 @@ def _rate_path(assumed, observed: dict, years: np.ndarray):
     return np.where(obs_mask, obs_vals, base)
 
 
+def anchored_path(observed: dict, gdp, years) -> np.ndarray:
+    """Observed values where known; from the last known value on, growth with ``gdp``
+    (a constant share of GDP). ``gdp``: ``(years,)`` or ``(draws, years)``; the first
+    year must be observed.
+
+    >>> anchored_path({2024: 10.0, 2025: 12.0}, np.array([100.0, 110.0, 121.0]), [2024, 2025, 2026]).tolist()
+    [10.0, 12.0, 13.2]
+    """
+    years = [int(y) for y in years]
+    if years[0] not in observed:
+        raise ValueError(f"no observed value for the first year {years[0]}")
+    gdp = np.asarray(gdp, dtype=float)
+    out = np.empty(gdp.shape)
+    out[..., 0] = observed[years[0]]
+    for i in range(1, len(years)):
+        out[..., i] = observed[years[i]] if years[i] in observed else out[..., i - 1] * gdp[..., i] / gdp[..., i - 1]
+    return out
+
+
 def cumulative_index(rates) -> np.ndarray:
     """``I[0] = 1``, ``I[t] = prod_{s=1..t} (1 + r[s])`` along the last axis (``r[..., 0]`` ignored)."""
     r = np.asarray(rates, dtype=float)
@@ -299,7 +337,8 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
     years or ``(draws, years)`` replacing the central assumptions (observed
     rates still apply to the years they cover when ``use_observed``).
     Returns annual arrays: ``cpi`` (base year = 1), ``gdp_national``, ``gdp``
-    (KP), ``budget`` (KP expenditure), ``revenue``, ``poverty_line`` and
+    (KP), ``budget`` (the KP budget, chapter 2's definition), ``expenditure`` and
+    ``revenue`` (KP total expenditure and receipts), ``poverty_line`` and
     ``minimum_wage`` (annual amounts per person = monthly x 12).
     """
     years = np.asarray(years, dtype=int)
@@ -318,8 +357,11 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
     real = cumulative_index(g_path)
     gdp_nat = inputs.gdp_national_base * real * cpi
     gdp_kp = share * gdp_nat
-    budget = inputs.expenditure_share_kp_gdp * gdp_kp
-    revenue = budget * inputs.revenue_to_expenditure
+    budget = anchored_path(inputs.budget_observed, gdp_nat, years)
+    expenditure = anchored_path(inputs.expenditure_observed, gdp_nat, years)
+    receipts = dict(inputs.receipts_observed)  # a base year without a receipts figure: the budget-year ratio
+    receipts.setdefault(int(years[0]), inputs.expenditure_observed[int(years[0])] * inputs.revenue_to_expenditure)
+    revenue = anchored_path(receipts, gdp_nat, years)
     pl = inputs.poverty_line_monthly_base * cpi * 12
     # minimum wage: observed where set (value in force in that fiscal year), then CPI x real wage growth
     mw_years = sorted(inputs.minimum_wage_monthly)
@@ -333,7 +375,8 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
     for i, y in enumerate(years):
         if int(y) in inputs.minimum_wage_monthly:
             mw[..., i] = inputs.minimum_wage_monthly[int(y)] * 12
-    return {"cpi": cpi, "gdp_national": gdp_nat, "gdp": gdp_kp, "budget": budget, "revenue": revenue,
+    return {"cpi": cpi, "gdp_national": gdp_nat, "gdp": gdp_kp, "budget": budget, "expenditure": expenditure,
+            "revenue": revenue,
             "poverty_line": pl, "minimum_wage": mw, "real_growth": g_path, "inflation": pi_path}
 
 
@@ -341,7 +384,7 @@ def macro_frame(inputs: MacroInputs, end_year: int, **kwargs) -> pd.DataFrame:
     """Central macro paths as a DataFrame indexed by year (base year .. ``end_year``).
 
     Columns usable by :func:`spf_analysis.model.costing.cost_scenario` (``cpi,
-    poverty_line, minimum_wage, gdp, gdp_national, budget``) plus ``revenue``,
+    poverty_line, minimum_wage, gdp, gdp_national, budget``) plus ``expenditure``, ``revenue``,
     ``real_growth`` and ``inflation``.
     """
     years = np.arange(inputs.base_year, end_year + 1)
