@@ -346,3 +346,14 @@ def test_excel_deterministic_and_atomic(tmp_path):
         write_scenario_workbook({"bad/name": df}, t1, title="t")
     assert t1.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_package_summary_cost_per_head_by_hand():
+    results = {"A": pd.DataFrame({"benefit": ["x", "package", "package"], "year": [2030, 2030, 2031],
+                                  "cost": [5.0, 600.0, 900.0], "cost_pct_gdp": [0.1, 1.0, 1.5]})}
+    pop = pd.DataFrame({"year": [2030, 2030, 2031, 2031], "sex": ["f", "m", "f", "m"], "age": [0, 0, 0, 0],
+                        "population": [100.0, 200.0, 150.0, 150.0]})
+    out = c.package_summary(results, [2030, 2031], population=pop)
+    assert out["cost_per_head"].tolist() == [2.0, 3.0]  # 600 / 300, 900 / 300
+    with pytest.raises(ValueError, match="no projected population for years \\[2031\\]"):
+        c.package_summary(results, [2030, 2031], population=pop[pop["year"] == 2030])

@@ -23,6 +23,7 @@ def toy():
     pk = pd.DataFrame({"scenario": ["kp_medium", "package_lifecycle", "package_minimum", "kp_medium"],
                        "year": [2030, 2030, 2030, 2035], "cost_pkr_bn": [1017.5, 694.4, 320.7, 1600.0],
                        "cost_pct_gdp": [5.346, 3.649, 1.685, 5.2], "cost_pct_national_gdp": [0.5292, 0.3612, 0.1668, 0.51],
+                       "cost_per_head_pkr": [19034.4, 12990.0, 6000.0, 27000.0],
                        "cost_pct_budget": [43.6, 29.8, 13.7, 42.0]})
     return {
         "01_population_summary": pd.DataFrame({"geography": ["kp_35_2023"], "boundary": ["KP 2023"], "year": [2023],
@@ -74,7 +75,8 @@ def test_summary_text_quotes_the_numbers():
     text = summary.summary_markdown(summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32), 2030)
     for s in ("40.9 million", "43% are children", "3.3% are 65", "ratio of 88 per 100", "32 federal and provincial",
               "only 36% of the population", "80% of persons aged 65+", "synthetic household survey",
-              "5.3% of KP GDP in 2030 (Rs 1,018 billion, 0.53% of national GDP, a ratio that does not depend on "
+              "5.3% of KP GDP in 2030 (Rs 1,018 billion or Rs 19,034 per resident a year, 0.53% of national GDP, "
+              "a ratio that does not depend on "
               "the unofficial estimate of KP's GDP, and 44% of the KP budget)", "between 4.5% and 6.8%",
               "a surplus of 0.7% of KP GDP", "a deficit of 4.6% of KP GDP", "universal child benefit (1.30% of KP GDP)",
               "(Table 3.1, Table 3.6)", "(Table 6.1)"):

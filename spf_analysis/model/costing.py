@@ -951,8 +951,12 @@ def load_named_scenario(name: str, folder: Path | None = None, *, max_age: int |
     return load_scenario(path, base, max_age=max_age)
 
 
-def package_summary(results: Mapping[str, pd.DataFrame], years=None) -> pd.DataFrame:
-    """One row per scenario and year: package cost (PKR) and its ratios."""
+def package_summary(results: Mapping[str, pd.DataFrame], years=None, population: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per scenario and year: package cost (PKR) and its ratios.
+
+    ``population``: the projection (``year, population`` rows, e.g. by age and sex, summed per
+    year); when given, ``cost_per_head`` = cost / KP population of the year (PKR per resident a year).
+    """
     frames = []
     for name, df in results.items():
         pk = df[df["benefit"] == "package"].copy()
@@ -961,6 +965,12 @@ def package_summary(results: Mapping[str, pd.DataFrame], years=None) -> pd.DataF
     out = pd.concat(frames, ignore_index=True)
     if years is not None:
         out = out[out["year"].isin(list(years))]
+    if population is not None:
+        total = population.groupby("year")["population"].sum()
+        missing = sorted(set(out["year"]) - set(total.index))
+        if missing:
+            raise ValueError(f"no projected population for years {missing}")
+        out["cost_per_head"] = out["cost"] / out["year"].map(total)
     return out.reset_index(drop=True)
 
 

@@ -117,6 +117,8 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     add(4, "cost_floor_pkr", f"Cost of the full floor ({package}) in {year}", p["cost_pkr_bn"], "PKR billion", "04_package_costs")
     add(4, "cost_floor_budget", f"Cost of the full floor ({package}) in {year}", p["cost_pct_budget"], "% of KP budget",
         "04_package_costs")
+    add(4, "cost_floor_per_head", f"Cost of the full floor ({package}) in {year}", p["cost_per_head_pkr"],
+        "PKR per KP resident a year", "04_package_costs")
     add(4, "cost_floor_national_gdp", f"Cost of the full floor ({package}) in {year}", p["cost_pct_national_gdp"],
         "% of national GDP", "04_package_costs")
     for name in packages:
@@ -195,7 +197,8 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"{ref('impact_headcount_post', 'capacity_workers')}.")
     parts.append(
         f"**Cost.** The full floor of seven provisions at the medium level would cost {n('cost_floor_gdp', '{:.1f}')}% of "
-        f"KP GDP in {year} (Rs {n('cost_floor_pkr', '{:,.0f}')} billion, {n('cost_floor_national_gdp', '{:.2f}')}% of "
+        f"KP GDP in {year} (Rs {n('cost_floor_pkr', '{:,.0f}')} billion or Rs {n('cost_floor_per_head', '{:,.0f}')} per "
+        f"resident a year, {n('cost_floor_national_gdp', '{:.2f}')}% of "
         f"national GDP, a ratio that does not depend on the unofficial estimate of KP's GDP, and "
         f"{n('cost_floor_budget')}% of the KP budget); "
         f"90% of the Monte Carlo draws lie between {n('cost_floor_q05', '{:.1f}')}% and {n('cost_floor_q95', '{:.1f}')}%. "
