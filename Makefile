@@ -60,7 +60,8 @@ RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates \
           macro_indicators poverty_indicators schemes scheme_facts scheme_series \
-          scheme_benefit_levels labour_census disability_census district_indicators
+          scheme_benefit_levels labour_census disability_census disability_severity \
+          district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
 # spf_analysis.data.io writes every table atomically; without .PRECIOUS, .DELETE_ON_ERROR would
 # delete the untouched sibling tables of the grouped rule when an input is bad.

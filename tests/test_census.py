@@ -158,7 +158,33 @@ def test_disability_age_profile_is_the_costings(province):
     prof = census.disability_age_profile(dis, province, 0.0316)
     assert (prof / prof17).to_numpy() == pytest.approx(0.0316 / (227_331 / 35_501_964))
     assert list(prof.index) == list(range(0, 80, 5))
-    for file, want in (("kp_medium.yaml", prof), ("kp_low.yaml", prof17)):
+    # the scenario files state the severe-disability profiles of census.severe_disability_profiles
+    profiles = census.severe_disability_profiles(dis, province, io.read_disability_severity())
+    assert profiles["low"].equals(prof17)
+    for file, level in (("kp_low.yaml", "low"), ("kp_medium.yaml", "medium"), ("kp_high.yaml", "high")):
         spec = yaml.safe_load((paths.PARAMS / "scenarios" / file).read_text(encoding="utf-8"))
         got = spec["benefits"]["disability_benefit"]["age_profile"]["value"]
-        assert {int(k): v for k, v in got.items()} == want.round(5).to_dict(), file
+        assert {int(k): v for k, v in got.items()} == profiles[level].round(5).to_dict(), file
+
+
+def test_severe_disability_rate_by_hand(province):
+    """Severe-disability rate of the medium and high levels, by hand from the raw rows: the WHO World report
+    on disability (2011) band rates, 0.7% of children 0-14 and 2.2% (WHS) or 3.8% (GBD) of adults 15+,
+    weighted by the census 2017 KP (incl. ex-FATA) population, 44.3% of it under 15."""
+    from spf_analysis.data import io
+    sev = io.read_disability_severity()
+    p = province.query("geography == 'kp_merged_2017' and year == 2017 and sex == 'both' and area == 'total'")
+    p = p.set_index("age_group")["population"]
+    s = (p["00-04"] + p["05-09"] + p["10-14"]) / p["All ages"]
+    assert s == pytest.approx(0.443, abs=5e-4)  # census 2017 share 0-14, data/raw/census/kp_demographic_rates.csv
+    assert census.severe_disability_rate(sev, province, "medium") == pytest.approx(s * 0.007 + (1 - s) * 0.022)
+    assert census.severe_disability_rate(sev, province, "high") == pytest.approx(s * 0.007 + (1 - s) * 0.038)
+    assert census.severe_disability_rate(sev, province, "medium") == pytest.approx(0.01535, abs=5e-5)
+    assert census.severe_disability_rate(sev, province, "high") == pytest.approx(0.02427, abs=5e-5)
+    # the medium profile is the 2017 pattern scaled by 1.535% / 0.640%
+    dis = io.load("disability_census")
+    med = census.severe_disability_profiles(dis, province, sev)["medium"]
+    assert med[0] == pytest.approx(census.disability_age_profile(dis, province)[0] * 0.015355 / (227_331 / 35_501_964),
+                                   rel=1e-3)
+    with pytest.raises(ValueError, match="level must be one of"):
+        census.severe_disability_rate(sev, province, "severe")

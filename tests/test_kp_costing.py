@@ -259,6 +259,36 @@ def test_real_scenario_orders(real_results):
     assert (med.loc[med["year"] == 2025, "cost"] == 0).all()  # benefits start in 2026
 
 
+def test_disability_benefit_by_hand(real_results):
+    """kp_medium disability benefit in 2030 by hand from the model run population: severe-disability
+    prevalence of the census 2017 age pattern scaled to 1.535% (WHO World report on disability band
+    rates, tests/test_census.py), 65+ pension takers excluded, take-up 80%, 100% of the poverty line,
+    12 months, admin 10%."""
+    mframe, results, kp = real_results
+    pop = kp["population"].query("year == 2030").groupby("age")["population"].sum()
+    prof = c.load_named_scenario("kp_medium").benefit("disability_benefit").age_profile
+    assert prof[30] == 0.01688  # 30-34: census 2017 rate 0.704% x 1.535 / 0.640
+    n30 = pop.loc[30:34].sum()
+    e30 = n30 * 0.01688  # one age group: persons 30-34 with a severe disability in 2030
+    assert e30 / n30 == pytest.approx(0.01688)
+    assert 40_000 < e30 < 80_000  # 3-4.5 million persons aged 30-34 in 2030
+    eligible = sum(pop.loc[a:a + 4].sum() * prof[a] for a in range(0, 75, 5)) + pop.loc[75:].sum() * prof[75]
+    excluded = sum(pop.loc[a:a + 4].sum() * prof[a] for a in (65, 70)) + pop.loc[75:].sum() * prof[75]  # pension take-up 1
+    r = results["kp_medium"].query("benefit == 'disability_benefit' and year == 2030").iloc[0]
+    pension = results["kp_medium"].query("benefit == 'social_pension' and year == 2030").iloc[0]
+    assert r["eligible"] == pytest.approx(eligible, rel=1e-9)
+    assert r["excluded"] == pytest.approx(excluded, rel=1e-9)
+    assert r["beneficiaries"] == pytest.approx(0.8 * (eligible - excluded), rel=1e-9)
+    assert 0.014 < eligible / pop.sum() < 0.017  # about the 1.535% of the 2017 population
+    line = pension["benefit_level"] / 0.75  # both on the poverty line: pension 75%, disability 100%
+    assert r["benefit_level"] == pytest.approx(line, rel=1e-12)
+    cost = 0.8 * (eligible - excluded) * line * 12 / 12 * 1.10
+    assert r["cost"] == pytest.approx(cost, rel=1e-9)
+    assert r["cost_pct_gdp"] == pytest.approx(100 * cost / mframe.loc[2030, "gdp"], rel=1e-9)
+    # below the social pension, as a severe-disability benefit should be (it was 0.97% vs 1.08% at 3.16%)
+    assert r["cost_pct_gdp"] < 0.6 * pension["cost_pct_gdp"]
+
+
 def _write_override(tmp_path, body: dict) -> Path:
     folder = tmp_path / "scen"
     folder.mkdir(exist_ok=True)

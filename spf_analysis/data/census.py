@@ -250,9 +250,10 @@ def disability_age_profile(disabled: pd.DataFrame, population: pd.DataFrame, ove
     ``overall_rate=None`` the census 2017 rates themselves are returned.
 
     This is the one definition of the disability age pattern: the RAP costing
-    (``params/scenarios/*.yaml`` ``disability_benefit.age_profile``: low = the 2017 rates, medium =
-    scaled to the census 2023 rate 3.16%) and the synthetic survey (:mod:`spf_analysis.household.synth`)
-    both use it (tests/test_census.py checks the scenario files against it).
+    (``params/scenarios/*.yaml`` ``disability_benefit.age_profile``, one profile per level of
+    :func:`severe_disability_profiles`) and the synthetic survey (:mod:`spf_analysis.household.synth`,
+    scaled to the census 2023 Washington Group rate 3.16%) both use it (tests/test_census.py checks
+    the scenario files against it).
 
     Returns a Series indexed by the lower bound of the age group (0, 5, ..., 75; 75 = 75+), the
     step function :func:`spf_analysis.model.costing.group_weights` reads.
@@ -269,3 +270,59 @@ def disability_age_profile(disabled: pd.DataFrame, population: pd.DataFrame, ove
     rate = d[list(AGE_GROUPS)] / p[list(AGE_GROUPS)] * scale
     rate.index = [age_lower(g) for g in AGE_GROUPS]
     return rate.rename("rate")
+
+
+#: Levels of the severe-disability benefit's prevalence: which rows of the processed
+#: ``disability_severity`` table (:func:`spf_analysis.data.io.read_disability_severity`) set the
+#: adult (15+) and child (0-14) rates. ``low`` has none: the census 2017 rates themselves.
+SEVERE_DISABILITY_LEVELS = {
+    "low": None,
+    "medium": {"adult_chosen": True},    # World Health Survey: very significant difficulties, 2.2% of 15+
+    "high": {"adult_chosen": False},     # Global Burden of Disease: severe disability, 3.8% of 15+
+}
+
+
+def severe_disability_rate(severity: pd.DataFrame, population: pd.DataFrame, level: str = "medium", *,
+                           geography: str = "kp_merged_2017", year: int = 2017) -> float:
+    """Overall prevalence of severe disability for KP from the WHO age-band rates.
+
+    ``rate = s x c + (1 - s) x a`` with ``c`` the severe-disability rate of children 0-14 (GBD 2004,
+    0.7%), ``a`` the adult 15+ rate of the ``level`` (:data:`SEVERE_DISABILITY_LEVELS`: medium = the
+    chosen World Health Survey 2.2%, high = the Global Burden of Disease 3.8%) and ``s`` the share of
+    0-14 in the census population of ``geography`` and ``year`` -- the base of
+    :func:`disability_age_profile`, so the profile holds as many persons with a severe disability
+    as the WHO band rates give on that population. ``low``: the census 2017 all-ages rate
+    (Table 17 disabled / population). Returns a share (0.0154 = 1.54%)."""
+    if level not in SEVERE_DISABILITY_LEVELS:
+        raise ValueError(f"level must be one of {list(SEVERE_DISABILITY_LEVELS)}, got {level!r}")
+    pop = population[(population["geography"] == geography) & (population["year"] == year)
+                     & (population["sex"] == "both") & (population["area"] == "total")]
+    pop = pop.set_index("age_group")["population"].astype(float)
+    spec = SEVERE_DISABILITY_LEVELS[level]
+    if spec is None:
+        raise ValueError("level 'low' is the census 2017 rate itself: call disability_age_profile "
+                         "with overall_rate=None")
+
+    def one(indicator, chosen=True):
+        r = severity[(severity["indicator"] == indicator) & (severity["geography"] == "World")
+                     & (severity["chosen"] == chosen)]
+        if len(r) != 1:
+            raise ValueError(f"disability_severity: expected one {indicator} row with chosen={chosen}, "
+                             f"found {len(r)}")
+        return float(r["value"].iloc[0]) / 100
+    child = one("severe_disability_prevalence_0_14")
+    adult = one("severe_disability_prevalence_15plus", spec["adult_chosen"])
+    share_child = pop[["00-04", "05-09", "10-14"]].sum() / pop["All ages"]
+    return share_child * child + (1 - share_child) * adult
+
+
+def severe_disability_profiles(disabled: pd.DataFrame, population: pd.DataFrame,
+                               severity: pd.DataFrame) -> dict[str, pd.Series]:
+    """The disability benefit's age profile of each level (``low``, ``medium``, ``high``): the census
+    2017 age pattern (:func:`disability_age_profile`) at the census 2017 rate (low) or scaled to
+    :func:`severe_disability_rate` (medium, high). The scenario files state these, rounded to 5
+    decimals (tests/test_census.py recomputes them)."""
+    return {lvl: disability_age_profile(disabled, population,
+                                        None if spec is None else
+                                        severe_disability_rate(severity, population, lvl))
+            for lvl, spec in SEVERE_DISABILITY_LEVELS.items()}

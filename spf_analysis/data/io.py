@@ -434,9 +434,10 @@ def read_wpp2019_all() -> dict[str, pd.DataFrame]:
 
 
 # --------------------------------------------------------------------------- indicators
-#: Geographies allowed in the long indicator tables (macro, poverty, schemes).
+#: Geographies allowed in the long indicator tables (macro, poverty, schemes, disability severity;
+#: ``World`` for the global severe-disability rates of the WHO and the ILO).
 INDICATOR_GEOGRAPHIES = ("Pakistan", "Khyber Pakhtunkhwa", "Punjab", "Sindh", "Balochistan",
-                         "ex-FATA", "Pakistan (urban)", "Pakistan (rural)")
+                         "ex-FATA", "Pakistan (urban)", "Pakistan (rural)", "World")
 CONFIDENCE = ("high", "medium", "low")
 #: Published units that are rescaled to one canonical unit in processed tables.
 UNIT_SCALE = {"PKR trillion": ("PKR billion", 1000.0), "PKR million": ("PKR billion", 0.001)}
@@ -611,6 +612,10 @@ POVERTY_REQUIRED = {
     ("poverty_line_cbn", "Pakistan"): "params/policy/baseline.yaml poverty_line, tests/test_run.py",
     ("poverty_headcount_cbn", "Khyber Pakhtunkhwa"): "params/scenarios/kp_medium.yaml rationale",
 }
+DISABILITY_SEVERITY_REQUIRED = {
+    (ind, "World"): "spf_analysis.data.census.severe_disability_rate"
+    for ind in ("severe_disability_prevalence_15plus", "severe_disability_prevalence_0_14")
+}
 PDHS_REQUIRED = {
     ("total_fertility_rate", g): "spf_analysis.model.demography.survey_tfr_ratio"
     for g in ("Khyber Pakhtunkhwa", "Pakistan")
@@ -670,6 +675,17 @@ def read_pdhs_tfr(file: Path | str | None = None) -> pd.DataFrame:
     """PDHS total fertility rates of KP and Pakistan by round (long table as
     :func:`read_macro_indicators`; read by :func:`spf_analysis.model.demography.survey_tfr_ratio`)."""
     return read_indicator_table(file or PDHS_TFR_FILE, PDHS_REQUIRED)
+
+
+DISABILITY_SEVERITY_FILE = paths.RAW / "disability" / "severe_disability_prevalence.csv"
+
+
+def read_disability_severity(file: Path | str | None = None) -> pd.DataFrame:
+    """Published prevalence of severe disability (WHO World report on disability 2011 by age band,
+    ILO range) and the census 2017 national disability rate: long table as
+    :func:`read_macro_indicators`. Read by :func:`spf_analysis.data.census.severe_disability_rate`,
+    which sets the overall rate of the disability benefit's age profile."""
+    return read_indicator_table(file or DISABILITY_SEVERITY_FILE, DISABILITY_SEVERITY_REQUIRED)
 
 
 # --------------------------------------------------------------------------- schemes
@@ -948,6 +964,7 @@ PROCESSED_TABLES = {
     "scheme_benefit_levels": read_scheme_benefit_levels,
     "labour_census": read_labour_census,
     "disability_census": read_disability_census,
+    "disability_severity": read_disability_severity,
     "district_indicators": read_district_indicators,
 }
 

@@ -27,6 +27,7 @@ USED_BY = {
     "census/kp_district_population_age_sex.csv": "census_district_age_sex",
     "census/kp_population_age_sex.csv": "census_province_age_sex",
     "disability/kp_disabled_population_age_sex_2017.csv": "disability_census",
+    "disability/severe_disability_prevalence.csv": "disability_severity",
     "district/district_indicators.csv": "district_indicators",
     "district/district_name_aliases.csv": "district_indicators",
     "labour/kp_labour.csv": "labour_census",

@@ -55,9 +55,9 @@ RECONCILIATION_NOTES = {
     "child_benefit": ("Age-based: after the demographic adjustment only take-up sampling remains. The raw gap is the "
                       "child share: census 2023 (survey weights) vs the projection, whose WPP-based fertility gives fewer children."),
     "social_pension": "Age-based: after the demographic adjustment only take-up sampling remains (raw gap: older projected population).",
-    "disability_benefit": ("Survey Washington Group flag calibrated to the RAP's own age profile (census 2017 Table 17 "
-                           "pattern scaled to the 2023 rate); persons 65+ receiving the social pension excluded in both; "
-                           "remaining: sampling and take-up draws."),
+    "disability_benefit": ("Survey Washington Group flag thinned to the RAP's own severe-disability prevalence (census "
+                           "2017 Table 17 pattern scaled to the scenario's severe rate); persons 65+ receiving the social "
+                           "pension excluded in both; remaining: sampling and take-up draws."),
     "maternity_benefit": ("Survey infants aged 0 scaled to projected births (the survey has no birth history); remaining: "
                           "take-up sampling."),
     "sehat_extension": "Whole population, cost per person: after the demographic adjustment identical by construction.",
