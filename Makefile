@@ -59,7 +59,7 @@ RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 # every processed table (spf_analysis.data.io.PROCESSED_TABLES; a test keeps the two equal)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates \
-          macro_indicators poverty_indicators schemes scheme_facts scheme_series \
+          macro_indicators poverty_indicators health_indicators schemes scheme_facts scheme_series \
           scheme_benefit_levels labour_census disability_census disability_severity \
           district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
@@ -105,7 +105,8 @@ MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_populatio
 .PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
 $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
 	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
-	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet | $(READY)
+	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet \
+	data/processed/health_indicators.parquet | $(READY)
 	$(PY) -m spf_analysis.model.pipeline
 
 .PHONY: model
@@ -130,7 +131,7 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml repor
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES)
 # chapters 04-06: the model run, the scenario and policy files, the WPP rates (Monte Carlo grid)
 COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
-	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet
+	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet data/processed/health_indicators.parquet
 reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
 reports/notebooks/05_distributional_impact.ipynb: $(COSTING_DEPS) \

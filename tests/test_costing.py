@@ -402,9 +402,10 @@ def test_declared_targeting_and_consumption():
     sc = c.load_named_scenario("kp_medium")
     rules = {b.name: b.targeting_rule() for b in sc.benefits}
     assert rules == {"child_benefit": "universal", "social_pension": "universal", "disability_benefit": "disability",
-                     "maternity_benefit": "births", "sehat_extension": "universal",
+                     "maternity_benefit": "births", "sehat_extension": "universal", "maternity_care": "births",
                      "employment_guarantee": "poor_household", "contribution_subsidy": "contributory_capacity"}
-    assert {b.name for b in sc.benefits if not b.in_consumption()} == {"sehat_extension", "contribution_subsidy"}
+    assert {b.name for b in sc.benefits if not b.in_consumption()} == {"sehat_extension", "maternity_care",
+                                                                       "contribution_subsidy"}
     for b in sc.benefits:
         assert b.sources["targeting"] and b.sources["adds_to_consumption"]
     # inherited by the other scenarios

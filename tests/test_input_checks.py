@@ -25,6 +25,7 @@ MACRO = paths.RAW / "macro" / "pakistan_kp_macro_fiscal.csv"
 POV = paths.RAW / "poverty" / "poverty_indicators.csv"
 PDHS = paths.RAW / "demography" / "pdhs_total_fertility.csv"
 SEVERITY = io.DISABILITY_SEVERITY_FILE
+HEALTH = paths.RAW / "health" / "health_costing.csv"
 TARGETS = paths.RAW / "survey_targets" / "kp_calibration_targets.csv"
 MERGED = "Khyber Pakhtunkhwa incl. ex-FATA (38 units, 2017 boundaries)"
 
@@ -223,7 +224,7 @@ def test_indicator_without_a_bound(tmp_path):
 def test_bounds_registry_covers_every_indicator_of_the_raw_tables():
     bounds = io.read_bounds()
     need = set()
-    for f in (MACRO, POV, PDHS, SEVERITY):
+    for f in (MACRO, POV, PDHS, SEVERITY, HEALTH):
         d = pd.read_csv(f, dtype=str, keep_default_na=False)
         need |= set(zip(d["indicator"], d["unit"]))
     d = pd.read_csv(TARGETS, dtype=str, keep_default_na=False)

@@ -225,7 +225,8 @@ def test_real_scenarios_load():
     assert names[0] == "kp_medium" and len(names) >= 6
     med = c.load_named_scenario("kp_medium")
     assert {b.name for b in med.benefits} == {"child_benefit", "social_pension", "disability_benefit", "maternity_benefit",
-                                              "sehat_extension", "employment_guarantee", "contribution_subsidy"}
+                                              "sehat_extension", "maternity_care", "employment_guarantee",
+                                              "contribution_subsidy"}
     assert c.load_named_scenario("kp_medium_pension60").benefit("social_pension").age_min == 60
     assert len(c.load_named_scenario("package_minimum").benefits) == 3
     assert c.load_named_scenario("package_minimum").benefit("child_benefit").age_max == 4  # via kp_low

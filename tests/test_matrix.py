@@ -104,7 +104,7 @@ def test_real_matrix_uses_the_chapter_03_and_04_numbers():
     # every recommended cost equals chapter 04's cost of that provision in 2030
     c = t["costs"].set_index("benefit")
     rc = matrix.recommended_costs(t["costs"], s, 2030)
-    assert len(rc) == 7
+    assert len(rc) == 8  # the eight provisions of chapter 04 (maternity care costed under health)
     for r in rc.itertuples():
         assert r.cost_pct_gdp_medium == c.loc[r.benefit, "2030 medium"]
         cell = m.loc[list(s["guarantees"]).index(r.guarantee), "recommendations"]

@@ -616,6 +616,13 @@ DISABILITY_SEVERITY_REQUIRED = {
     (ind, "World"): "spf_analysis.data.census.severe_disability_rate"
     for ind in ("severe_disability_prevalence_15plus", "severe_disability_prevalence_0_14")
 }
+HEALTH_REQUIRED = {
+    **{(ind, "Pakistan"): "spf_analysis.model.macro (health costing)" for ind in
+       ("health_expenditure_per_capita", "health_expenditure_share_private", "health_oop_share_private",
+        "facility_delivery_share")},
+    **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.macro (health costing)" for ind in
+       ("sehat_card_deliveries", "sehat_card_delivery_expenditure")},
+}
 PDHS_REQUIRED = {
     ("total_fertility_rate", g): "spf_analysis.model.demography.survey_tfr_ratio"
     for g in ("Khyber Pakhtunkhwa", "Pakistan")
@@ -666,6 +673,14 @@ def read_poverty_indicators(file: Path | None = None) -> pd.DataFrame:
     with their inputs). Long table as :func:`read_macro_indicators`."""
     return read_indicator_table(file or paths.RAW / "poverty" / "poverty_indicators.csv",
                                 POVERTY_REQUIRED)
+
+
+def read_health_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Inputs of the health guarantee's costing: National Health Accounts 2017-18 (health
+    spending per person, private and out-of-pocket shares), Sehat Card Plus delivery claims
+    (number and amount) and the share of births in a health facility (PDHS 2017-18). Long table
+    as :func:`read_macro_indicators`; read by :func:`spf_analysis.model.macro.health_inputs`."""
+    return read_indicator_table(file or paths.RAW / "health" / "health_costing.csv", HEALTH_REQUIRED)
 
 
 PDHS_TFR_FILE = paths.RAW / "demography" / "pdhs_total_fertility.csv"
@@ -958,6 +973,7 @@ PROCESSED_TABLES = {
     "census_published_rates": read_published_rates,
     "macro_indicators": read_macro_indicators,
     "poverty_indicators": read_poverty_indicators,
+    "health_indicators": read_health_indicators,
     "schemes": read_schemes,
     "scheme_facts": read_scheme_facts,
     "scheme_series": read_scheme_series,

@@ -13,7 +13,8 @@ household consumption (``adds_to_consumption``; defaults: cash yes, health in ki
 ``target`` is the survey rule applied by :func:`spf_analysis.microsim.simulate.simulate`:
 
 * ``age`` (declared ``universal``, cash): ``age_min <= age <= age_max``, sex;
-* ``health`` (``kind: health``, universal): everyone in the ages, cost only (in kind);
+* ``health`` (``kind: health``, universal): everyone in the ages, cost only (in kind); a births-based
+  health benefit (maternity care) takes the ``births`` rule, cost only;
 * ``disability``: survey disability flag (Washington Group "a lot of difficulty" or "cannot do")
   within the ages; when the scenario's prevalence (its ``age_profile`` averaged over the survey's
   age structure) is below the survey's, a deterministic share ``P_scenario / P_survey`` of the
@@ -131,8 +132,8 @@ def survey_target(b: costing.Benefit, file=None) -> str:
     :class:`costing.ScenarioError` naming ``file`` and ``benefits.<name>.targeting``.
     """
     rule = b.targeting_rule()
-    if b.kind == "health":
-        return "health"
+    if b.kind == "health":  # in kind, cost only: everyone in the ages, or infants aged 0 when births-based
+        return "births" if b.basis == "births" else "health"
     if rule != "universal":
         return rule
     prev = b.prevalence if not isinstance(b.prevalence, Mapping) else min(b.prevalence.values())

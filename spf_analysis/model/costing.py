@@ -7,7 +7,8 @@ benefit ``s`` and year ``t``::
     eligible       E[s,t] = sum_{g in group(s)} N[g,t] x profile_s(g) x p[s,t]     (or births[t] x p[s,t])
     excluded       X[s,t] = sum_{A in exclusive_with(s)} sum_{g in both} N[g,t] profile_s profile_A p[s,t] p[A,t] c[A,t]
     beneficiaries  B[s,t] = c[s,t] x (E[s,t] - X[s,t])
-    benefit        b[s,t] = b0 x CPI[t] / CPI[t0]   |  alpha x poverty_line[t]  |  alpha x minimum_wage[t]
+    benefit        b[s,t] = b0 x CPI[t] / CPI[t0]   |  alpha x reference[t]  (poverty line, minimum wage,
+                   out-of-pocket health spending per person, cost of a facility delivery)
     cost           C[s,t] = B[s,t] x b[s,t] x months_s / 12 x (1 + a_s)
     ratios         C / GDP_province, C / GDP_national, C / budget   (in percent)
     package        sum_s C[s,t]
@@ -23,8 +24,12 @@ Administrative cost (stored per benefit with its convention):
 * ``share_of_gross``: admin is a_g of the gross outlay, so the mark-up on
   benefits is ``a_b = a_g / (1 - a_g)`` and gross = benefits / (1 - a_g).
 
-Health (``kind: health``): covered population x per-capita cost x (1 + a);
-``months`` must be 12.
+Health (``kind: health``): covered population x per-capita cost x (1 + a), or, births-based
+(``eligible.basis: births``, e.g. maternity care), births x take-up x cost per birth x (1 + a);
+``months`` must be 12.  Level types ``health_oop`` (alpha x out-of-pocket health spending per
+person, National Health Accounts) and ``delivery_cost`` (alpha x the average Sehat Card Plus
+claim per delivery) read their reference from the macro frame
+(:func:`spf_analysis.model.macro.health_inputs`).
 
 Overlaps (``exclusive_with``): a person eligible for benefit ``s`` and for a
 benefit ``A`` listed in ``s.exclusive_with`` receives only ``A``.  The persons
@@ -71,7 +76,7 @@ import pandas as pd
 from spf_analysis.config.errors import FileKeyError, read_yaml
 
 ADMIN_CONVENTIONS = ("share_of_benefits", "share_of_gross")
-LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage")
+LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage", "health_oop", "delivery_cost")
 KINDS = ("cash", "health")
 BASES = ("population", "births")
 SEX_CHOICES = ("all", "male", "female")
@@ -83,8 +88,9 @@ SEX_CHOICES = ("all", "male", "female")
 TARGETING_RULES = ("universal", "disability", "births", "poor_household", "contributory_capacity")
 
 #: Macro series a scenario may use, by name (annual values, one per year).
-MACRO_SERIES = ("cpi", "poverty_line", "minimum_wage", "gdp", "gdp_national", "budget")
-_LEVEL_REFERENCE = {"poverty_line": "poverty_line", "minimum_wage": "minimum_wage"}
+MACRO_SERIES = ("cpi", "poverty_line", "minimum_wage", "health_oop", "delivery_cost", "gdp", "gdp_national", "budget")
+_LEVEL_REFERENCE = {"poverty_line": "poverty_line", "minimum_wage": "minimum_wage", "health_oop": "health_oop",
+                    "delivery_cost": "delivery_cost"}
 _RATIO_COLUMNS = {"gdp": "cost_pct_gdp", "gdp_national": "cost_pct_national_gdp", "budget": "cost_pct_budget"}
 
 
@@ -324,7 +330,7 @@ def benefit_level(benefit: "Benefit", macro, years, macro_years=None):
     """Annual benefit level per beneficiary ``b[s,t]`` for each of ``years`` (last axis).
 
     ``indexed``: ``b0 x CPI[t] / CPI[base_year]`` (:func:`indexed_level`); ``poverty_line`` /
-    ``minimum_wage``: ``alpha x reference[t]`` (:func:`relative_level`).  ``macro``: a DataFrame
+    ``minimum_wage`` / ``health_oop`` / ``delivery_cost``: ``alpha x reference[t]`` (:func:`relative_level`).  ``macro``: a DataFrame
     indexed by year (e.g. :func:`spf_analysis.model.macro.macro_frame`; only the series needed are
     read) or a mapping ``name -> array`` over ``macro_years`` on its last axis (``(years,)`` or
     ``(draws, years)``); ``macro_years`` defaults to ``years`` (mapping) or the frame's index.
@@ -715,9 +721,9 @@ def _targeting(ben: dict, bkey: str, file, kind: str, basis: str) -> str | None:
     if (rule == "births") != (basis == "births"):
         raise ScenarioError(f"targeting rule {rule!r} with eligible basis {basis!r}: the 'births' rule goes with "
                             f"basis 'births', and only with it", file=file, key=key)
-    if kind == "health" and rule != "universal":
-        raise ScenarioError(f"a health (in-kind, per covered person) benefit is 'universal' in its group, got {rule!r}",
-                            file=file, key=key)
+    if kind == "health" and rule not in ("universal", "births"):
+        raise ScenarioError(f"a health (in-kind, per covered person or per birth) benefit is 'universal' in its group "
+                            f"(or 'births' when births-based), got {rule!r}", file=file, key=key)
     return rule
 
 

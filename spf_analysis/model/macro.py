@@ -38,6 +38,15 @@ month, 2013-14) indexed by the CPI.  Benefit levels in the scenarios are
 applied per person, the usual RAP simplification; it overstates the cost of
 child benefits relative to an adult-equivalent scale).
 
+Health costing references (read from ``data/processed/health_indicators``, raw file
+``data/raw/health/health_costing.csv``; :func:`health_inputs`): ``health_oop`` is the
+out-of-pocket health spending per person of the National Health Accounts 2017-18 (PBS:
+spending per person x private share x out-of-pocket share of private spending) and
+``delivery_cost`` the average Sehat Card Plus claim per delivery (2021); both are carried
+to the base year with the observed CPI inflation, as the poverty line is, then indexed
+by the CPI.  Scenario levels of type ``health_oop`` / ``delivery_cost`` are ``alpha x``
+these series.
+
 Vectorised: growth and inflation may be scalars, arrays over years ``(years,)``
 or over draws and years ``(draws, years)``; every output broadcasts.
 """
@@ -68,7 +77,7 @@ def _series(pol, name: str) -> dict[int, float]:
 
 
 # Long-table contract of data/processed/macro_indicators.parquet (issue 3).
-_UNIT_SCALE = {"pkr": 1.0, "pkr billion": 1e9, "pkr trillion": 1e12, "pkr million": 1e6, "percent": 0.01, "share": 1.0}
+_UNIT_SCALE = {"deliveries": 1.0, "pkr": 1.0, "pkr billion": 1e9, "pkr trillion": 1e12, "pkr million": 1e6, "percent": 0.01, "share": 1.0}
 #: name used here -> (indicator, geography) of the chosen rows in macro_indicators
 INDICATOR_MAP = {
     "gdp_nominal_national": ("gdp_nominal_pkr", "Pakistan"),
@@ -80,6 +89,17 @@ INDICATOR_MAP = {
     "kp_own_receipts": ("kp_own_receipts", "Khyber Pakhtunkhwa"),
     "kp_federal_transfers": ("kp_federal_transfers_total", "Khyber Pakhtunkhwa"),
     "minimum_wage_kp": ("kp_minimum_wage", "Khyber Pakhtunkhwa"),
+}
+
+
+#: name used here -> (indicator, geography) of the chosen rows in health_indicators
+HEALTH_MAP = {
+    "health_per_capita": ("health_expenditure_per_capita", "Pakistan"),
+    "private_share": ("health_expenditure_share_private", "Pakistan"),
+    "oop_share_of_private": ("health_oop_share_private", "Pakistan"),
+    "deliveries": ("sehat_card_deliveries", "Khyber Pakhtunkhwa"),
+    "delivery_claims": ("sehat_card_delivery_expenditure", "Khyber Pakhtunkhwa"),
+    "facility_delivery_share": ("facility_delivery_share", "Pakistan"),
 }
 
 
@@ -171,6 +191,76 @@ def kp_gdp_share_estimates(indicators: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class HealthInputs:
+    """Published health-spending references of the health guarantee (one value each, see ``sources``).
+
+    ``oop_share`` = private share x out-of-pocket share of private spending (of total health
+    expenditure); ``oop_per_capita`` = ``health_per_capita x oop_share`` (PKR a person a year,
+    NHA year ``nha_year``; the shares are of total health expenditure, applied to the per-person
+    current expenditure); ``delivery_cost`` = Sehat Card Plus claims / deliveries (PKR a delivery,
+    ``claims_year``).
+    """
+
+    nha_year: int
+    health_per_capita: float
+    private_share: float
+    oop_share_of_private: float
+    claims_year: int
+    deliveries: float
+    delivery_claims: float
+    facility_delivery_share: float
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def oop_share(self) -> float:
+        return self.private_share * self.oop_share_of_private
+
+    @property
+    def oop_per_capita(self) -> float:
+        return self.health_per_capita * self.oop_share
+
+    @property
+    def delivery_cost(self) -> float:
+        return self.delivery_claims / self.deliveries
+
+
+def _single(df: pd.DataFrame, name: str, table: str = "health_indicators") -> tuple[int, float]:
+    ind, geo = HEALTH_MAP[name]
+    ser = series_from_long(df, ind, geo)
+    if len(ser) != 1:
+        raise ValueError(f"{table}: expected one chosen row of {ind} ({geo}), found years {sorted(ser)}")
+    return next(iter(ser.items()))
+
+
+def health_inputs(health: pd.DataFrame | None = None) -> HealthInputs:
+    """The health references from ``health`` (default ``io.load('health_indicators')``): NHA 2017-18
+    spending per person and shares, Sehat Card Plus delivery claims, facility-birth share."""
+    if health is None:
+        from spf_analysis.data import io as _io
+
+        health = _io.load("health_indicators")
+    vals = {name: _single(health, name) for name in HEALTH_MAP}
+    nha = {vals[n][0] for n in ("health_per_capita", "private_share", "oop_share_of_private")}
+    if len(nha) != 1:
+        raise ValueError(f"health_indicators: the NHA spending and shares must be of one year, got {sorted(nha)}")
+    claims = {vals[n][0] for n in ("deliveries", "delivery_claims")}
+    if len(claims) != 1:
+        raise ValueError(f"health_indicators: Sehat deliveries and their claims must be of one year, got {sorted(claims)}")
+    srcs = {name: _row_source(health, *HEALTH_MAP[name], vals[name][0]).replace("macro_indicators", "health_indicators", 1)
+            for name in HEALTH_MAP}
+    return HealthInputs(nha_year=nha.pop(), claims_year=claims.pop(), sources=srcs,
+                        **{n: v for n, (_, v) in vals.items()})
+
+
+def price_factor(inflation: dict, from_year: int, to_year: int) -> float:
+    """``prod_{y=from+1..to} (1 + pi_y)``: prices of ``to_year`` relative to ``from_year`` (observed inflation)."""
+    missing = [y for y in range(from_year + 1, to_year + 1) if y not in inflation]
+    if missing:
+        raise ValueError(f"CPI inflation missing for fiscal years {missing}")
+    return float(np.prod([1 + inflation[y] for y in range(from_year + 1, to_year + 1)]))
+
+
+@dataclass(frozen=True)
 class MacroInputs:
     """Observed base values (from ``macro_indicators``) and central assumptions (``macro.yaml``); see ``sources``."""
 
@@ -193,12 +283,16 @@ class MacroInputs:
     budget_estimates: dict = field(default_factory=dict)
     kp_gdp_share_range: tuple = (np.nan, np.nan)
     kp_gdp_share_reason: str = ""
+    #: health references in base-year prices (PKR): out-of-pocket spending per person, cost per delivery
+    health_oop_base: float = np.nan
+    delivery_cost_base: float = np.nan
 
     def with_(self, **changes) -> "MacroInputs":
         return replace(self, **changes)
 
 
-def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, files=None) -> MacroInputs:
+def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, files=None,
+                 health: pd.DataFrame | None = None) -> MacroInputs:
     """Collect the base-year values and central assumptions.
 
     Observed values come from ``indicators`` (default
@@ -211,7 +305,10 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
     choices and assumptions from ``macro.yaml``.
 
     Poverty line in the base year: ``3,030.32 x prod_{y=2015..base} (1 + pi_y)``
-    (2013-14 line carried forward with fiscal-year CPI inflation).
+    (2013-14 line carried forward with fiscal-year CPI inflation).  Likewise the health
+    references of :func:`health_inputs` (``health``, default ``io.load('health_indicators')``):
+    out-of-pocket spending per person ``x prod_{y=NHA+1..base} (1 + pi_y)`` and the cost per
+    delivery ``x prod_{y=claims+1..base} (1 + pi_y)``.
     """
     baseline_file, macro_file = files or (_policy.BASELINE, MACRO_FILE)
     if indicators is None:
@@ -233,6 +330,9 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
     if missing:
         raise ValueError(f"macro_indicators: CPI inflation missing for fiscal years {missing} (needed to index the poverty line)")
     pl = float(pl_param.values[0]) * float(np.prod([1 + infl[y] for y in range(pl_year + 1, base_year + 1)]))
+    hl = health_inputs(health)
+    health_oop = hl.oop_per_capita * price_factor(infl, hl.nha_year, base_year)
+    delivery_cost = hl.delivery_cost * price_factor(infl, hl.claims_year, base_year)
     # KP share of national GDP: the estimate chosen in macro.yaml
     est = kp_gdp_share_estimates(indicators)
     ch = choices["kp_gdp_share"]
@@ -271,6 +371,10 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
         "real_growth": assum.parameter(a + "real_growth").sources[-1],
         "inflation": assum.parameter(a + "inflation").sources[-1],
         "budget_year": " ".join(str(choices["budget_year"]["reason"]).split()),
+        "health_oop": " ; ".join(hl.sources[n] for n in ("health_per_capita", "private_share", "oop_share_of_private"))
+        + " | indexed with cpi_inflation (macro_indicators)",
+        "delivery_cost": " ; ".join(hl.sources[n] for n in ("deliveries", "delivery_claims"))
+        + " | indexed with cpi_inflation (macro_indicators)",
     }
     return MacroInputs(
         base_year=base_year,
@@ -291,6 +395,8 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
         budget_estimates={"year": by, **budget},
         kp_gdp_share_range=share_range,
         kp_gdp_share_reason=" ".join(str(ch["reason"]).split()),
+        health_oop_base=health_oop,
+        delivery_cost_base=delivery_cost,
     )
 
 
@@ -339,7 +445,9 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
     Returns annual arrays: ``cpi`` (base year = 1), ``gdp_national``, ``gdp``
     (KP), ``budget`` (the KP budget, chapter 2's definition), ``expenditure`` and
     ``revenue`` (KP total expenditure and receipts), ``poverty_line`` and
-    ``minimum_wage`` (annual amounts per person = monthly x 12).
+    ``minimum_wage`` (annual amounts per person = monthly x 12), ``health_oop``
+    (out-of-pocket health spending per person a year) and ``delivery_cost`` (per
+    delivery), both the base-year reference x CPI.
     """
     years = np.asarray(years, dtype=int)
     if years[0] != inputs.base_year or np.any(np.diff(years) != 1):
@@ -377,6 +485,7 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
             mw[..., i] = inputs.minimum_wage_monthly[int(y)] * 12
     return {"cpi": cpi, "gdp_national": gdp_nat, "gdp": gdp_kp, "budget": budget, "expenditure": expenditure,
             "revenue": revenue,
+            "health_oop": inputs.health_oop_base * cpi, "delivery_cost": inputs.delivery_cost_base * cpi,
             "poverty_line": pl, "minimum_wage": mw, "real_growth": g_path, "inflation": pi_path}
 
 

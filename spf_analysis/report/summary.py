@@ -196,7 +196,7 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"Rs {n('capacity_contributions', '{:,.0f}')} billion a year to ESSI and EOBI "
         f"{ref('impact_headcount_post', 'capacity_workers')}.")
     parts.append(
-        f"**Cost.** The full floor of seven provisions at the medium level would cost {n('cost_floor_gdp', '{:.1f}')}% of "
+        f"**Cost.** The full floor, every provision at the medium level, would cost {n('cost_floor_gdp', '{:.1f}')}% of "
         f"KP GDP in {year} (Rs {n('cost_floor_pkr', '{:,.0f}')} billion or Rs {n('cost_floor_per_head', '{:,.0f}')} per "
         f"resident a year, {n('cost_floor_national_gdp', '{:.2f}')}% of "
         f"national GDP, a ratio that does not depend on the unofficial estimate of KP's GDP, and "
