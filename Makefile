@@ -88,7 +88,7 @@ $(eval $(call stamp,$(SURVEY_CFG),SURVEY_GIVEN))
 SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_households.parquet
 .PRECIOUS: $(SURVEY_TABLES)  # written atomically; a failed run keeps the previous survey
 
-$(SURVEY_TABLES) &: $(SURVEY_CFG) params/survey.yaml $(SURVEY_MODULES) params/survey_synthetic.yaml \
+$(SURVEY_TABLES) &: $(SURVEY_CFG) $(or $(SURVEY_FILE),params/survey.yaml) $(SURVEY_MODULES) params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv params/input_bounds.csv $(PROCESSED) | $(READY)
 	$(PY) -m spf_analysis.household.source build
 
@@ -120,7 +120,6 @@ EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # Command-line overrides, `make report ARGS_04_costing_options='tornado_year=2033'`: make exports
 # ARGS_<notebook> to the runner's environment (no shell sees the value) and keeps it in a stamp,
 # so that adding, changing or removing an override re-runs that notebook (and Annex A, which lists it).
-ARGS_STAMPS := $(NOTEBOOKS:%=reports/.build/args/%.args)
 $(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARGS_$(nb))))
 .PRECIOUS: $(EXECUTED)  # replaced only by a successful run (spf_analysis.build)
 reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
