@@ -11,11 +11,34 @@ from spf_analysis.config import paths
 from spf_analysis.household.source import SurveyChoiceError, selected
 
 
-def make_info(tmp_path, **env_vars) -> subprocess.CompletedProcess:
-    """`make survey-info VAR=value ...` as a user types it (command-line variables)."""
-    args = [f"{k}={v}" for k, v in env_vars.items()]
-    return subprocess.run(["make", "-s", "--no-print-directory", "-C", str(paths.ROOT), "survey-info", *args],
-                          capture_output=True, text=True, cwd=tmp_path)
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    """A copy of what `make survey-info` reads (Makefile, package, params, notebooks), the .venv
+    linked: make writes its stamp of the values given, which must not touch the real tree."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("survey_choice") / "spf"
+    root.mkdir()
+    shutil.copy2(paths.ROOT / "Makefile", root / "Makefile")
+    for d in ("spf_analysis", "params", "notebooks"):
+        shutil.copytree(paths.ROOT / d, root / d, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / ".venv").symlink_to(paths.ROOT / ".venv")
+    return root
+
+
+@pytest.fixture
+def make_info(tree):
+    def run(tmp_path, **env_vars) -> subprocess.CompletedProcess:
+        """`make survey-info VAR=value ...` as a user types it (command-line variables)."""
+        import os
+
+        args = [f"{k}={v}" for k, v in env_vars.items()]
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SURVEY", "SURVEY_DIR", "SURVEY_FILE")}
+        env["PYTHONPATH"] = str(tree)
+        return subprocess.run(["make", "-s", "--no-print-directory", "-o", ".venv/.ready", "-C", str(tree),
+                               "survey-info", *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+    return run
 
 
 def test_default_is_the_params_file():
@@ -25,7 +48,7 @@ def test_default_is_the_params_file():
     assert selected({}).survey == want
 
 
-def test_yaml_comments_quotes_and_odd_folder_names(tmp_path):
+def test_yaml_comments_quotes_and_odd_folder_names(tmp_path, make_info):
     folder = tmp_path / "it's a \"dir\" $(x)"
     folder.mkdir()
     f = tmp_path / "survey.yaml"
@@ -46,7 +69,7 @@ def test_yaml_comments_quotes_and_odd_folder_names(tmp_path):
 
 @pytest.mark.parametrize("survey", ["../../x", "synthetic/../../etc", "x'; touch {m}; echo '", 'x"; touch {m}; "',
                                     "`touch {m}`", "x\ntouch {m}"])
-def test_unknown_or_hostile_survey_names_are_refused_and_never_run(tmp_path, survey):
+def test_unknown_or_hostile_survey_names_are_refused_and_never_run(tmp_path, survey, make_info):
     marker = tmp_path / "pwned"
     value = survey.format(m=marker)
     out = make_info(tmp_path, SURVEY=value)
@@ -57,7 +80,7 @@ def test_unknown_or_hostile_survey_names_are_refused_and_never_run(tmp_path, sur
         selected({"SURVEY": value})
 
 
-def test_hostile_values_in_the_params_file_never_reach_a_shell(tmp_path):
+def test_hostile_values_in_the_params_file_never_reach_a_shell(tmp_path, make_info):
     marker = tmp_path / "pwned"
     f = tmp_path / "survey.yaml"
     f.write_text(f"survey: \"x'; touch {marker}; echo '\"\nsurvey_dir: \"$(touch {marker})\"\n")
