@@ -1,7 +1,7 @@
 """Fiscal space: KP revenue and expenditure paths, the balance after each package, financing options.
 
-Revenue and expenditure are projected as constant shares of KP GDP
-(:mod:`spf_analysis.model.macro`); the balance after a package is
+Revenue and expenditure are the published KP budget figures up to the latest budget, then
+grow with nominal GDP (:mod:`spf_analysis.model.macro`); the balance after a package is
 ``revenue - expenditure - cost`` (methods README section 2).
 
 Financing options: the eight options of Ortiz, Cummins & Karunanethy (2017),
@@ -22,7 +22,7 @@ import pandas as pd
 #: (key, option as named in ESS 48, KP base (key of MacroInputs.budget_estimates) or None, note)
 ILO_OPTIONS = (
     ("reallocation", "Re-allocating public expenditure", "kp_expenditure",
-     "share of the KP budget to re-allocate (e.g. from the wheat/flour subsidy, Rs 29 bn in 2024-25)"),
+     "share of KP expenditure to re-allocate (e.g. from the wheat/flour subsidy, Rs 29 bn in 2024-25)"),
     ("tax", "Increasing tax revenues", "kp_own_receipts",
      "increase of KP own-source receipts (property, services sales tax, agricultural income tax)"),
     ("contributions", "Expanding social security coverage and contributory revenues", None,
