@@ -24,9 +24,11 @@ ILO_OOP_BENCHMARK = 0.35  # Scheil-Adlung (ILO SPPP 10, 2014), p. 46 (kp_medium.
 WHO_OOP_BENCHMARK = 0.20  # upper end of 15-20%, WHO World Health Report 2010 (kp_high.yaml, an assumption)
 
 
-def raw_value(indicator: str) -> float:
+def raw_value(indicator: str, period: str | None = None) -> float:
     df = pd.read_csv(RAW)
     sel = df[df["indicator"] == indicator]
+    if indicator == "health_expenditure_per_capita":  # two NHA rounds: the costing uses the latest
+        sel = sel[sel["period"] == (period or "2017-18")]
     assert len(sel) == 1, indicator
     return float(sel["value"].iloc[0])
 

@@ -210,6 +210,19 @@ class HealthInputs:
     delivery_claims: float
     facility_delivery_share: float
     sources: dict = field(default_factory=dict)
+    #: earlier NHA rounds of ``health_per_capita``, ``{year: PKR a person}`` (the uncertainty of carrying the
+    #: NHA year forward with the CPI alone: :meth:`real_growth_per_capita`)
+    per_capita_history: dict = field(default_factory=dict)
+
+    def real_growth_per_capita(self, inflation: dict) -> float:
+        """Annual real growth of health spending per person between the earliest NHA round of
+        ``per_capita_history`` and ``nha_year``: ``(h_nha / h_prev / prod_{y=prev+1..nha}(1 + pi_y))^(1/(nha-prev)) - 1``.
+        0 without an earlier round."""
+        if not self.per_capita_history:
+            return 0.0
+        prev = min(self.per_capita_history)
+        ratio = self.health_per_capita / self.per_capita_history[prev] / price_factor(inflation, prev, self.nha_year)
+        return float(ratio ** (1.0 / (self.nha_year - prev)) - 1.0)
 
     @property
     def oop_share(self) -> float:
@@ -239,7 +252,12 @@ def health_inputs(health: pd.DataFrame | None = None) -> HealthInputs:
         from spf_analysis.data import io as _io
 
         health = _io.load("health_indicators")
-    vals = {name: _single(health, name) for name in HEALTH_MAP}
+    pc = series_from_long(health, *HEALTH_MAP["health_per_capita"])  # NHA rounds: the latest is used, earlier ones bound it
+    if len(pc) == 0:
+        raise ValueError("health_indicators: no chosen row of health_expenditure_per_capita (Pakistan)")
+    latest = max(pc)
+    vals = {name: _single(health, name) for name in HEALTH_MAP if name != "health_per_capita"}
+    vals["health_per_capita"] = (latest, float(pc[latest]))
     nha = {vals[n][0] for n in ("health_per_capita", "private_share", "oop_share_of_private")}
     if len(nha) != 1:
         raise ValueError(f"health_indicators: the NHA spending and shares must be of one year, got {sorted(nha)}")
@@ -249,6 +267,7 @@ def health_inputs(health: pd.DataFrame | None = None) -> HealthInputs:
     srcs = {name: _row_source(health, *HEALTH_MAP[name], vals[name][0]).replace("macro_indicators", "health_indicators", 1)
             for name in HEALTH_MAP}
     return HealthInputs(nha_year=nha.pop(), claims_year=claims.pop(), sources=srcs,
+                        per_capita_history={int(y): float(v) for y, v in pc.items() if y != latest},
                         **{n: v for n, (_, v) in vals.items()})
 
 
@@ -286,6 +305,10 @@ class MacroInputs:
     #: health references in base-year prices (PKR): out-of-pocket spending per person, cost per delivery
     health_oop_base: float = np.nan
     delivery_cost_base: float = np.nan
+    #: fiscal year of the health_oop reference (the NHA round) and the observed annual real growth of health
+    #: spending per person between NHA rounds (the upper bound of the health cost's uncertainty, montecarlo)
+    health_reference_year: int = 0
+    health_real_growth_observed: float = 0.0
 
     def with_(self, **changes) -> "MacroInputs":
         return replace(self, **changes)
@@ -397,6 +420,8 @@ def macro_inputs(base_year: int = 2024, indicators: pd.DataFrame | None = None, 
         kp_gdp_share_reason=" ".join(str(ch["reason"]).split()),
         health_oop_base=health_oop,
         delivery_cost_base=delivery_cost,
+        health_reference_year=hl.nha_year,
+        health_real_growth_observed=hl.real_growth_per_capita(infl),
     )
 
 
@@ -436,7 +461,8 @@ def cumulative_index(rates) -> np.ndarray:
 
 
 def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=None, real_wage_growth=None,
-                   kp_gdp_share=None, use_observed: bool = True) -> dict[str, np.ndarray]:
+                   kp_gdp_share=None, budget_ratio=None, health_real_growth=None,
+                   use_observed: bool = True) -> dict[str, np.ndarray]:
     """Macro paths over ``years`` (must start at ``inputs.base_year``), vectorised.
 
     ``real_growth``/``inflation``/``real_wage_growth``: scalars or arrays over
@@ -448,6 +474,13 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
     ``minimum_wage`` (annual amounts per person = monthly x 12), ``health_oop``
     (out-of-pocket health spending per person a year) and ``delivery_cost`` (per
     delivery), both the base-year reference x CPI.
+
+    Uncertainty (``None`` = the central assumption): ``budget_ratio`` multiplies the KP
+    budget of every year after the last published budget (its share of GDP relative to the
+    latest budget's, :func:`budget_ratio_range`); ``health_real_growth`` is a real annual growth
+    of out-of-pocket health spending per person since the NHA year
+    (``health_oop x (1 + g)^(year - health_reference_year)``; central 0: the NHA figure carried
+    with the CPI alone). Both are scalars or one value per draw.
     """
     years = np.asarray(years, dtype=int)
     if years[0] != inputs.base_year or np.any(np.diff(years) != 1):
@@ -466,6 +499,11 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
     gdp_nat = inputs.gdp_national_base * real * cpi
     gdp_kp = share * gdp_nat
     budget = anchored_path(inputs.budget_observed, gdp_nat, years)
+    if budget_ratio is not None:
+        after = np.array([int(y) > max(inputs.budget_observed) for y in years])
+        br = np.asarray(budget_ratio, dtype=float)
+        br = br[:, None] if br.ndim == 1 else br
+        budget = np.where(after, budget * br, budget)
     expenditure = anchored_path(inputs.expenditure_observed, gdp_nat, years)
     receipts = dict(inputs.receipts_observed)  # a base year without a receipts figure: the budget-year ratio
     receipts.setdefault(int(years[0]), inputs.expenditure_observed[int(years[0])] * inputs.revenue_to_expenditure)
@@ -485,8 +523,32 @@ def project_arrays(inputs: MacroInputs, years, *, real_growth=None, inflation=No
             mw[..., i] = inputs.minimum_wage_monthly[int(y)] * 12
     return {"cpi": cpi, "gdp_national": gdp_nat, "gdp": gdp_kp, "budget": budget, "expenditure": expenditure,
             "revenue": revenue,
-            "health_oop": inputs.health_oop_base * cpi, "delivery_cost": inputs.delivery_cost_base * cpi,
+            "health_oop": inputs.health_oop_base * cpi * _drift(health_real_growth, years, inputs.health_reference_year),
+            "delivery_cost": inputs.delivery_cost_base * cpi,
             "poverty_line": pl, "minimum_wage": mw, "real_growth": g_path, "inflation": pi_path}
+
+
+def _drift(rate, years, since: int):
+    """``(1 + rate)^(year - since)`` over ``years`` (1 where ``rate`` is None); ``rate`` scalar or per draw."""
+    if rate is None:
+        return 1.0
+    r = np.asarray(rate, dtype=float)
+    r = r[:, None] if r.ndim == 1 else r
+    return (1.0 + r) ** (np.asarray(years, dtype=float) - since)
+
+
+def budget_ratio_range(inputs: MacroInputs) -> tuple[float, float]:
+    """Range of the KP budget's share of national GDP over the published budgets from the base year
+    on, relative to the latest budget's share: ``(min_y b_y/Y_y, max_y b_y/Y_y) / (b_last/Y_last)``
+    with national GDP ``Y`` of the central macro path. The Monte Carlo's range of ``budget_ratio``:
+    the budget after the latest one may keep its share of GDP (1) or return to the share of an
+    earlier year (the FY 2023-24 outturn, without an enacted budget, is the lowest)."""
+    years = np.arange(inputs.base_year, max(inputs.budget_observed) + 1)
+    m = project_arrays(inputs, years)
+    ratio = {int(y): inputs.budget_observed[int(y)] / m["gdp_national"][i] for i, y in enumerate(years)
+             if int(y) in inputs.budget_observed}
+    last = ratio[max(ratio)]
+    return float(min(ratio.values()) / last), float(max(ratio.values()) / last)
 
 
 def macro_frame(inputs: MacroInputs, end_year: int, **kwargs) -> pd.DataFrame:

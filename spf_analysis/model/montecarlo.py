@@ -11,6 +11,12 @@ take-up         multiplier uniform(0.8, 1.1) on every path, cap 1     scenario t
 fertility       KP/Pakistan TFR scale uniform(lo, hi)                 demography.calibrate_kp
 mortality       multiplier of all WPP death rates uniform(0.85, 1.15) WPP 2019 mx
 KP GDP share    uniform(8%, 10.5%)                                    macro.yaml kp_gdp_share
+KP budget base  multiplier of the budget after the latest one,        the latest budget's share of
+                uniform over the range of the published budgets'      GDP held (1); macro.budget_ratio_range
+                shares of GDP relative to the latest (lo, 1)
+health cost     real growth of out-of-pocket spending per person      NHA 2017-18 carried with the
+                since NHA 2017-18, uniform(0, observed 2015-16 ->     CPI alone (0); MacroInputs.
+                2017-18 real growth per person)                       health_real_growth_observed
 ============== ==================================================== ===========================
 
 Growth and inflation are drawn once per draw and held over the horizon (a
@@ -45,7 +51,21 @@ DEFAULT_RANGES = {
     "fertility": ("KP fertility (TFR scale)", None, None, None),
     "mortality": ("Mortality (mx multiplier)", 1.0, 0.85, 1.15),
     "kp_gdp_share": ("KP share of national GDP", None, 0.08, 0.105),
+    "budget_ratio": ("KP budget after the latest budget (multiplier of its GDP share)", 1.0, None, None),
+    "health_growth": ("Health cost per head (real growth a year since NHA 2017-18)", 0.0, None, None),
 }
+
+
+def data_ranges(inputs: macro.MacroInputs) -> dict:
+    """The ranges read from the data (``DEFAULT_RANGES`` entries with ``None`` bounds): the KP GDP
+    share (the other estimates of ``macro_indicators``), the budget base
+    (:func:`macro.budget_ratio_range`) and the health cost (0 to the observed real growth of
+    health spending per person between NHA rounds)."""
+    return {
+        "kp_gdp_share": ("KP share of national GDP", None, *inputs.kp_gdp_share_range),
+        "budget_ratio": (DEFAULT_RANGES["budget_ratio"][0], 1.0, *macro.budget_ratio_range(inputs)),
+        "health_growth": (DEFAULT_RANGES["health_growth"][0], 0.0, 0.0, inputs.health_real_growth_observed),
+    }
 
 
 @dataclass
@@ -135,6 +155,9 @@ def draw_inputs(n: int, seed: int, fert_range: tuple[float, float], central: mac
         "fertility": rng.uniform(fert_range[0], fert_range[1], n),
         "mortality": rng.uniform(r["mortality"][2], r["mortality"][3], n),
         "kp_gdp_share": rng.uniform(r["kp_gdp_share"][2], r["kp_gdp_share"][3], n),
+        # drawn after the original six, so the first six columns of a seed are unchanged
+        **{k: rng.uniform(r[k][2], r[k][3], n) if r[k][2] is not None else np.full(n, r[k][1])
+           for k in ("budget_ratio", "health_growth")},
     })
 
 
@@ -144,8 +167,10 @@ def cost_draws(scenario: costing.Scenario, grid: DemoGrid, inputs: macro.MacroIn
     macro_years = np.arange(inputs.base_year, years[-1] + 1)
     n = len(draws)
     col = lambda c: draws[c].to_numpy(dtype=float)[:, None]  # noqa: E731
+    opt = {k: draws[k].to_numpy(dtype=float) for k in ("budget_ratio", "health_growth") if k in draws}
     mac = macro.project_arrays(inputs, macro_years, real_growth=col("real_growth"), inflation=col("inflation"),
-                               kp_gdp_share=draws["kp_gdp_share"].to_numpy(dtype=float))
+                               kp_gdp_share=draws["kp_gdp_share"].to_numpy(dtype=float),
+                               budget_ratio=opt.get("budget_ratio"), health_real_growth=opt.get("health_growth"))
     demo = grid.interpolate(draws["fertility"].to_numpy(), draws["mortality"].to_numpy())
     mult = col("takeup")
     sc = scenario
@@ -175,7 +200,8 @@ def tornado(scenario: costing.Scenario, grid: DemoGrid, inputs: macro.MacroInput
     """
     r = dict(DEFAULT_RANGES, **(ranges or {}))
     central = {"real_growth": inputs.real_growth, "inflation": inputs.inflation, "takeup": 1.0, "fertility": fert_central,
-               "mortality": 1.0, "kp_gdp_share": inputs.kp_gdp_share}
+               "mortality": 1.0, "kp_gdp_share": inputs.kp_gdp_share,
+               **{k: r[k][1] for k in ("budget_ratio", "health_growth") if r[k][2] is not None}}
     lows = {k: r[k][2] for k in r}
     highs = {k: r[k][3] for k in r}
     lows["fertility"], highs["fertility"] = fert_range
