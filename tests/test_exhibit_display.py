@@ -109,6 +109,10 @@ def test_same_table_twice_keeps_label_and_numbering():
     assert list(idx["label"]) == ["Table 4.1", "Table 4.2", "Figure 4.1", "Table 4.3"]
     assert idx.loc[1, "title"] == "Two (re-run)"
     assert (paths.tables_dir() / "04_two.csv").read_text() == "a\n9\n"
+    # the text cites an exhibit by its name: the label it was given
+    assert (ch.label("two"), ch.label("one", kind="figure"), ch.label("three")) == ("Table 4.2", "Figure 4.1", "Table 4.3")
+    with pytest.raises(KeyError, match="no table named 'four'"):
+        ch.label("four")
 
 
 def test_outside_a_kernel_nothing_is_displayed_until_asked(capsys):

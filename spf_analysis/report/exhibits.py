@@ -127,6 +127,14 @@ class Chapter:
         self._tab = 0
         self._index: list[dict] = []
 
+    def label(self, name: str, kind: str = "table") -> str:
+        """The label ("Table 4.11") of the exhibit ``name`` already made in this chapter, for the text
+        that cites it; an exhibit not made yet is an error (cite it after the cell that makes it)."""
+        for r in self._index:
+            if r["name"] == name and r["kind"] == kind:
+                return r["label"]
+        raise KeyError(f"chapter {self.key}: no {kind} named {name!r} yet")
+
     def _stem(self, name: str) -> str:
         if not name.replace("_", "").isalnum() or name == "index":
             raise ValueError(f"output name {name!r}: use letters, digits and underscores "
