@@ -683,6 +683,84 @@ def read_health_indicators(file: Path | None = None) -> pd.DataFrame:
     return read_indicator_table(file or paths.RAW / "health" / "health_costing.csv", HEALTH_REQUIRED)
 
 
+SEHAT_UTILISATION_FILE = paths.RAW / "health" / "sehat_utilisation.csv"
+#: indicators of the Sehat utilisation table and the units each may carry
+SEHAT_UTILISATION_UNITS = {
+    "sehat_admissions": ("patients",),
+    "sehat_admissions_cumulative": ("patients",),
+    "sehat_claims_paid": ("PKR billion",),
+    "sehat_families_registered": ("families",),
+    "inpatient_admissions_benchmark": ("admissions per person a year", "discharges per 1000 population a year"),
+}
+SEHAT_UTILISATION_SCHEMA = Schema(
+    "Sehat Card Plus utilisation and inpatient-care benchmarks (one sourced value per row)",
+    columns=(
+        Col("indicator", allowed=tuple(SEHAT_UTILISATION_UNITS)),
+        Col("geography"),
+        Col("period_start", nullable=True),
+        Col("period_end", nullable=True),
+        Col("value", "float"),
+        Col("unit"),
+        Col("chosen", nullable=True, allowed=("true", "false")),
+        Col("note"),
+        Col("derived_from", nullable=True),
+        Col("snippet"),
+    ) + PROVENANCE_COLS,
+)
+
+
+def _check_sehat_rows(df: pd.DataFrame, file) -> None:
+    """Units fit their indicator; dates are ISO dates with start <= end; every yearly count
+    (``sehat_admissions``) has both dates; ``sehat_admissions`` and the benchmarks each have
+    exactly one ``chosen`` row and every other row of theirs says ``false``."""
+    for idx, ind, unit in zip(df.index, df["indicator"], df["unit"]):
+        if unit not in SEHAT_UTILISATION_UNITS[ind]:
+            raise InputError(file, f"unit {unit!r} not allowed for {ind} (allowed: "
+                             f"{list(SEHAT_UTILISATION_UNITS[ind])})", column="unit", line=_line(df, idx))
+    for col in ("period_start", "period_end"):
+        parsed = pd.to_datetime(df[col], format="%Y-%m-%d", errors="coerce")
+        bad = df[col].notna() & parsed.isna()
+        if bad.any():
+            idx = bad[bad].index[0]
+            raise InputError(file, f"not a date YYYY-MM-DD: {df[col][idx]!r}", column=col, line=_line(df, idx))
+        df[col] = parsed
+    late = df["period_start"] > df["period_end"]
+    if late.any():
+        idx = late[late].index[0]
+        raise InputError(file, "period_start is after period_end", column="period_start", line=_line(df, idx))
+    counts = df["indicator"] == "sehat_admissions"
+    undated = counts & (df["period_start"].isna() | df["period_end"].isna())
+    if undated.any():
+        idx = undated[undated].index[0]
+        raise InputError(file, "a sehat_admissions count needs period_start and period_end (to annualise it)",
+                         column="period_start", line=_line(df, idx))
+    for ind in ("sehat_admissions", "inpatient_admissions_benchmark"):
+        rows = df[df["indicator"] == ind]
+        n = int((rows["chosen"] == "true").sum())
+        if len(rows) and (n != 1 or rows["chosen"].isna().any()):
+            raise InputError(file, f"{ind}: every row needs chosen true/false with exactly one true "
+                             f"(found {n} true)", column="chosen", line=_line(df, rows.index[0]))
+
+
+def read_sehat_utilisation(file: Path | str | None = None) -> pd.DataFrame:
+    """Sehat Card Plus patients admitted and claims paid in KP over stated periods
+    (``period_start``..``period_end``, both inclusive; ``days`` = their length), families
+    registered, and published benchmarks of inpatient utilisation (labelled as such in ``note``).
+    ``chosen`` (bool) marks the count and the benchmark of the headline; read by
+    :func:`spf_analysis.household.gaps.sehat_utilisation` (chapter 03)."""
+    schema = Schema(SEHAT_UTILISATION_SCHEMA.name, SEHAT_UTILISATION_SCHEMA.columns,
+                    checks=(_check_urls, _check_sehat_rows, check_bounds()))
+    df = read_csv(file or SEHAT_UTILISATION_FILE, schema)
+    df["chosen"] = (df["chosen"] == "true").fillna(False).astype(bool)
+    df["days"] = pd.array((df["period_end"] - df["period_start"]).dt.days + 1, dtype="Int64")
+    cols = ["indicator", "geography", "period_start", "period_end", "days", "value", "unit", "chosen",
+            "note", "derived_from", "source_title", "source_url", "locator", "snippet", "confidence"]
+    for c in ("indicator", "geography", "unit", "note", "derived_from", "source_title", "source_url",
+              "locator", "snippet", "confidence"):
+        df[c] = df[c].astype("string")
+    return df[cols].reset_index(drop=True)
+
+
 PDHS_TFR_FILE = paths.RAW / "demography" / "pdhs_total_fertility.csv"
 
 
@@ -974,6 +1052,7 @@ PROCESSED_TABLES = {
     "macro_indicators": read_macro_indicators,
     "poverty_indicators": read_poverty_indicators,
     "health_indicators": read_health_indicators,
+    "sehat_utilisation": read_sehat_utilisation,
     "schemes": read_schemes,
     "scheme_facts": read_scheme_facts,
     "scheme_series": read_scheme_series,

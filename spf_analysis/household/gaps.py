@@ -19,7 +19,8 @@ from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 from spf_analysis.household.synth import analysis_frame
 
-__all__ = ["survey_design", "group_flags", "protection_gaps", "aspire_by", "bisp_targeting", "GROUPS"]
+__all__ = ["survey_design", "group_flags", "protection_gaps", "aspire_by", "bisp_targeting", "GROUPS",
+           "sehat_enrolment", "sehat_utilisation", "utilisation_gap_rows", "SEHAT_USE_GROUP"]
 
 #: life-cycle group -> (SPF guarantee, member flag, covered flag, what counts as covered)
 GROUPS = {
@@ -34,9 +35,16 @@ GROUPS = {
     "older persons 65+ (pension)": ("elderly", "g_old65", "ben_pension", "receives a civil or EOBI pension"),
     "poor population (social assistance)": ("working age", "poor_pre", "ben_social_assistance",
                                             "household receives BISP, Zakat or Bait-ul-Mal"),
-    "whole population (Sehat card)": ("health", "one", "c_sehat", "household enrolled in the Sehat card"),
     "whole population (any benefit)": ("all", "one", "ben_any", "household receives any cash benefit"),
 }
+
+
+#: The survey's Sehat card variable (household enrolled). Not a protection gap: enrolment is universal by
+#: policy since Nov 2020 (``sehat_card.population_coverage`` in params/policy/baseline.yaml); the synthetic
+#: survey reproduces the 2016 enrolment of its calibration targets. See :func:`sehat_enrolment`.
+SEHAT_ENROLMENT = ("one", "c_sehat", "household enrolled in the Sehat card (survey)")
+#: The health guarantee's row of the protection-gap table: use of the card, not enrolment
+SEHAT_USE_GROUP = "whole population (Sehat card use)"
 
 
 def group_flags(df: pd.DataFrame) -> pd.DataFrame:
@@ -90,6 +98,81 @@ def protection_gaps(design: Design, by=None, level: float = 0.95) -> pd.DataFram
     return out[keys + ["estimate", "se", "ci_low", "ci_high", "n"]]
 
 
+def sehat_enrolment(design: Design, level: float = 0.95) -> pd.DataFrame:
+    """Share of persons in households enrolled in the Sehat card, as the survey records it (empty
+    when the survey has no such variable, e.g. HIES). A description of the survey, not a gap: see
+    :data:`SEHAT_ENROLMENT`."""
+    member, covered, _ = SEHAT_ENROLMENT
+    if not _available(design, member, covered):
+        return pd.DataFrame(columns=["estimate", "se", "ci_low", "ci_high", "n"])
+    out = indicators.sdg131_coverage(design, {"Sehat card enrolment": (member, covered)}, level=level)
+    return out[["estimate", "se", "ci_low", "ci_high", "n"]].reset_index(drop=True)
+
+
+#: benchmark units -> factor to "per 1,000 population a year"
+PER_1000 = {"admissions per person a year": 1000.0, "discharges per 1000 population a year": 1.0}
+
+
+def sehat_utilisation(records: pd.DataFrame, population: float, days_per_year: int = 365) -> pd.DataFrame:
+    """Sehat card admissions per 1,000 residents a year against benchmarks of inpatient utilisation.
+
+    ``records`` is the processed ``sehat_utilisation`` table (or rows like it): every
+    ``sehat_admissions`` row (a count over ``days`` days) is annualised (``count x days_per_year /
+    days``) and divided by ``population`` (the denominator: residents of KP, the same for every
+    period); every ``inpatient_admissions_benchmark`` row is put per 1,000 population a year
+    (:data:`PER_1000`). One row per (count, benchmark): ``per_1000`` the card's admissions per
+    1,000 residents a year, ``benchmark_per_1000``, ``share_of_benchmark`` = per_1000 /
+    benchmark_per_1000 (the share of the benchmark admissions the card pays for) and
+    ``gap`` = 1 - share (0 when the card pays for more than the benchmark). ``chosen`` is true
+    for the headline pair (the chosen count with the chosen benchmark).
+    """
+    if not population or population <= 0:
+        raise ValueError(f"population must be positive, got {population!r}")
+    adm = records[records["indicator"] == "sehat_admissions"]
+    bm = records[records["indicator"] == "inpatient_admissions_benchmark"]
+    if adm.empty or bm.empty:
+        raise ValueError("sehat_utilisation: need at least one sehat_admissions row and one benchmark row")
+    unknown = sorted(set(bm["unit"]) - set(PER_1000))
+    if unknown:
+        raise ValueError(f"benchmark unit(s) {unknown} not in {sorted(PER_1000)}")
+    days = pd.to_numeric(adm["days"], errors="coerce")
+    if days.isna().any() or (days <= 0).any():
+        raise ValueError("every sehat_admissions row needs a positive number of days")
+    a = pd.DataFrame({
+        "period_start": adm["period_start"].to_numpy(), "period_end": adm["period_end"].to_numpy(),
+        "days": days.to_numpy(dtype=float), "admissions": adm["value"].to_numpy(dtype=float),
+        "count_chosen": adm["chosen"].to_numpy(dtype=bool), "count_source": adm["source_title"].to_numpy(),
+        "count_confidence": adm["confidence"].to_numpy()})
+    a["admissions_per_year"] = a["admissions"] * days_per_year / a["days"]
+    a["population"] = float(population)
+    a["per_1000"] = 1000.0 * a["admissions_per_year"] / a["population"]
+    b = pd.DataFrame({
+        "benchmark": bm["geography"].to_numpy(), "benchmark_unit": bm["unit"].to_numpy(),
+        "benchmark_value": bm["value"].to_numpy(dtype=float),
+        "benchmark_chosen": bm["chosen"].to_numpy(dtype=bool), "benchmark_source": bm["source_title"].to_numpy()})
+    b["benchmark_per_1000"] = b["benchmark_value"] * b["benchmark_unit"].map(PER_1000)
+    out = a.merge(b, how="cross")
+    out["share_of_benchmark"] = out["per_1000"] / out["benchmark_per_1000"]
+    out["gap"] = (1.0 - out["share_of_benchmark"]).clip(lower=0.0)
+    out["chosen"] = out["count_chosen"] & out["benchmark_chosen"]
+    return out.reset_index(drop=True)
+
+
+def utilisation_gap_rows(util: pd.DataFrame, covered_by: str) -> pd.DataFrame:
+    """The health guarantee's rows of the protection-gap table (:func:`protection_gaps` layout) from the
+    headline pair of :func:`sehat_utilisation`: coverage = share of the benchmark admissions the card
+    pays for, protection gap = 1 - coverage. Administrative data against a published benchmark: no
+    sampling error, so ``se``, the CI and ``n`` are empty."""
+    h = util[util["chosen"]]
+    if len(h) != 1:
+        raise ValueError(f"sehat_utilisation: expected one chosen (count, benchmark) pair, found {len(h)}")
+    share = float(min(h["share_of_benchmark"].iloc[0], 1.0))
+    rows = [{"guarantee": "health", "group": SEHAT_USE_GROUP, "covered_by": covered_by, "indicator": ind,
+             "estimate": est, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan}
+            for ind, est in (("coverage", share), ("protection_gap", 1.0 - share))]
+    return pd.DataFrame(rows)
+
+
 def aspire_by(design: Design, programme: str, by, level: float = 0.95) -> pd.DataFrame:
     """ASPIRE coverage, adequacy and benefit incidence of one programme by a domain column.
 
@@ -127,4 +210,3 @@ def pct(df: pd.DataFrame, cols=("estimate", "se", "ci_low", "ci_high")) -> pd.Da
 
 
 __all__.append("pct")
-_ = np  # numpy kept for vectorised callers
