@@ -25,9 +25,12 @@ def toy_gaps():
     for i, (key, row) in enumerate(spec()["guarantees"].items()):
         for j, group in enumerate(row["gap_groups"]):
             cov = 10.0 * (i + 1) + j
+            admin = key == "health"  # chapter 03's health row: Sehat card use against a benchmark, no CI
             for ind, est in (("coverage", cov), ("protection_gap", 100 - cov)):
                 rows.append({"guarantee": matrix.GUARANTEES[key], "group": group, "covered_by": "x", "indicator": ind,
-                             "estimate": est, "se": 1.0, "ci_low": est - 2, "ci_high": est + 2, "n": 100})
+                             "estimate": est, "se": float("nan") if admin else 1.0,
+                             "ci_low": float("nan") if admin else est - 2,
+                             "ci_high": float("nan") if admin else est + 2, "n": float("nan") if admin else 100})
     return pd.DataFrame(rows)
 
 
@@ -50,9 +53,11 @@ def test_matrix_from_toy_tables_has_known_numbers():
     m = matrix.assessment_matrix(io.load("schemes"), toy_gaps(), toy_costs(), spec(), 2030)
     assert list(m["guarantee"]) == ["Health", "Children", "Working age", "Elderly"]
     assert (m.map(lambda v: bool(str(v).strip()))).all().all()
-    # health: coverage 10 -> gap 90.0 (CI 88.0-92.0); children 20 -> 80.0
-    assert "90.0% of whole population (Sehat card) not covered (95% CI 88.0-92.0)" in m.loc[0, "policy_gaps"]
-    assert "80.0% of children 0-14" in m.loc[1, "policy_gaps"]
+    # health: coverage 10 -> gap 90.0, administrative (no CI); children 20 -> 80.0 (CI 78.0-82.0)
+    assert ("90.0% of whole population (Sehat card use) not covered (administrative data against a benchmark, "
+            "no sampling error)") in m.loc[0, "policy_gaps"]
+    assert "nan" not in m.loc[0, "policy_gaps"]
+    assert "80.0% of children 0-14 not covered (95% CI 78.0-82.0)" in m.loc[1, "policy_gaps"]
     # costs: medium = index + 0.125; sehat_extension is the third label (index 2) -> 2.12 (2.125 rounds half-even)
     k = list(spec()["labels"]).index("sehat_extension")
     assert f"{k + 0.125:.2f}% of KP GDP in 2030 at the medium level (low {k:.2f}%, high {k + 0.25:.2f}%)" \

@@ -129,9 +129,15 @@ def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkey
     from spf_analysis.report import exhibits as outputs
     from spf_analysis.config import paths
 
+    import shutil
+
     d, h, _ = fixture_dir
     processed = tmp_path / "processed"
     processed.mkdir()
+    # chapter 03 also reads two tables that do not come from the survey (Sehat card use, census total)
+    non_survey = [paths.PROCESSED / f"{t}.parquet" for t in ("sehat_utilisation", "census_district_totals")]
+    for f in non_survey:
+        shutil.copy(f, processed)
     monkeypatch.setattr(paths, "PROCESSED", processed)
     # the real codebook stops at its documented gaps; the test codebook (tests/data/pbs) fills them
     with pytest.raises(pbs.CodebookGap):
@@ -160,10 +166,15 @@ def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkey
     monkeypatch.setenv("SPF_OUTPUT_DIR", str(tmp_path / "outputs"))
     monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed_synth")
     paths.PROCESSED.mkdir()
+    for f in non_survey:
+        shutil.copy(f, paths.PROCESSED)
     synth.write_survey(hs, ps, "synthetic")
     ns = _run_notebook_cells(paths.NOTEBOOKS / "03_coverage_gaps.ipynb", params)
     assert ns["synthetic"] is True and ns["ch"].synthetic is True
-    assert pd.read_csv(out / "03_index.csv")["synthetic"].astype(bool).all()
+    idx = pd.read_csv(out / "03_index.csv")
+    survey_based = idx["name"] != "sehat_utilisation"  # the Sehat table: administrative counts and benchmarks
+    assert idx.loc[survey_based, "synthetic"].astype(bool).all()
+    assert not idx.loc[~survey_based, "synthetic"].astype(bool).any()
 
 
 def test_load_survey_without_source_record_stops(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ def toy():
         ("whole population (any benefit)", "coverage", 36.4), ("children 0-14", "protection_gap", 69.9),
         ("older persons 65+ (pension)", "protection_gap", 80.3),
         ("working-age employed 15-64 (social insurance)", "protection_gap", 83.4),
-        ("persons with disabilities", "protection_gap", 54.1), ("whole population (Sehat card)", "protection_gap", 49.0))],
+        ("persons with disabilities", "protection_gap", 54.1), ("whole population (Sehat card use)", "protection_gap", 74.4))],
         columns=["group", "indicator", "estimate"])
     pk = pd.DataFrame({"scenario": ["kp_medium", "package_lifecycle", "package_minimum", "kp_medium"],
                        "year": [2030, 2030, 2030, 2035], "cost_pkr_bn": [1017.5, 694.4, 320.7, 1600.0],
@@ -32,6 +32,9 @@ def toy():
                                               "share_0-14": [43.45, 1], "share_65+": [3.26, 1],
                                               "total_dependency": [87.67, 1]}),
         "03_protection_gaps": gaps,
+        "03_sehat_utilisation": pd.DataFrame({
+            "benchmark": ["Region, Publisher (2020): 85.3 per 1,000", "World, IHME: 100 per 1,000"],
+            "per_1000": [21.84, 21.84], "share_of_benchmark_pct": [25.61, 21.84], "chosen": [True, False]}),
         "03_bisp_targeting": pd.DataFrame({"target": ["poor (pre-transfer consumption below the poverty line)"] * 2,
                                            "indicator": ["exclusion_error", "inclusion_error"], "estimate": [28.45, 26.4]}),
         "04_package_costs": pk,
@@ -49,7 +52,8 @@ def toy():
                                                  "cost_pct_gdp_medium": [1.2995, 1.07]}),
         "07_matrix_sources": pd.DataFrame({"column": ["implementation issues", "recommendations", "recommendations"]}),
         "index_01": idx("01", "population_summary", "dependency_ratios"),
-        "index_03": idx("03", "protection_gaps", "x", "y", "z", "w", "bisp_targeting", synthetic=True),
+        "index_03": pd.concat([idx("03", "protection_gaps", "x", "y", "z", "w", "bisp_targeting", synthetic=True),
+                               idx("03", "sehat_utilisation").assign(label="Table 3.7")], ignore_index=True),
         "index_04": idx("04", "package_costs", "fan_package_cost"),
         "index_05": idx("05", "benefit_rules", "poverty_impact", "x", "y", "z", "w", "contribution_rates",
                         "contributory_capacity", synthetic=True),
@@ -63,6 +67,10 @@ def test_key_numbers_are_the_table_values_with_their_labels():
     assert kn.loc["population", "value"] == 40856097 and kn.loc["population", "table"] == "Table 1.1"
     assert kn.loc["gap_old", "value"] == 80.3 and kn.loc["gap_old", "synthetic"]
     assert kn.loc["bisp_exclusion", "table"] == "Table 3.6"
+    # health: use of the Sehat card against the chosen benchmark (not enrolment), from its own table
+    assert kn.loc["gap_health", "value"] == 74.4 and kn.loc["gap_health", "table"] == "Table 3.1"
+    assert kn.loc["sehat_per_1000", "value"] == 21.84 and kn.loc["sehat_share", "value"] == 25.61
+    assert kn.loc["sehat_per_1000", "table"] == "Table 3.7" and not kn.loc["sehat_per_1000", "synthetic"]
     assert kn.loc["cost_floor_gdp", "value"] == 5.346 and kn.loc["cost_floor_pkr", "value"] == 1017.5
     assert kn.loc["cost_floor_national_gdp", "value"] == 0.5292 and kn.loc["cost_floor_national_gdp", "unit"] == "% of national GDP"
     assert kn.loc["cost_package_minimum_gdp", "value"] == 1.685
@@ -81,6 +89,10 @@ def test_summary_text_quotes_the_numbers():
               "a surplus of 0.7% of KP GDP", "a deficit of 4.6% of KP GDP", "universal child benefit (1.30% of KP GDP)",
               "(Table 3.1, Table 3.6)", "(Table 6.1)"):
         assert s in text, s
+    assert ("Enrolment in the Sehat card is universal by policy, but the card pays for 22 admissions per 1,000 "
+            "residents a year, 26% of the benchmark of comparable countries (Region, Publisher (2020): 85.3 per "
+            "1,000) (Table 3.7).") in text
+    assert "not enrolled" not in text
     assert "from 27.0% to 18.1% and close 48% of the poverty gap" in text
     assert "About 0.43 million workers" in text and "Rs 31 billion a year" in text
     assert "(Table 5.2, Table 5.8)" in text

@@ -20,7 +20,7 @@ from spf_analysis.stats.survey import Design
 from spf_analysis.household.synth import analysis_frame
 
 __all__ = ["survey_design", "group_flags", "protection_gaps", "aspire_by", "bisp_targeting", "GROUPS",
-           "sehat_enrolment", "sehat_utilisation", "utilisation_gap_rows", "SEHAT_USE_GROUP"]
+           "sehat_enrolment", "sehat_utilisation", "sehat_table", "utilisation_gap_rows", "SEHAT_USE_GROUP"]
 
 #: life-cycle group -> (SPF guarantee, member flag, covered flag, what counts as covered)
 GROUPS = {
@@ -151,11 +151,31 @@ def sehat_utilisation(records: pd.DataFrame, population: float, days_per_year: i
         "benchmark_value": bm["value"].to_numpy(dtype=float),
         "benchmark_chosen": bm["chosen"].to_numpy(dtype=bool), "benchmark_source": bm["source_title"].to_numpy()})
     b["benchmark_per_1000"] = b["benchmark_value"] * b["benchmark_unit"].map(PER_1000)
+    # "World, Moses MW et al. (IHME)": where the benchmark is, and who published it (title up to its first comma)
+    b["benchmark_label"] = [f"{g}, {str(t).split(',')[0]}" for g, t in zip(b["benchmark"], b["benchmark_source"])]
     out = a.merge(b, how="cross")
     out["share_of_benchmark"] = out["per_1000"] / out["benchmark_per_1000"]
     out["gap"] = (1.0 - out["share_of_benchmark"]).clip(lower=0.0)
     out["chosen"] = out["count_chosen"] & out["benchmark_chosen"]
     return out.reset_index(drop=True)
+
+
+def sehat_table(util: pd.DataFrame) -> pd.DataFrame:
+    """The published table of :func:`sehat_utilisation`: one row per (count, benchmark), the period as
+    text, the benchmark with its publisher and rate (``"World, Moses MW et al. (IHME): 100 per 1,000"``) and the share in percent
+    (``share_of_benchmark_pct``); the headline pair first."""
+    out = util.copy()
+    fmt = lambda d: pd.Timestamp(d).strftime("%d %b %Y").lstrip("0")  # noqa: E731
+    out["period"] = [f"{fmt(a)} - {fmt(b)}" for a, b in zip(out["period_start"], out["period_end"])]
+    out["benchmark"] = [f"{b}: {v:g} per 1,000" for b, v in zip(out["benchmark_label"], out["benchmark_per_1000"])]
+    out["share_of_benchmark_pct"] = 100.0 * out["share_of_benchmark"]
+    out["gap_pct"] = 100.0 * out["gap"]
+    out = out.sort_values(["chosen", "count_chosen", "period_start", "benchmark_per_1000"],
+                          ascending=[False, False, True, True], kind="stable")
+    cols = ["period", "days", "admissions", "admissions_per_year", "population", "per_1000", "benchmark",
+            "benchmark_per_1000", "share_of_benchmark_pct", "gap_pct", "chosen", "count_chosen",
+            "count_confidence", "count_source", "benchmark_source"]
+    return out[cols].reset_index(drop=True)
 
 
 def utilisation_gap_rows(util: pd.DataFrame, covered_by: str) -> pd.DataFrame:

@@ -9,7 +9,9 @@ Nothing numeric is typed here or in ``params/matrix.yaml``:
 * existing schemes come from the inventory (processed ``schemes`` table: ``spf_guarantee_main``
   and ``sp_type``);
 * policy gaps are the protection gaps of chapter 03 (``reports/tables/03_protection_gaps.csv``,
-  written by :func:`spf_analysis.household.gaps.protection_gaps`: gap = 100 - coverage, percent, 95% CI);
+  written by :func:`spf_analysis.household.gaps.protection_gaps`: gap = 100 - coverage, percent, 95% CI;
+  the health row is the use of the Sehat card against an inpatient-care benchmark,
+  :func:`spf_analysis.household.gaps.utilisation_gap_rows`, without a CI);
 * costs are those of chapter 04 (``reports/tables/04_cost_by_benefit_pct_gdp.csv``: cost of each
   provision at its low / medium / high level, % of KP GDP) and its medium parameters
   (``04_provisions_medium.csv``).
@@ -169,8 +171,11 @@ def recommended_costs(costs: pd.DataFrame, spec: dict, year: int) -> pd.DataFram
 
 
 def _fmt_gap(r) -> str:
-    return (f"{r.estimate:.1f}% of {r.group} not covered (95% CI {r.ci_low:.1f}-{r.ci_high:.1f}); "
-            f"covered = {r.covered_by}")
+    """A gap with its survey CI; a gap from administrative data against a benchmark (no sampling
+    error: chapter 03's Sehat card use) says so instead of printing an empty CI."""
+    ci = (f"95% CI {r.ci_low:.1f}-{r.ci_high:.1f}" if pd.notna(r.ci_low) and pd.notna(r.ci_high)
+          else "administrative data against a benchmark, no sampling error")
+    return f"{r.estimate:.1f}% of {r.group} not covered ({ci}); covered = {r.covered_by}"
 
 
 def _eligible(text: str) -> str:

@@ -17,11 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from spf_analysis.config import paths
+from spf_analysis.household.gaps import SEHAT_USE_GROUP
 
 __all__ = ["TABLES", "SummaryError", "read_tables", "key_numbers", "summary_markdown"]
 
 #: the chapter tables the summary reads (file stems in reports/tables)
-TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_bisp_targeting",
+TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_sehat_utilisation", "03_bisp_targeting",
           "04_package_costs", "04_fan_package_cost", "05_poverty_impact", "05_contributory_capacity",
           "06_fiscal_paths", "07_recommendation_costs", "07_matrix_sources")
 COLUMNS = ["chapter", "key", "what", "value", "unit", "table", "synthetic"]
@@ -105,8 +106,14 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
             ("gap_workers", "working-age employed 15-64 (social insurance)", "protection_gap",
              "Employed persons 15-64 without social insurance"),
             ("gap_disabled", "persons with disabilities", "protection_gap", "Persons with disabilities in households without any cash benefit"),
-            ("gap_health", "whole population (Sehat card)", "protection_gap", "Population not enrolled in the Sehat card")):
+            ("gap_health", SEHAT_USE_GROUP, "protection_gap",
+             "Benchmark inpatient admissions not paid for by the Sehat card")):
         add(3, key, what, _one(g, "03_protection_gaps", group=group, indicator=ind)["estimate"], "%", "03_protection_gaps")
+    su = _one(t["03_sehat_utilisation"], "03_sehat_utilisation", chosen=True)  # the headline count and benchmark
+    add(3, "sehat_per_1000", "Admissions paid by the Sehat card per 1,000 residents a year", su["per_1000"],
+        "per 1,000 a year", "03_sehat_utilisation")
+    add(3, "sehat_share", f"Sehat card admissions as a share of the benchmark: {su['benchmark']}",
+        su["share_of_benchmark_pct"], "%", "03_sehat_utilisation")
     ex = _one(t["03_bisp_targeting"], "03_bisp_targeting", indicator="exclusion_error",
               target="poor (pre-transfer consumption below the poverty line)")
     add(3, "bisp_exclusion", "BISP exclusion error (poor persons not reached)", ex["estimate"], "%", "03_bisp_targeting")
@@ -186,8 +193,10 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"**Gaps.** On {survey}, only {n('coverage_any')}% of the population live in a household receiving any cash "
         f"benefit. {n('gap_children')}% of children live in households without social assistance, {n('gap_old')}% of "
         f"persons aged 65+ receive no pension and {n('gap_workers')}% of employed persons have no social insurance; "
-        f"{n('gap_health')}% are not enrolled in the Sehat card, and BISP misses {n('bisp_exclusion')}% of the poor "
-        f"{ref('coverage_any', 'bisp_exclusion')}.")
+        f"BISP misses {n('bisp_exclusion')}% of the poor {ref('coverage_any', 'bisp_exclusion')}. Enrolment in the "
+        f"Sehat card is universal by policy, but the card pays for {n('sehat_per_1000')} admissions per 1,000 residents "
+        f"a year, {n('sehat_share')}% of the benchmark of comparable countries "
+        f"({v.loc['sehat_share', 'what'].split(': ', 1)[1]}) {ref('sehat_per_1000')}.")
     parts.append(
         f"**Impact.** Simulated on the same survey, the full floor would lower the poverty headcount from "
         f"{n('impact_headcount_pre', '{:.1f}')}% to {n('impact_headcount_post', '{:.1f}')}% and close "
