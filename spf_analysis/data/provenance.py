@@ -46,7 +46,10 @@ USED_BY = {
 #: Keys that identify one quantity in a raw table with a ``chosen`` column (the keys
 #: the readers in spf_analysis.data.io check); other tables use DEFAULT_KEYS.
 CONFLICT_KEYS = {"schemes/scheme_series.csv": ["scheme_id", "component", "geography", "period",
-                                               "metric"]}
+                                               "metric"],
+                 # one choice per indicator: the headline Sehat count among counts of different periods,
+                 # the headline benchmark among benchmarks (io.read_sehat_utilisation checks it)
+                 "health/sehat_utilisation.csv": ["indicator"]}
 DEFAULT_KEYS = ["indicator", "geography", "period"]
 
 
@@ -169,6 +172,13 @@ def _label(df: pd.DataFrame) -> pd.Series:
     return df["scheme_id"] + " " + df["component"] + ": " + df["metric"]
 
 
+def _period(row: pd.Series) -> str:
+    """``period``, or ``period_start..period_end`` in tables dated by their start and end."""
+    if "period" in row.index:
+        return row["period"]
+    return "..".join(str(row.get(c) or "") for c in ("period_start", "period_end")).strip(".")
+
+
 def conflicts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every conflict in the raw long tables (several values for one
     quantity: same keys, :data:`CONFLICT_KEYS`): one row per conflict group
@@ -184,6 +194,8 @@ def conflicts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         dup = grp.duplicated(keep=False)
         for g in grp[dup].unique():
             sub = df[grp == g]
+            if not (sub["chosen"].str.strip() != "").any():
+                continue  # rows sharing keys without any choice stated are not a conflict (e.g. one series)
             is_ch = sub["chosen"].str.strip().str.lower() == "true"
             ch, other = sub[is_ch], sub[~is_ch]
             first = (ch if len(ch) else sub).iloc[0]
@@ -191,7 +203,7 @@ def conflicts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             num = pd.to_numeric(sub["value"].str.replace(",", "", regex=False), errors="coerce")
             rows.append({
                 "file": file, "quantity": _label(sub).iloc[0],
-                "geography": first["geography"], "period": first["period"],
+                "geography": first["geography"], "period": _period(first),
                 "unit": first["unit"], "n_values": len(sub), "n_chosen": int(is_ch.sum()),
                 "chosen_value": float(num[is_ch].iloc[0]) if len(ch) else float("nan"),
                 "chosen_source": "; ".join(ch["source_title"]),
@@ -213,7 +225,7 @@ def derived_values(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             continue
         out.append(pd.DataFrame({
             "file": file, "quantity": _label(d).to_numpy(),
-            "geography": d["geography"].to_numpy(), "period": d["period"].to_numpy(),
+            "geography": d["geography"].to_numpy(), "period": [_period(r) for _, r in d.iterrows()],
             "value": pd.to_numeric(d["value"].str.replace(",", "", regex=False),
                                    errors="coerce").to_numpy(),
             "unit": d["unit"].to_numpy(), "derived_from": d["derived_from"].to_numpy(),
