@@ -32,11 +32,12 @@ def impact(sim: pd.DataFrame, rs: RuleSet, by=None, *, level: float = 0.95) -> p
 
     Pre-reform welfare = ``cons_pae`` (consumption per adult equivalent with the existing transfers),
     post-reform = ``y_post``; :func:`indicators.poverty_impact` and
-    :func:`indicators.benefit_cost_ratio` (methods README section 3) on :func:`design`.
+    :func:`indicators.benefit_cost_ratio` on :func:`design`, per rupee of gross transfer (``gross_pae``:
+    a public-works wage in full, while ``y_post`` carries only its net gain).
     """
     d = design(sim)
     out = indicators.poverty_impact(d, "cons_pae", "y_post", rs.line, by=by, level=level)
-    bcr = indicators.benefit_cost_ratio(d, "cons_pae", "y_post", "cash_pae", rs.line, by=by, level=level)
+    bcr = indicators.benefit_cost_ratio(d, "cons_pae", "y_post", "gross_pae", rs.line, by=by, level=level)
     out = pd.concat([out, bcr], ignore_index=True)
     out.insert(0, "scenario", rs.scenario)
     return out
@@ -64,7 +65,9 @@ RECONCILIATION_NOTES = {
     "employment_guarantee": ("Definition: survey = one adult 18-59 per PMT-poor household (poor households are larger than "
                              "average, so fewer households per poor person); RAP = assumed prevalence 7.65% of persons 18-59."),
     "contribution_subsidy": ("Definition: survey = employed, not formally covered, earning at least the capacity threshold; "
-                             "RAP = assumed 30% of informal workers (no KP estimate). The survey measures the prevalence."),
+                             "RAP = employed share x informal share x share of informal workers earning at least the minimum "
+                             "wage, from published aggregates (the last an employers' estimate; no KP tabulation). The survey "
+                             "applies the rule itself (with a synthetic survey, a cross-check only)."),
     "package": "Sum of the benefits.",
 }
 #: explanation by survey rule (:attr:`BenefitRule.target`) of a benefit not in :data:`RECONCILIATION_NOTES`
@@ -89,7 +92,8 @@ ALIGNED_NOTES = {
     "contributory_capacity": ("Aligned: caseload set to the RAP's ({rp:.2%} of persons {ages}), uncovered workers selected by "
                               "descending earnings; remaining: take-up sampling, level, admin, prices. Unaligned, the survey's own "
                               "rule (employed, not formally covered, earning at least the capacity threshold) gives {sp:.2%}, a "
-                              "measurement of the share the RAP assumes (informal workers x an assumed share with capacity)."),
+                              "cross-check of the RAP's product of published factors (employed x informal x earning at least "
+                              "the minimum wage; compared factor by factor in chapter 5)."),
 }
 
 

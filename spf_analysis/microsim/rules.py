@@ -9,8 +9,10 @@ group (:func:`costing.in_age_sex_group`, :func:`costing.group_membership`) and t
 
 How the eligible are found in the survey is **declared** in the scenario (``targeting.rule``,
 :data:`costing.TARGETING_RULES`), not derived from benefit names; so is whether the benefit adds to
-household consumption (``adds_to_consumption``; defaults: cash yes, health in kind no).  The rule's
-``target`` is the survey rule applied by :func:`spf_analysis.microsim.simulate.simulate`:
+household consumption (``adds_to_consumption``; defaults: cash yes, health in kind no) and, for a
+public-works wage, the share of it the participant gives up in other earnings (``forgone_earnings``:
+the household gains ``wage x (1 - share)``, the rule's ``net_share``; the cost stays the gross wage).
+The rule's ``target`` is the survey rule applied by :func:`spf_analysis.microsim.simulate.simulate`:
 
 * ``age`` (declared ``universal``, cash): ``age_min <= age <= age_max``, sex;
 * ``health`` (``kind: health``, universal): everyone in the ages, cost only (in kind); a births-based
@@ -31,8 +33,9 @@ A ``universal`` benefit whose prevalence is below 1 or that has an age profile h
 that reproduces it: :func:`build_rules` refuses it, naming the scenario file and key.
 
 Caseload alignment (``alignment="rap"``, the default).  The RAP's eligible prevalence of the
-``poor_household`` and ``contributory_capacity`` rules is an assumption (params/scenarios: 7.65%
-and 12.38% of persons 18-59 in kp_medium), while the survey rules above measure it.  As
+``poor_household`` and ``contributory_capacity`` rules is derived in the scenario files from
+published aggregates (params/scenarios: 7.65% and 12.38% of persons 18-59 in kp_medium, the latter
+the product of its ``prevalence.factors``), while the survey rules above apply the rule itself.  As
 microsimulation models align simulated totals to external targets (alignment: e.g. the JAS-mine
 alignment library of SimPaths,
 https://github.com/simpaths/SimPaths/wiki/6.3-The-JAS%E2%80%90mine-Alignment-library; EUROMOD
@@ -93,6 +96,7 @@ class BenefitRule:
     monthly: float              # per beneficiary per month averaged over the year (level x months/12 / 12 / D)
     markup: float               # administrative mark-up on benefits (costing.admin_markup)
     to_welfare: bool            # added to household consumption
+    net_share: float = 1.0      # share of the benefit that raises consumption: 1 - forgone earnings (public works)
     exclusive_with: tuple[str, ...] = ()
     thinning: float = 1.0       # share of flagged persons eligible (disability)
     level_year: float = 0.0     # annual level per beneficiary in year-t rupees (level x months/12)
@@ -233,7 +237,7 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
             name=b.name, target=tgt, age_min=0 if tgt == "births" else b.age_min,
             age_max=0 if tgt == "births" else b.age_max, sex=b.sex,
             takeup=float(costing.takeup_in_year(b, sc.years, year)), monthly=annual / 12 / D,
-            markup=float(b.markup()), to_welfare=b.in_consumption(),
+            markup=float(b.markup()), to_welfare=b.in_consumption(), net_share=float(b.net_share()),
             exclusive_with=tuple(b.exclusive_with), thinning=thin, level_year=annual,
             salt=(zlib.crc32(b.name.encode()) + 1_000_003 * int(seed)) & 0xFFFFFFFF,
         ))

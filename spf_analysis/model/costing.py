@@ -52,7 +52,12 @@ raises :class:`ScenarioError` naming the file and the key.  Two declared
 properties serve the household microsimulation and leave the RAP arithmetic
 unchanged: ``targeting.rule`` (how the eligible are found in a survey,
 :data:`TARGETING_RULES`) and ``adds_to_consumption.value`` (whether the benefit
-raises household consumption).
+raises household consumption); so does ``forgone_earnings.value`` (the share of
+a public-works wage that participants give up in other earnings: the household's
+net gain is ``wage x (1 - share)``, while the fiscal cost stays the gross wage
+bill).  ``prevalence.factors`` (optional) states an eligible prevalence as the
+product of named shares (e.g. employed x informal x with contributory capacity);
+the prevalence is then that product, and reports can show each factor.
 
 Per-year functions (shared with :mod:`spf_analysis.microsim`): take-up and
 prevalence of a year (:func:`takeup_in_year`, :func:`prevalence_in_year`), the
@@ -176,7 +181,12 @@ class Benefit:
     ``births`` for births-based benefits, else ``universal`` (see :meth:`targeting_rule`).
     ``adds_to_consumption``: whether the benefit raises the recipient household's consumption;
     None = the default, True for cash and False for health (in kind) (see :meth:`in_consumption`).
-    Neither changes the RAP arithmetic; both are read by the microsimulation.
+    ``forgone_earnings``: share of the gross benefit (a public-works wage) that the participant's
+    household gives up in other earnings (0 = none); the household's net gain is
+    ``benefit x (1 - forgone_earnings)`` (:meth:`net_share`).  ``prevalence_factors``: the named
+    shares whose product is the prevalence, when the scenario states them (else None).
+    None of these changes the RAP arithmetic (the cost is the gross outlay); the microsimulation
+    reads them.
     """
 
     name: str
@@ -198,6 +208,8 @@ class Benefit:
     sources: Mapping[str, str] = field(default_factory=dict)
     targeting: str | None = None
     adds_to_consumption: bool | None = None
+    forgone_earnings: Any = 0.0
+    prevalence_factors: Mapping[str, float] | None = None
 
     def markup(self):
         return admin_markup(self.admin_rate, self.admin_convention)
@@ -211,6 +223,10 @@ class Benefit:
     def in_consumption(self) -> bool:
         """Whether the benefit adds to household consumption (declared, or: cash yes, health in kind no)."""
         return self.kind == "cash" if self.adds_to_consumption is None else bool(self.adds_to_consumption)
+
+    def net_share(self):
+        """Share of the gross benefit that raises household consumption: ``1 - forgone_earnings``."""
+        return 1 - self.forgone_earnings
 
 
 @dataclass(frozen=True)
@@ -597,7 +613,7 @@ _PROVENANCE = {"source", "rationale"}
 _BENEFIT_NODES = {
     "kind": {"value"},
     "eligible": {"basis", "age_min", "age_max", "sex"},
-    "prevalence": {"value"},
+    "prevalence": {"value", "factors"},
     "age_profile": {"value"},
     "takeup": {"value"},
     "level": {"type", "value", "base_year"},
@@ -606,6 +622,7 @@ _BENEFIT_NODES = {
     "exclusive_with": {"value"},
     "targeting": {"rule"},
     "adds_to_consumption": {"value"},
+    "forgone_earnings": {"value"},
     "remove": {"value"},
 }
 _REQUIRED_BENEFIT_NODES = ("eligible", "takeup", "level", "admin")
@@ -740,6 +757,56 @@ def _adds_to_consumption(ben: dict, bkey: str, file, kind: str) -> bool | None:
     return v
 
 
+#: tolerance between a stated prevalence value and the product of its factors (the value rounded to 4 decimals)
+PREVALENCE_FACTOR_TOLERANCE = 5e-5
+
+
+def _prevalence(ben: dict, bkey: str, file, start: int, end: int):
+    """``(prevalence, factors)``: the declared value or year path, or the product of ``prevalence.factors``.
+
+    ``factors``: a mapping name -> share in [0, 1]; the prevalence is their product.  When both ``value``
+    and ``factors`` are given, the value must equal the product within :data:`PREVALENCE_FACTOR_TOLERANCE`.
+    """
+    if "prevalence" not in ben:
+        return 1.0, None
+    node = ben["prevalence"]
+    key = f"{bkey}.prevalence"
+    if "factors" not in node:
+        if "value" not in node:
+            raise ScenarioError("prevalence needs a value or factors", file=file, key=key)
+        return _year_path(node["value"], f"{key}.value", file, start, end, what="prevalence"), None
+    fac = node["factors"]
+    if not isinstance(fac, dict) or not fac:
+        raise ScenarioError("prevalence.factors must be a mapping name -> share", file=file, key=f"{key}.factors")
+    factors = {}
+    for name, v in fac.items():
+        k = f"{key}.factors.{name}"
+        v = _number(v, k, file)
+        if not 0 <= v <= 1:
+            raise ScenarioError(f"share {v} outside [0, 1]", file=file, key=k)
+        factors[str(name)] = v
+    product = float(np.prod(list(factors.values())))
+    if "value" in node:
+        v = _number(node["value"], f"{key}.value", file)
+        if abs(v - product) > PREVALENCE_FACTOR_TOLERANCE:
+            raise ScenarioError(f"prevalence {v} is not the product of its factors ({product:.6f})", file=file, key=f"{key}.value")
+    return product, factors
+
+
+def _forgone_earnings(ben: dict, bkey: str, file, kind: str, in_consumption: bool | None):
+    """The declared ``forgone_earnings.value`` (0 when not declared): a share in [0, 1) of a cash benefit that
+    adds to household consumption."""
+    if "forgone_earnings" not in ben:
+        return 0.0
+    key = f"{bkey}.forgone_earnings.value"
+    v = _number(ben["forgone_earnings"].get("value"), key, file)
+    if not 0 <= v < 1:
+        raise ScenarioError(f"forgone-earnings share {v} outside [0, 1)", file=file, key=key)
+    if kind != "cash" or in_consumption is False:
+        raise ScenarioError("forgone earnings apply to a cash benefit that adds to household consumption", file=file, key=key)
+    return v
+
+
 def _build(spec: dict, file, max_age: int | None) -> Scenario:
     if "horizon" not in spec:
         raise ScenarioError("missing 'horizon' (start, end)", file=file, key="horizon")
@@ -782,7 +849,7 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
                 raise ScenarioError(f"age_min {age_min} outside the projection ages 0-{max_age}", file=file, key=f"{bkey}.eligible.age_min")
             if age_max is not None and (age_max > max_age or age_max < age_min):
                 raise ScenarioError(f"age_max {age_max} outside the projection ages {age_min}-{max_age}", file=file, key=f"{bkey}.eligible.age_max")
-        prevalence = _year_path(ben["prevalence"]["value"], f"{bkey}.prevalence.value", file, start, end, what="prevalence") if "prevalence" in ben else 1.0
+        prevalence, factors = _prevalence(ben, bkey, file, start, end)
         profile = None
         if "age_profile" in ben:
             prof = ben["age_profile"]["value"]
@@ -834,12 +901,14 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
             raise ScenarioError("exclusive_with.value must be a list of benefit names", file=file, key=f"{bkey}.exclusive_with.value")
         targeting = _targeting(ben, bkey, file, kind, basis)
         in_consumption = _adds_to_consumption(ben, bkey, file, kind)
+        forgone = _forgone_earnings(ben, bkey, file, kind, in_consumption)
         benefits.append(
             Benefit(
                 name=str(name), kind=kind, basis=basis, age_min=age_min, age_max=age_max, sex=sex, prevalence=prevalence,
                 age_profile=profile, takeup=takeup, level_type=ltype, level_value=lvalue, base_year=base_year, months=months,
                 admin_rate=rate, admin_convention=conv, exclusive_with=tuple(str(e) for e in excl), sources=sources,
-                targeting=targeting, adds_to_consumption=in_consumption,
+                targeting=targeting, adds_to_consumption=in_consumption, forgone_earnings=forgone,
+                prevalence_factors=factors,
             )
         )
     by_name = {b.name: b for b in benefits}
