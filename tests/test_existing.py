@@ -153,3 +153,13 @@ def test_the_run_deducts_the_published_figures():
     # the gross column is the cost table's
     gross = run.costs.set_index(["scenario", "benefit", "year"])["cost"]
     assert np.allclose(net["gross"], gross.reindex(net.index))
+
+
+def test_the_annex_lists_every_declared_relation_and_share_with_its_rationale():
+    from spf_analysis.report import annex
+
+    t = annex.assumptions_table({"existing schemes": annex.default_files()["existing schemes"]})
+    assert annex.missing(t).empty and (t["source_or_rationale"].str.len() > 0).all()
+    row = t.set_index("parameter").loc["contribution_subsidy.financing.federal_share"]
+    assert row["value"] == "0.5"
+    assert "existing_schemes.yaml" not in {p.name for p in annex.default_files()["shared settings and notebooks"]}
