@@ -415,4 +415,6 @@ def mapping_table(mapping: SchemeMapping, existing: pd.DataFrame, net: pd.DataFr
                          "existing_in_year_pkr_bn": f["existing"] / 1e9 if has else np.nan,
                          "carried": ("held at real value (CPI)" if f["carried"] == "cpi" else "held in rupees") if has else "",
                          "source": (f"{f['source_id']}: {f['source_title']}" if has else f["not_found"])})
-    return pd.DataFrame(rows)
+    cols = ["provision", "relation", "scheme", "figure_pkr_bn", "figure_period", "carried", "existing_in_year_pkr_bn",
+            "offset_pkr_bn", "federal_share_pct", "source"]
+    return pd.DataFrame(rows, columns=cols)
