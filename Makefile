@@ -101,12 +101,13 @@ survey-info: | $(READY) # the survey the build will use (params/survey.yaml, SUR
 # Projection -> macro frame -> RAP costs of every scenario of params/run.yaml, once per build
 # (spf_analysis.model.pipeline); chapters 04-07, the summary and the microsimulation read it.
 MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_population.parquet model_births.parquet \
-	model_macro_frame.parquet model_costs.parquet model_settings.json)
+	model_macro_frame.parquet model_costs.parquet model_net_costs.parquet model_existing_spending.parquet model_settings.json)
 .PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
 $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
 	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
 	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet \
-	data/processed/health_indicators.parquet | $(READY)
+	data/processed/health_indicators.parquet params/existing_schemes.yaml data/processed/scheme_series.parquet \
+	data/processed/schemes.parquet | $(READY)
 	$(PY) -m spf_analysis.model.pipeline
 
 .PHONY: model
@@ -129,7 +130,7 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml repor
 # what each notebook reads (processed data, parameter files, other chapters' tables)
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES)
 # chapters 04-06: the model run, the scenario and policy files, the WPP rates (Monte Carlo grid)
-COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
+COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) params/existing_schemes.yaml \
 	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet data/processed/health_indicators.parquet
 reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs

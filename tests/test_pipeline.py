@@ -13,7 +13,7 @@ from spf_analysis.model import pipeline
 
 #: the functions of the chain; only spf_analysis.model.pipeline calls them (the Monte Carlo's demographic
 #: grid re-projects on purpose, with varied fertility and mortality: montecarlo.DemoGrid)
-CHAIN = {"project_kp", "calibrate_kp", "cost_named_scenarios", "macro_frame", "rap_costs"}
+CHAIN = {"project_kp", "calibrate_kp", "cost_named_scenarios", "macro_frame", "rap_costs", "net_costs", "existing_by_year"}
 ALLOWED = {"spf_analysis/model/pipeline.py", "spf_analysis/model/montecarlo.py"}
 
 
@@ -62,6 +62,7 @@ def test_write_then_load_gives_the_same_run(model, tmp_path):
     back = pipeline.load(tmp_path)
     assert back.settings == run.settings()
     assert back.costs.equals(model.costs)
+    assert back.net_costs.equals(model.net_costs) and back.existing.equals(model.existing)
     assert back.macro_frame.equals(model.macro_frame)
     assert (back.births == model.births).all()
     assert list(back.results()) == list(run.settings().scenarios)

@@ -10,6 +10,9 @@ of ``params/run.yaml``:
    scenario's horizon (central calibration) -- :func:`demography.project_kp`;
 3. the macro frame (GDP, CPI, poverty line, minimum wage, budget) -- :func:`macro.macro_frame`;
 4. the RAP cost of every scenario of ``scenarios`` -- :func:`costing.cost_named_scenarios`;
+5. the costs net of the existing schemes each provision replaces, split into the federal and the
+   provincial part (``params/existing_schemes.yaml``) -- :func:`existing.net_costs`, with the KP
+   spending of those schemes carried over the years -- :func:`existing.existing_by_year`;
 
 and writes them to ``data/interim/`` (``FILES``), all or nothing (staged, then moved into
 place). Chapters 04-07, the summary and the microsimulation read the run with :func:`load`;
@@ -30,7 +33,7 @@ from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.parameters import ParameterError
 from spf_analysis.config.steps import run_step
 from spf_analysis.data import io
-from spf_analysis.model import costing, demography, macro
+from spf_analysis.model import costing, demography, existing, macro
 
 #: what the model run writes, in data/interim/
 FILES = {
@@ -39,6 +42,8 @@ FILES = {
     "births": "model_births.parquet",
     "macro_frame": "model_macro_frame.parquet",
     "costs": "model_costs.parquet",
+    "net_costs": "model_net_costs.parquet",
+    "existing": "model_existing_spending.parquet",
     "settings": "model_settings.json",
 }
 #: calibration variants, in the order of the calibration table
@@ -59,6 +64,8 @@ class ModelRun:
     births: pd.Series              # by year
     macro_frame: pd.DataFrame      # indexed by year
     costs: pd.DataFrame            # scenario, year, benefit, ... (costing.cost_scenario columns)
+    net_costs: pd.DataFrame        # scenario, year, benefit, gross, offset, net, provincial, federal (PKR)
+    existing: pd.DataFrame         # existing schemes per provision and year (existing.existing_by_year)
 
     def calibration_of(self, variant: str = "central") -> pd.Series:
         return self.calibration.set_index("variant").loc[variant]
@@ -107,10 +114,16 @@ def compute(settings: run.Settings | None = None) -> ModelRun:
     results = costing.cost_named_scenarios(list(s.scenarios), kp["population"], kp["births"], macro.costing_macro(mframe))
     costs = pd.concat([df.assign(scenario=n) for n, df in results.items()], ignore_index=True)
     costs = costs[["scenario"] + [c for c in costs.columns if c != "scenario"]]
+    mapping = existing.load_mapping(scheme_ids=set(io.load("schemes")["scheme_id"]), provisions=costs["benefit"].unique()[
+        costs["benefit"].unique() != "package"])
+    figs = existing.figures(mapping, {"scheme_series": io.load("scheme_series"), "health_indicators": io.load("health_indicators")})
+    spending = existing.existing_by_year(figs, sorted(costs["year"].unique()),
+                                         existing.price_index(inputs.inflation_observed, mframe["cpi"]))
+    net = existing.net_costs(costs, mapping, spending)
     births = kp["births"].rename("births")
     births.index.name = "year"
     return ModelRun(settings=s, calibration=calibration, population=kp["population"].reset_index(drop=True),
-                    births=births, macro_frame=mframe, costs=costs)
+                    births=births, macro_frame=mframe, costs=costs, net_costs=net, existing=spending)
 
 
 def write(model: ModelRun, folder: Path | None = None) -> Path:
@@ -123,6 +136,8 @@ def write(model: ModelRun, folder: Path | None = None) -> Path:
         model.births.reset_index().to_parquet(tx.path(folder / FILES["births"]), index=False)
         model.macro_frame.reset_index().to_parquet(tx.path(folder / FILES["macro_frame"]), index=False)
         model.costs.to_parquet(tx.path(folder / FILES["costs"]), index=False)
+        model.net_costs.to_parquet(tx.path(folder / FILES["net_costs"]), index=False)
+        model.existing.to_parquet(tx.path(folder / FILES["existing"]), index=False)
         # the settings last: a run is complete when its settings are in place
         tx.path(folder / FILES["settings"]).write_text(
             json.dumps(model.settings.as_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -148,13 +163,15 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
     mframe = pd.read_parquet(folder / FILES["macro_frame"]).set_index("year")
     return ModelRun(settings=s, calibration=pd.read_parquet(folder / FILES["calibration"]),
                     population=pd.read_parquet(folder / FILES["population"]), births=births,
-                    macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]))
+                    macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]),
+                    net_costs=pd.read_parquet(folder / FILES["net_costs"]),
+                    existing=pd.read_parquet(folder / FILES["existing"]))
 
 
 def main(argv=None) -> int:
     out = []
     status = run_step("model run (make model)", lambda: out.append(write(compute())),
-                      errors=(ParameterError, costing.ScenarioError, io.InputError),
+                      errors=(ParameterError, costing.ScenarioError, existing.ExistingSchemesError, io.InputError),
                       unchanged="data/interim/ (the previous model run)")
     if status == 0:
         print(f"model run written to {paths.rel(out[0])}/ ({', '.join(FILES.values())})")
