@@ -21,7 +21,7 @@ def _ind(**over):
     return pd.DataFrame([{"indicator": k, "value": v, "year": y, "chosen": True} for k, (v, y) in facts.items()])
 
 
-GDP = pd.Series({2025: 1000 * BN, 2026: 1100 * BN, 2030: 2200 * BN})
+GDP = pd.Series({2025: 1000 * BN, 2026: 1100 * BN, 2027: 1210 * BN, 2030: 2200 * BN})
 KW = dict(wheat_subsidy=(29, 2025), surplus=236.7 * BN, contrib_essi=16 * BN, contrib_eobi=16 * BN, contrib_takeup=0.5)
 
 
@@ -31,7 +31,7 @@ def test_option_yields_hand_computed():
     # carried to 2030 at a constant share of KP GDP: x2 from FY 2025-26, x2.2 from FY 2024-25
     assert y.loc["reallocation", "yield_low"] == pytest.approx(29 * 2.2 * BN)           # 63.8 bn
     assert y.loc["reallocation", "yield_high"] == pytest.approx((165 - 36 - 65) * 2 * BN)  # 128 bn
-    assert y.loc["tax", "yield_low"] == pytest.approx(83.5 * 0.40 * 2 * BN)             # 66.8 bn
+    assert y.loc["tax", "yield_low"] == pytest.approx(83.5 * (0.40 - 0.10) * 2 * BN)    # 50.1 bn: growth above GDP's 10%
     assert y.loc["tax", "yield_high"] == pytest.approx(422.4117647 * BN)                 # 83.5 x (3/0.85 - 1) x 2
     assert y.loc["contributions", ["yield_low", "yield_high"]].tolist() == pytest.approx([8 * BN, 32 * BN])
     assert y.loc["transfers", ["yield_low", "yield_high"]].tolist() == pytest.approx([0, (440 + 15.4) * BN])
@@ -48,7 +48,7 @@ def test_option_yields_on_the_sourced_table():
     gdp = pd.Series(1.0, index=range(2015, 2031))
     y = fiscal.option_yields(ind, gdp, 2026, **{**KW, "surplus": -1.0}).set_index("key")
     assert y.loc["reallocation", "yield_high"] == pytest.approx(64 * BN)      # 165 - 36 - 65 (BR, 14 Jun 2025)
-    assert y.loc["tax", "yield_low"] == pytest.approx(33.4 * BN)              # 83.5 x 40%
+    assert y.loc["tax", "yield_low"] == pytest.approx(33.4 * BN)              # 83.5 x 40% (GDP growth 0 here)
     assert y.loc["tax", "yield_high"] == pytest.approx(211.2058824 * BN)      # 83.5 x (3 / 0.85 - 1)
     assert y.loc["transfers", "yield_high"] == pytest.approx(227 * BN)        # 220 + 7
     assert y.loc["reserves", "yield_high"] == 0                               # a deficit is no reserve
@@ -70,9 +70,11 @@ def test_shares_and_financing_combination():
     pf = fiscal.package_financing(y, {"A": 500 * BN}).set_index("bound")
     assert pf.loc["high", "financed"] and pf.loc["high", "n_options"] == 2
     assert pf.loc["high", "options"] == "Lobbying for aid and transfers; Increasing tax revenues"
-    # low bound: 66.8 + 63.8 + 8 = 138.6 bn of 500 -> all three needed, not enough
+    # low bound: 50.1 + 63.8 + 8 = 121.9 bn of 500 -> all three needed, not enough
     assert not pf.loc["low", "financed"] and pf.loc["low", "n_options"] == 3
-    assert pf.loc["low", "covered_pct"] == pytest.approx(27.72)
+    assert pf.loc["low", "covered_pct"] == pytest.approx(24.38)
+    lo = fiscal.financing_combination(y, 500 * BN, "low")
+    assert lo["key"].tolist() == ["reallocation", "tax", "contributions"]      # 63.8 > 50.1 > 8
 
 
 def test_contribution_path_and_net_balance():

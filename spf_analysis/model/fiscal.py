@@ -170,7 +170,8 @@ YIELD_RULES = {
                      "Medical Teaching Institutions (kp_subsidies_total - kp_subsidy_health_card - "
                      "kp_subsidy_mti_hospitals)"),
     "tax": ("one further year of the budget's target growth of tax revenue on the 2025-26 tax "
-            "receipts (kp_own_tax_receipts x kp_tax_revenue_growth_target)",
+            "receipts, above the nominal GDP growth the frame already gives them "
+            "(kp_own_tax_receipts x (kp_tax_revenue_growth_target - KP GDP growth of the next year))",
             "KP's tax receipts raised in proportion to the federal benchmark for the provinces "
             "(kp_own_tax_receipts x (provincial_tax_revenue_gdp_expected / provincial_tax_revenue_gdp - 1))"),
     "contributions": ("ESSI contributions (provincial) of workers with contributory capacity, at the "
@@ -209,7 +210,8 @@ def option_yields(ind: pd.DataFrame, gdp: pd.Series, target_year: int, *, wheat_
     package in ``target_year`` (PKR).  ``contrib_essi``/``contrib_eobi``: chapter 5's
     contributions of all uncovered workers with contributory capacity in ``target_year`` (PKR);
     ``contrib_takeup``: the share of them assumed enrolled in the low case.  Rules:
-    :data:`YIELD_RULES`.  Returns ``key, option, yield_low, yield_high, yield_low_pct_gdp,
+    :data:`YIELD_RULES` (the frame already grows own receipts with nominal GDP, so the tax
+    option counts only growth above it).  Returns ``key, option, yield_low, yield_high, yield_low_pct_gdp,
     yield_high_pct_gdp, basis_low, basis_high`` in the order of :data:`ILO_OPTIONS`.
     """
     g_t = float(gdp.loc[target_year])
@@ -228,7 +230,8 @@ def option_yields(ind: pd.DataFrame, gdp: pd.Series, target_year: int, *, wheat_
     grants, y_g = _fact(ind, "kp_foreign_grants")
     values = {
         "reallocation": (carry(*wheat_subsidy), carry(subs, y_s) - carry(card, y_c) - carry(mti, y_m)),
-        "tax": (carry(tax * growth / 100, y_t), carry(tax * (ptax_exp / ptax - 1), y_t)),
+        "tax": (carry(tax * max(growth / 100 - (float(gdp.loc[y_t + 1]) / float(gdp.loc[y_t]) - 1), 0.0), y_t),
+                carry(tax * (ptax_exp / ptax - 1), y_t)),
         "contributions": (contrib_essi * contrib_takeup, contrib_essi + contrib_eobi),
         "transfers": (0.0, carry(nfc, y_n) + carry(grants, y_g)),
         "iff": (0.0, 0.0),
