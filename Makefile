@@ -59,7 +59,7 @@ RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 # every processed table (spf_analysis.data.io.PROCESSED_TABLES; a test keeps the two equal)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates \
-          macro_indicators poverty_indicators health_indicators schemes scheme_facts scheme_series \
+          macro_indicators poverty_indicators health_indicators fiscal_space_indicators schemes scheme_facts scheme_series \
           scheme_benefit_levels labour_census disability_census disability_severity \
           district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
@@ -136,7 +136,8 @@ reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
 reports/notebooks/05_distributional_impact.ipynb: $(COSTING_DEPS) \
 	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
-reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS)
+reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS) data/processed/fiscal_space_indicators.parquet \
+	data/processed/scheme_series.parquet data/processed/schemes.parquet reports/notebooks/05_distributional_impact.ipynb
 reports/notebooks/01_demographic_profile.ipynb: $(PROCESSED)
 # chapter 00: provenance tables from the manifest, every raw file (row and confidence counts,
 # conflicts, derivations), the census tables, the survey config and its calibration targets

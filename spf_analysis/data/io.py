@@ -623,6 +623,13 @@ HEALTH_REQUIRED = {
     **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.macro (health costing)" for ind in
        ("sehat_card_deliveries", "sehat_card_delivery_expenditure")},
 }
+FISCAL_SPACE_REQUIRED = {
+    **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.fiscal.option_yields" for ind in
+       ("kp_subsidies_total", "kp_subsidy_health_card", "kp_subsidy_mti_hospitals", "kp_own_tax_receipts",
+        "kp_tax_revenue_growth_target", "kp_nfc_claim_shortfall_max", "kp_foreign_grants")},
+    **{(ind, "Pakistan"): "spf_analysis.model.fiscal.option_yields" for ind in
+       ("provincial_tax_revenue_gdp", "provincial_tax_revenue_gdp_expected")},
+}
 PDHS_REQUIRED = {
     ("total_fertility_rate", g): "spf_analysis.model.demography.survey_tfr_ratio"
     for g in ("Khyber Pakhtunkhwa", "Pakistan")
@@ -681,6 +688,14 @@ def read_health_indicators(file: Path | None = None) -> pd.DataFrame:
     (number and amount) and the share of births in a health facility (PDHS 2017-18). Long table
     as :func:`read_macro_indicators`; read by :func:`spf_analysis.model.macro.health_inputs`."""
     return read_indicator_table(file or paths.RAW / "health" / "health_costing.csv", HEALTH_REQUIRED)
+
+
+def read_fiscal_space_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Sourced figures behind the yields of the eight ILO fiscal-space options for KP (subsidy
+    lines, own tax receipts and benchmarks, the NFC claim, foreign grants and loans, the debt fund,
+    the provincial borrowing limit). Long table as :func:`read_macro_indicators`; read by
+    :func:`spf_analysis.model.fiscal.option_yields` (chapter 6)."""
+    return read_indicator_table(file or paths.RAW / "fiscal" / "fiscal_space_yields.csv", FISCAL_SPACE_REQUIRED)
 
 
 PDHS_TFR_FILE = paths.RAW / "demography" / "pdhs_total_fertility.csv"
@@ -974,6 +989,7 @@ PROCESSED_TABLES = {
     "macro_indicators": read_macro_indicators,
     "poverty_indicators": read_poverty_indicators,
     "health_indicators": read_health_indicators,
+    "fiscal_space_indicators": read_fiscal_space_indicators,
     "schemes": read_schemes,
     "scheme_facts": read_scheme_facts,
     "scheme_series": read_scheme_series,
