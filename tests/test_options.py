@@ -247,3 +247,31 @@ def test_survey_rules_of_the_roadmap_follow_the_phase(frame, mframe):
     assert ms.build_rules("kp_medium_roadmap", 2030, mframe, frame).rule("social_pension").age_min == 65
     with pytest.raises(c.ScenarioError, match="prevalence 0.1634 < 1"):  # merged districts only: no survey rule
         ms.build_rules("kp_medium_roadmap", 2026, mframe, frame)
+
+
+# ----------------------------------------------------------------------------- tables of chapter 4
+
+
+def test_compare_targeted_savings_are_the_untargeted_shares(costed):
+    """Same level, take-up and ages: the saving on the benefit is 1 - prevalence (63.12% and 20%), and the cost
+    per beneficiary is unchanged."""
+    _, res, _ = costed
+    ref = c.load_named_scenario("kp_medium")
+    vs = [c.load_named_scenario(n) for n in NEW[:2]]
+    t = options.compare_targeted(res, ref, vs, 2030)
+    assert t["option"].tolist() == ["Child benefit 0-5, universal", "Child benefit 0-5, children of BISP families only",
+                                    "Social pension 65+, universal",
+                                    "Social pension 65+, only those without a contributory or civil-service pension"]
+    assert t["saving_pct"].tolist() == pytest.approx([0, 100 * (1 - 0.3688), 0, 20.0])
+    assert t["cost_per_beneficiary"].iloc[0] == pytest.approx(t["cost_per_beneficiary"].iloc[1])
+
+
+def test_roadmap_path_phases(costed):
+    _, res, _ = costed
+    rm = c.load_named_scenario("kp_medium_roadmap")
+    assert options.phase_years(rm) == [2026, 2028, 2030]
+    p = options.roadmap_path(res, rm, c.load_named_scenario("kp_medium")).set_index("year")
+    assert p.loc[2026:2035, "phase"].tolist() == [1, 1, 2, 2, 3, 3, 3, 3, 3, 3]
+    assert p.loc[[2026, 2028, 2030], "social_pension_ages"].tolist() == ["75+", "70+", "65+"]
+    assert p.loc[2027, "child_benefit_share"] == pytest.approx(16.34)
+    assert (p.loc[2030:, "share_of_full"] == 100).all() and (p.loc[2026:2029, "share_of_full"] < 100).all()

@@ -38,7 +38,7 @@ MERGED_STATUS = "ex-FATA agency"
 @dataclass(frozen=True)
 class BispShare:
     beneficiaries: float        # BISP beneficiary families in KP (F010)
-    year: str                   # the period of the caseload
+    year: str                   # the period of the caseload ("2024-25")
     population_2023: float      # KP census 2023
     household_size: float       # persons per household, census 2017 KP + ex-FATA
     households: float           # population_2023 / household_size
@@ -76,7 +76,7 @@ def bisp_child_share(children_ratio: float = BISP_CHILDREN_RATIO) -> BispShare:
     pop = demography.KP_CENSUS_TOTALS[2023]
     hs = household_size_2017()
     hh = pop / hs
-    return BispShare(beneficiaries=ben, year=str(fact["year"]), population_2023=pop, household_size=hs, households=hh,
+    return BispShare(beneficiaries=ben, year=str(fact["year"]).split(" (")[0], population_2023=pop, household_size=hs, households=hh,
                      children_ratio=children_ratio, share=ben / hh * children_ratio)
 
 
@@ -103,3 +103,105 @@ def merged_districts_share(age_group: str = "00-04", year: int = 2023) -> float:
         raise ValueError(f"census {year} {age_group}: merged districts {sorted(merged - set(d['geography']))} missing")
     pop = d.groupby("geography")["population"].sum().astype(float)
     return float(pop[list(merged)].sum() / pop.sum())
+
+
+# ----------------------------------------------------------------------------- tables of chapter 4
+
+#: readable names of the benefits (exhibits carry no code names)
+BENEFIT_LABELS = {"child_benefit": "Child benefit", "social_pension": "Social pension",
+                  "disability_benefit": "Disability benefit", "maternity_benefit": "Maternity benefit",
+                  "sehat_extension": "Sehat card extension", "maternity_care": "Maternity care",
+                  "employment_guarantee": "Employment guarantee", "contribution_subsidy": "Contribution subsidy"}
+#: who receives a benefit under each survey targeting rule (costing.TARGETING_RULES), as a label
+RULE_LABELS = {"universal": "universal", "bisp_household": "children of BISP families only",
+               "no_pension": "only those without a contributory or civil-service pension",
+               "disability": "persons with a severe disability", "births": "per birth",
+               "poor_household": "one adult per poor household", "contributory_capacity": "informal workers with capacity"}
+
+
+def ages_label(b, years=None, year=None) -> str:
+    """Ages of a benefit, "65+" or "0-5" (of ``year`` for a phased age of entry, else its lowest)."""
+    from spf_analysis.model import costing
+
+    lo = costing.age_min_in_year(b, years, year) if year is not None else costing.age_min_range(b)[0]
+    return f"{lo}-{b.age_max}" if b.age_max is not None else f"{lo}+"
+
+
+def benefit_label(b) -> str:
+    """``"Child benefit 0-5, children of BISP families only"``: the readable name, ages and who receives it."""
+    return f"{BENEFIT_LABELS.get(b.name, b.name.replace('_', ' ').capitalize())} {ages_label(b)}, {RULE_LABELS[b.targeting_rule()]}"
+
+
+def targeted_benefit(variant, reference) -> str:
+    """The one benefit whose targeting differs between a targeted variant and the reference scenario."""
+    changed = [b.name for b in variant.benefits
+               if b.name in {r.name for r in reference.benefits} and b.targeting_rule() != reference.benefit(b.name).targeting_rule()]
+    if len(changed) != 1:
+        raise ValueError(f"scenario {variant.name!r}: expected one benefit targeted differently from {reference.name!r}, got {changed}")
+    return changed[0]
+
+
+def compare_targeted(results, reference, variants, year: int) -> pd.DataFrame:
+    """Each targeted variant's benefit beside its universal counterpart in the reference scenario, in ``year``.
+
+    ``results``: ``{scenario: cost table}`` (:func:`spf_analysis.model.costing.cost_named_scenarios`);
+    ``reference``, ``variants``: loaded scenarios.  Columns: ``option`` (label), ``pair`` (the variant's
+    name), ``beneficiaries``, ``cost``, ``cost_pct_gdp``, ``cost_per_beneficiary`` (PKR a year),
+    ``package_pct_gdp`` (the whole floor with this option), ``saving_pct`` (the targeted benefit's cost
+    below the universal one, % of it; 0 for the universal rows).
+    """
+    rows = []
+    for v in variants:
+        name = targeted_benefit(v, reference)
+        pair = []
+        for sc in (reference, v):
+            df = results[sc.name]
+            r = df[(df["benefit"] == name) & (df["year"] == year)].iloc[0]
+            pk = df[(df["benefit"] == "package") & (df["year"] == year)].iloc[0]
+            pair.append({"option": benefit_label(sc.benefit(name)), "pair": v.name, "beneficiaries": float(r["beneficiaries"]),
+                         "cost": float(r["cost"]), "cost_pct_gdp": float(r["cost_pct_gdp"]),
+                         "cost_per_beneficiary": float(r["cost"] / r["beneficiaries"]),
+                         "package_pct_gdp": float(pk["cost_pct_gdp"])})
+        pair[0]["saving_pct"] = 0.0
+        pair[1]["saving_pct"] = 100 * (1 - pair[1]["cost"] / pair[0]["cost"])
+        rows += pair
+    return pd.DataFrame(rows)
+
+
+def phase_years(scenario) -> list[int]:
+    """The years in which a phased scenario changes: the keys of its prevalence and age-of-entry year paths."""
+    ys = set()
+    for b in scenario.benefits:
+        for v in (b.prevalence, b.age_min):
+            if isinstance(v, dict):
+                ys |= {int(k) for k in v}
+    return sorted(ys)
+
+
+def roadmap_path(results, roadmap, reference, phased=("child_benefit", "social_pension")) -> pd.DataFrame:
+    """The roadmap's cost path beside the full floor (the reference scenario), by year.
+
+    Columns: ``year``, ``phase`` (1, 2, ... from the phase years; 0 before the first), for each benefit of
+    ``phased`` its coverage (``<benefit>_share``: the prevalence of the year) and its age of entry
+    (``<benefit>_ages``), ``cost`` and ``cost_pct_gdp`` of the roadmap, ``full_cost_pct_gdp`` of the reference,
+    ``share_of_full`` (roadmap cost / full cost, %).
+    """
+    from spf_analysis.model import costing
+
+    years = roadmap.years
+    starts = phase_years(roadmap)
+    rd = results[roadmap.name].query("benefit == 'package'").set_index("year")
+    fu = results[reference.name].query("benefit == 'package'").set_index("year")
+    rows = []
+    for y in years:
+        y = int(y)
+        row = {"year": y, "phase": sum(1 for s in starts if s <= y)}
+        for n in phased:
+            b = roadmap.benefit(n)
+            row[f"{n}_share"] = 100 * float(costing.prevalence_in_year(b, years, y))
+            row[f"{n}_ages"] = ages_label(b, years, y)
+        row.update(cost=float(rd.loc[y, "cost"]), cost_pct_gdp=float(rd.loc[y, "cost_pct_gdp"]),
+                   full_cost_pct_gdp=float(fu.loc[y, "cost_pct_gdp"]),
+                   share_of_full=100 * float(rd.loc[y, "cost"] / fu.loc[y, "cost"]) if fu.loc[y, "cost"] > 0 else float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
