@@ -18,7 +18,7 @@ from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 
 from .frame import in_group
-from .rules import ALIGNED_TARGETS, BenefitRule, RuleSet, ages_label
+from .rules import ALIGNED_TARGETS, SURVEY_FLAG_TARGETS, BenefitRule, RuleSet, ages_label
 from .simulate import partition_sums, simulate, survey_costs
 
 
@@ -82,6 +82,10 @@ TARGET_NOTES = {
                        "persons {ages}."),
     "contributory_capacity": ("Definition: survey = employed, not formally covered, earning at least the capacity threshold; "
                               "RAP = assumed prevalence {rp:.2%} of persons {ages}. The survey measures the prevalence."),
+    "bisp_household": ("Definition: survey = persons {ages} in households that report BISP receipt ({sp:.2%} of persons "
+                       "{ages}); RAP = prevalence {rp:.2%} derived from the BISP caseload (scenario file). Not aligned."),
+    "no_pension": ("Definition: survey = persons {ages} without a civil-service or EOBI pension ({sp:.2%} of persons "
+                   "{ages}); RAP = prevalence {rp:.2%} from the published pension coverage (scenario file). Not aligned."),
 }
 #: explanation of an aligned rule, by survey rule ({sp}, {rp}: survey and RAP prevalence; {ages}: the rule's ages)
 ALIGNED_NOTES = {
@@ -154,7 +158,7 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
     out["rel_diff"] = out["cost_adjusted"] / out["rap_cost"] - 1
     out["tolerance"] = tolerance
     out["within_tolerance"] = out["rel_diff"].abs() <= tolerance
-    targeted = {r.name: r for r in rs.rules if r.target in ALIGNED_TARGETS}
+    targeted = {r.name: r for r in rs.rules if r.target in ALIGNED_TARGETS or r.target in SURVEY_FLAG_TARGETS}
     out["alignment"] = out["benefit"].map({n: "rap" if r.aligned else "none" for n, r in targeted.items()}).fillna("")
     out["survey_prevalence"] = out["benefit"].map({n: r.survey_prevalence for n, r in targeted.items()})
     out["rap_prevalence"] = out["benefit"].map({n: r.rap_prevalence for n, r in targeted.items()})
@@ -164,6 +168,9 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
         fmt = {"ages": ages_label(r), "rp": r.rap_prevalence, "sp": r.survey_prevalence}
         if r.name in targeted and r.aligned:
             notes[r.name] = ALIGNED_NOTES[r.target].format(**fmt)
+            continue
+        if r.target in SURVEY_FLAG_TARGETS:  # the rule, not the benefit's name, says how it was targeted
+            notes[r.name] = TARGET_NOTES[r.target].format(**fmt)
             continue
         notes[r.name] = RECONCILIATION_NOTES.get(r.name) or TARGET_NOTES[r.target].format(**fmt)
         if r.name in targeted:

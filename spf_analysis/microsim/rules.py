@@ -27,10 +27,18 @@ The rule's ``target`` is the survey rule applied by :func:`spf_analysis.microsim
   number, in households whose PMT score (or, with ``targeting="consumption"``, pre-reform
   consumption) is below the cut-off that selects the survey's poverty headcount share of persons;
 * ``contributory_capacity``: employed, not in formal (social-insurance) employment, in the ages,
-  earning at least the capacity threshold (:func:`spf_analysis.microsim.capacity.capacity_flags`).
+  earning at least the capacity threshold (:func:`spf_analysis.microsim.capacity.capacity_flags`);
+* ``bisp_household``: in the ages and living in a household that receives BISP (``rec_bisp``);
+* ``no_pension``: in the ages and receiving neither a civil-service nor an EOBI pension
+  (:func:`spf_analysis.microsim.frame.pensioner`).
 
-A ``universal`` benefit whose prevalence is below 1 or that has an age profile has no survey rule
-that reproduces it: :func:`build_rules` refuses it, naming the scenario file and key.
+These two rules read the survey's own receipt flags: their caseload is the survey's, not aligned to
+the RAP's prevalence (the notes of the rule set compare the two).
+
+A ``universal`` benefit whose prevalence in the simulation year is below 1 or that has an age
+profile has no survey rule that reproduces it: :func:`build_rules` refuses it, naming the scenario
+file and key.  The age of entry is that of the simulation year (:func:`costing.age_min_in_year`:
+a phased age of entry takes the age of its phase).
 
 Caseload alignment (``alignment="rap"``, the default).  The RAP's eligible prevalence of the
 ``poor_household`` and ``contributory_capacity`` rules is derived in the scenario files from
@@ -68,7 +76,7 @@ from spf_analysis.model import costing
 from spf_analysis.stats.poverty import weighted_quantile
 
 from .capacity import capacity_flags
-from .frame import hh_min, in_group, price_deflator, survey_line
+from .frame import hh_min, in_group, pensioner, price_deflator, survey_line
 
 #: caseload alignment options of :func:`build_rules`: "rap" (align targeted caseloads to the RAP's) or "none"
 ALIGNMENT = ("rap", "none")
@@ -76,6 +84,11 @@ ALIGNMENT = ("rap", "none")
 ALIGNED_TARGETS = {
     "poor_household": "households by ascending PMT score (one adult of the ages each)",
     "contributory_capacity": "uncovered workers by descending monthly earnings",
+}
+#: survey targeting rules read from the survey's receipt flags (caseload not aligned), and what they select
+SURVEY_FLAG_TARGETS = {
+    "bisp_household": "persons in households receiving BISP",
+    "no_pension": "persons without a civil-service or EOBI pension",
 }
 #: the declared targeting rules (scenario ``targeting.rule``), from the costing's schema
 TARGETING_RULES = costing.TARGETING_RULES
@@ -88,7 +101,8 @@ class BenefitRule:
     """One benefit as a per-person rule for one year (amounts in survey prices, per month)."""
 
     name: str
-    target: str                 # "age", "disability", "births", "poor_household", "contributory_capacity", "health"
+    target: str                 # "age", "disability", "births", "poor_household", "contributory_capacity", "health",
+                                # "bisp_household", "no_pension"
     age_min: int
     age_max: int | None
     sex: str
@@ -129,10 +143,11 @@ class RuleSet:
         raise KeyError(name)
 
 
-def survey_target(b: costing.Benefit, file=None) -> str:
+def survey_target(b: costing.Benefit, file=None, *, years=None, year=None) -> str:
     """The survey rule of a benefit from its declared targeting (``age`` for universal cash, ``health`` in kind).
 
-    A universal benefit with a prevalence below 1 or an age profile has no survey rule:
+    A universal benefit with a prevalence below 1 (in ``year`` of the scenario ``years`` when given,
+    else anywhere on its path) or an age profile has no survey rule:
     :class:`costing.ScenarioError` naming ``file`` and ``benefits.<name>.targeting``.
     """
     rule = b.targeting_rule()
@@ -140,7 +155,10 @@ def survey_target(b: costing.Benefit, file=None) -> str:
         return "births" if b.basis == "births" else "health"
     if rule != "universal":
         return rule
-    prev = b.prevalence if not isinstance(b.prevalence, Mapping) else min(b.prevalence.values())
+    if year is not None:
+        prev = costing.prevalence_in_year(b, years, year)
+    else:
+        prev = b.prevalence if not isinstance(b.prevalence, Mapping) else min(b.prevalence.values())
     if b.age_profile or float(np.min(prev)) < 1:
         what = "an age profile" if b.age_profile else f"prevalence {prev} < 1"
         raise costing.ScenarioError(
@@ -223,18 +241,19 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
     notes: dict[str, str] = {"deflator": f"D[{year}] = {D:.4f} (FY 2013-14 = 1)"}
     rules = []
     for b in sc.benefits:
-        tgt = survey_target(b, sc.file)
+        tgt = survey_target(b, sc.file, years=sc.years, year=year)
+        amin = costing.age_min_in_year(b, sc.years, year)
         annual = costing.annual_amount(costing.benefit_level_in_year(b, macro_frame, year), float(b.months))
         thin = 1.0
         if tgt == "disability" and b.age_profile:
-            inage = costing.group_membership(age, None, b.age_min, b.age_max)
+            inage = costing.group_membership(age, None, amin, b.age_max)
             p_scen = np.sum(w * inage * costing.age_profile_at(b.age_profile, age)) / np.sum(w * inage)
             p_surv = np.sum(w * inage * dis) / np.sum(w * inage)
             thin = float(min(1.0, p_scen / p_surv)) if p_surv > 0 else 0.0
             notes[b.name] = (f"scenario prevalence {p_scen:.2%} vs survey disability {p_surv:.2%}: "
                              f"{thin:.0%} of the survey's disabled are eligible")
         rules.append(BenefitRule(
-            name=b.name, target=tgt, age_min=0 if tgt == "births" else b.age_min,
+            name=b.name, target=tgt, age_min=0 if tgt == "births" else amin,
             age_max=0 if tgt == "births" else b.age_max, sex=b.sex,
             takeup=float(costing.takeup_in_year(b, sc.years, year)), monthly=annual / 12 / D,
             markup=float(b.markup()), to_welfare=b.in_consumption(), net_share=float(b.net_share()),
@@ -263,6 +282,17 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
     idc = frame["idc"].to_numpy()
     earn = np.nan_to_num(frame["earnings_month"].to_numpy(float), nan=0.0)
     for i, r in enumerate(rules):
+        if r.target in SURVEY_FLAG_TARGETS:
+            grp = in_group(frame, r.age_min, r.age_max, r.sex)
+            n_grp = float(np.sum(w * grp))
+            flag = (np.nan_to_num(frame["rec_bisp"].to_numpy(float), nan=0.0) == 1) if r.target == "bisp_household" \
+                else ~pensioner(frame)
+            own = float(np.sum(w * (grp & flag))) / n_grp if n_grp > 0 else np.nan
+            prev = float(costing.prevalence_in_year(by_name[r.name], sc.years, year))
+            rules[i] = replace(r, rap_prevalence=prev, survey_prevalence=own)
+            notes[r.name] = (f"{SURVEY_FLAG_TARGETS[r.target]}: {own:.2%} of the survey persons in the ages "
+                             f"(the RAP's prevalence: {prev:.2%}); not aligned")
+            continue
         if r.target not in ALIGNED_TARGETS:
             continue
         grp = in_group(frame, r.age_min, r.age_max, r.sex)

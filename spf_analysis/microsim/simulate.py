@@ -23,7 +23,7 @@ import pandas as pd
 from spf_analysis.stats.poverty import fgt_variable
 
 from .capacity import capacity_flags
-from .frame import hh_sum, in_group, uniform_hash
+from .frame import hh_sum, in_group, pensioner, uniform_hash
 from .rules import RuleSet, poor_household_eligible
 
 
@@ -58,6 +58,10 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
             unit_idc = np.zeros_like(idc)  # household take-up draw
         elif r.target == "contributory_capacity":
             el &= capacity_flags(out, r.cutoff if r.aligned else rs.capacity_threshold)["capacity"].to_numpy() == 1
+        elif r.target == "bisp_household":
+            el &= np.nan_to_num(out["rec_bisp"].to_numpy(float), nan=0.0) == 1
+        elif r.target == "no_pension":
+            el &= ~pensioner(out)
         take = uniform_hash(hh, unit_idc, r.salt) < r.takeup
         out[f"e_{r.name}"] = el.astype(np.int8)
         rec = el & take

@@ -60,7 +60,10 @@ product of named shares (e.g. employed x informal x with contributory capacity);
 the prevalence is then that product, and reports can show each factor.
 
 Per-year functions (shared with :mod:`spf_analysis.microsim`): take-up and
-prevalence of a year (:func:`takeup_in_year`, :func:`prevalence_in_year`), the
+prevalence of a year (:func:`takeup_in_year`, :func:`prevalence_in_year`), the age
+of entry of a year (:func:`age_min_in_year`: ``eligible.age_min`` may be a ``{year: age}``
+step path, a phased age of entry such as 75, then 70, then 65, so that ``group(s)`` above is
+``group(s, t)``), the
 benefit level of a year from the macro frame (:func:`benefit_level_in_year`),
 the annual amount a beneficiary receives (:func:`annual_amount`) and the
 membership of persons in an age/sex group (:func:`in_age_sex_group`,
@@ -89,8 +92,11 @@ SEX_CHOICES = ("all", "male", "female")
 #: ``universal`` everyone in the age/sex group; ``disability`` a disability flag (thinned to the scenario's
 #: age profile); ``births`` infants aged 0 (births-based benefits); ``poor_household`` one adult per household
 #: selected by a poverty proxy (PMT score); ``contributory_capacity`` workers outside contributory schemes
-#: earning at least a threshold.  Declared per benefit in the scenario file (``targeting.rule``).
-TARGETING_RULES = ("universal", "disability", "births", "poor_household", "contributory_capacity")
+#: earning at least a threshold; ``bisp_household`` persons of the ages living in a household that receives BISP
+#: (Benazir Kafaalat); ``no_pension`` persons of the ages who receive no contributory or civil-service pension.
+#: Declared per benefit in the scenario file (``targeting.rule``).
+TARGETING_RULES = ("universal", "disability", "births", "poor_household", "contributory_capacity", "bisp_household",
+                   "no_pension")
 
 #: Macro series a scenario may use, by name (annual values, one per year).
 MACRO_SERIES = ("cpi", "poverty_line", "minimum_wage", "health_oop", "delivery_cost", "gdp", "gdp_national", "budget")
@@ -174,6 +180,8 @@ class Benefit:
     0 -- benefit not yet introduced -- and prevalence takes its first value) or
     an array over the scenario years (``(years,)`` or ``(draws, years)``).
     ``level_value``: the base-year annual amount (``indexed``) or ``alpha``.
+    ``age_min``: an integer, or a ``{year: age}`` step path (a phased age of entry: the age holds until
+    the next listed year, the first value before it; see :func:`age_min_path`).
     ``age_profile``: optional ``{age_lower: share}`` step function over age
     (e.g. disability prevalence by age), multiplied into the population.
     ``sources``: the ``source``/``rationale`` of every field, kept for reports.
@@ -195,7 +203,7 @@ class Benefit:
     takeup: Any
     kind: str = "cash"
     basis: str = "population"
-    age_min: int = 0
+    age_min: Any = 0
     age_max: int | None = None
     sex: str = "all"
     prevalence: Any = 1.0
@@ -296,6 +304,27 @@ def takeup_path(benefit: "Benefit", years):
 def prevalence_path(benefit: "Benefit", years):
     """Eligible prevalence ``p[s,t]`` over ``years`` (the first listed value before it)."""
     return path_over_years(benefit.prevalence, years)
+
+
+def age_min_path(benefit: "Benefit", years) -> np.ndarray | int:
+    """Age of entry over ``years``: the integer ``age_min``, or its ``{year: age}`` step path resolved
+    over ``years`` as an integer array (the first listed age before the first listed year)."""
+    if isinstance(benefit.age_min, Mapping):
+        return path_over_years(benefit.age_min, years).astype(int)
+    return int(benefit.age_min)
+
+
+def age_min_in_year(benefit: "Benefit", years, year) -> int:
+    """Age of entry of ``year`` (one of the scenario ``years``): :func:`age_min_path` at that year."""
+    return int(_in_year(age_min_path(benefit, years), years, year))
+
+
+def age_min_range(benefit: "Benefit") -> tuple[int, int]:
+    """Lowest and highest age of entry over the horizon (equal unless ``age_min`` is a year path)."""
+    if isinstance(benefit.age_min, Mapping):
+        vals = [int(v) for v in benefit.age_min.values()]
+        return min(vals), max(vals)
+    return int(benefit.age_min), int(benefit.age_min)
 
 
 def _year_index(years, year) -> int:
@@ -468,16 +497,25 @@ def demographic_inputs(scenario: Scenario, population: pd.DataFrame, births: pd.
                 raise ValueError(f"births missing for years {list(s[s.isna()].index)}")
             base[b.name] = s.to_numpy(dtype=float)
             continue
-        if b.age_min > open_age or (b.age_max is not None and b.age_max > open_age):
+        if age_min_range(b)[1] > open_age or (b.age_max is not None and b.age_max > open_age):
             raise ValueError(f"benefit {b.name!r}: ages {b.age_min}-{b.age_max} outside the population (open age {open_age})")
-        w = group_weights(mat.columns, b.age_min, b.age_max, b.sex, b.age_profile)
+        amin = age_min_path(b, years)
+        if np.ndim(amin):  # phased age of entry: one row of weights per year, (years, cells)
+            w = np.stack([group_weights(mat.columns, int(a), b.age_max, b.sex, b.age_profile) for a in amin])
+        else:
+            w = group_weights(mat.columns, amin, b.age_max, b.sex, b.age_profile)
         weights[b.name] = w
-        base[b.name] = values @ w
+        base[b.name] = _weighted_sum(values, w)
     overlap = {}
     for b in scenario.benefits:
         for a in b.exclusive_with:
-            overlap[(b.name, a)] = values @ (weights[b.name] * weights[a])
+            overlap[(b.name, a)] = _weighted_sum(values, weights[b.name] * weights[a])
     return {"base": base, "overlap": overlap, "total": values.sum(axis=1)}
+
+
+def _weighted_sum(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per year, the population (years x cells) weighted by ``w``: cells ``(cells,)`` or per year ``(years, cells)``."""
+    return values @ w if w.ndim == 1 else np.einsum("yc,yc->y", values, w)
 
 
 # ----------------------------------------------------------------------------
@@ -725,6 +763,26 @@ def _year_path(value, key, file, start, end, *, lo=0.0, hi=1.0, what="value"):
     return out
 
 
+def _age_path(value, key, file, start, end):
+    """``eligible.age_min``: an integer, or a ``{year: integer age}`` step path with years in the horizon
+    (a phased age of entry, e.g. 75 then 70 then 65); ages are checked against the projection by the caller."""
+    if not isinstance(value, dict):
+        return _number(value, key, file, integer=True)
+    if not value:
+        raise ScenarioError("empty year path", file=file, key=key)
+    out = {}
+    for y, v in value.items():
+        k = f"{key}[{y}]"
+        try:
+            yi = int(y)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"year keys must be integers, got {y!r}", file=file, key=k) from None
+        if yi < start or yi > end:
+            raise ScenarioError(f"year {yi} outside the horizon {start}-{end}", file=file, key=k)
+        out[yi] = _number(v, k, file, integer=True)
+    return out
+
+
 def _targeting(ben: dict, bkey: str, file, kind: str, basis: str) -> str | None:
     """The declared ``targeting.rule`` (None when not declared), checked against kind and basis."""
     if "targeting" not in ben:
@@ -840,15 +898,19 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
         sex = el.get("sex", "all")
         if sex not in SEX_CHOICES:
             raise ScenarioError(f"sex must be one of {SEX_CHOICES}, got {sex!r}", file=file, key=f"{bkey}.eligible.sex")
-        age_min = _number(el.get("age_min", 0), f"{bkey}.eligible.age_min", file, integer=True)
+        age_min = _age_path(el.get("age_min", 0), f"{bkey}.eligible.age_min", file, start, end)
+        lo_age, hi_age = (min(age_min.values()), max(age_min.values())) if isinstance(age_min, dict) else (age_min, age_min)
+        if isinstance(age_min, dict) and basis != "population":
+            raise ScenarioError("a phased age_min (year path) needs eligible.basis population", file=file, key=f"{bkey}.eligible.age_min")
         age_max = el.get("age_max")
         if age_max is not None:
             age_max = _number(age_max, f"{bkey}.eligible.age_max", file, integer=True)
         if basis == "population":
-            if age_min < 0 or age_min > max_age:
-                raise ScenarioError(f"age_min {age_min} outside the projection ages 0-{max_age}", file=file, key=f"{bkey}.eligible.age_min")
-            if age_max is not None and (age_max > max_age or age_max < age_min):
-                raise ScenarioError(f"age_max {age_max} outside the projection ages {age_min}-{max_age}", file=file, key=f"{bkey}.eligible.age_max")
+            if lo_age < 0 or hi_age > max_age:
+                bad = lo_age if lo_age < 0 else hi_age
+                raise ScenarioError(f"age_min {bad} outside the projection ages 0-{max_age}", file=file, key=f"{bkey}.eligible.age_min")
+            if age_max is not None and (age_max > max_age or age_max < hi_age):
+                raise ScenarioError(f"age_max {age_max} outside the projection ages {hi_age}-{max_age}", file=file, key=f"{bkey}.eligible.age_max")
         prevalence, factors = _prevalence(ben, bkey, file, start, end)
         profile = None
         if "age_profile" in ben:
