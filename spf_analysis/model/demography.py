@@ -36,9 +36,13 @@ KP adjustment (documented assumptions; see :func:`project_wpp2019`):
 the base population is the KP census (:func:`read_kp_census_population`,
 younger than Pakistan's); mortality and the age pattern of fertility are
 Pakistan's (WPP 2019: no KP life table or ASFR pattern is available here);
-the TFR path is Pakistan's scaled by the KP/Pakistan ratio measured in one
-survey (:func:`scale_tfr`, ratio passed as a parameter with its source);
-net migration is zero unless a KP series is supplied.
+the TFR path is Pakistan's times a KP scale: fitted so that the 2017 census
+projected to 2023 gives the 2023 census children aged 0-4 (:func:`calibrate_kp`,
+central since issue 12, ``params/run.yaml`` ``fertility_central``), or the
+KP/Pakistan ratio measured in one survey (:func:`scale_tfr`,
+:func:`survey_tfr_ratio`); :func:`census_check` compares a calibration's births
+and children 0-4 with the census.  Net migration is zero unless a KP series or
+rate is supplied.
 
 Data: UN DESA Population Division, *World Population Prospects 2019* (R data
 package ``wpp2019``), extracts for Pakistan in ``data/raw/un_wpp``; licence
