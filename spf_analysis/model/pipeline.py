@@ -3,9 +3,12 @@
 ``python -m spf_analysis.model.pipeline`` (``make model``) computes, with the shared settings
 of ``params/run.yaml``:
 
-1. the KP fertility and migration calibration on the 2017 and 2023 censuses, for the TFR ratio
-   of ``tfr_survey`` (central), of ``tfr_survey_previous`` (comparison) and fitted to the
-   census children (upper bound) -- :func:`demography.calibrate_kp`;
+1. the KP fertility and migration calibration on the 2017 and 2023 censuses, with the TFR scale
+   fitted to the 2023 census children aged 0-4 (``census_fitted``), the KP/Pakistan TFR ratio of
+   the PDHS round ``tfr_survey`` (``survey``) and of ``tfr_survey_previous`` (``previous``) --
+   :func:`demography.calibrate_kp`; ``fertility_central`` (``params/run.yaml``, with its reason)
+   says which is central; each row carries its births in the base year against the census
+   (:func:`demography.census_check`);
 2. the KP population projection by single age and sex, and births, over the reference
    scenario's horizon (central calibration) -- :func:`demography.project_kp`;
 3. the macro frame (GDP, CPI, poverty line, minimum wage, budget) -- :func:`macro.macro_frame`;
@@ -46,8 +49,9 @@ FILES = {
     "existing": "model_existing_spending.parquet",
     "settings": "model_settings.json",
 }
-#: calibration variants, in the order of the calibration table
-VARIANTS = ("central", "previous", "census_fitted")
+#: calibration variants, in the order of the calibration table; the central one is
+#: params/run.yaml ``fertility_central`` (column ``central``)
+VARIANTS = ("census_fitted", "survey", "previous")
 
 
 class ModelRunMissing(RuntimeError):
@@ -68,6 +72,9 @@ class ModelRun:
     existing: pd.DataFrame         # existing schemes per provision and year (existing.existing_by_year)
 
     def calibration_of(self, variant: str = "central") -> pd.Series:
+        """One calibration row: a variant of :data:`VARIANTS`, or ``"central"`` for the one the costing uses."""
+        if variant == "central":
+            return self.calibration[self.calibration["central"]].iloc[0]
         return self.calibration.set_index("variant").loc[variant]
 
     def results(self, names=None) -> dict[str, pd.DataFrame]:
@@ -83,15 +90,20 @@ class ModelRun:
         return macro.costing_macro(self.macro_frame)
 
 
-def _calibration_row(variant: str, survey: str | None, tfr: dict | None, cal: demography.KPCalibration,
+def _calibration_row(variant: str, central: str, survey: str | None, tfr: dict | None, cal: demography.KPCalibration,
                      rates: dict) -> dict:
-    return {"variant": variant, "tfr_survey": survey or "",
+    births = demography.base_year_births(cal.tfr_scale, cal.migration_rate, rates=rates)
+    check = demography.census_check(births, cal.projected_0_4, rates=rates).set_index("quantity")
+    return {"variant": variant, "central": variant == central, "tfr_survey": survey or "",
             "tfr_kp": tfr["kp"] if tfr else float("nan"), "tfr_pakistan": tfr["pakistan"] if tfr else float("nan"),
             "tfr_ratio": tfr["ratio"] if tfr else float("nan"),
             "tfr_scale": cal.tfr_scale, "kp_tfr_2015_20": cal.tfr_scale * float(rates["tfr"].loc[2015]),
             "migration_rate": cal.migration_rate, "closed_growth": cal.closed_growth,
             "target_total": cal.target_total, "projected_total": cal.projected_total,
-            "children_0_4_2023_projected": cal.projected_0_4, "children_0_4_2023_census": cal.target_0_4}
+            "children_0_4_2023_projected": cal.projected_0_4, "children_0_4_2023_census": cal.target_0_4,
+            "births_2023_projected": births, "births_2023_census_implied": check.loc["births", "census"],
+            "births_gap": check.loc["births", "gap"], "children_0_4_gap": check.loc["children_0_4", "gap"],
+            "within_census_tolerance": bool(check["within"].all())}
 
 
 def compute(settings: run.Settings | None = None) -> ModelRun:
@@ -100,14 +112,12 @@ def compute(settings: run.Settings | None = None) -> ModelRun:
     rates = demography.wpp_rates()
     tfr = demography.survey_tfr_ratio(s.tfr_survey)
     tfr_prev = demography.survey_tfr_ratio(s.tfr_survey_previous)
-    cal = demography.calibrate_kp(rates, tfr_scale=tfr["ratio"])
-    cal_prev = demography.calibrate_kp(rates, tfr_scale=tfr_prev["ratio"])
-    cal_census = demography.calibrate_kp(rates)
-    calibration = pd.DataFrame([
-        _calibration_row("central", s.tfr_survey, tfr, cal, rates),
-        _calibration_row("previous", s.tfr_survey_previous, tfr_prev, cal_prev, rates),
-        _calibration_row("census_fitted", None, None, cal_census, rates),
-    ])
+    cals = {"census_fitted": demography.calibrate_kp(rates),
+            "survey": demography.calibrate_kp(rates, tfr_scale=tfr["ratio"]),
+            "previous": demography.calibrate_kp(rates, tfr_scale=tfr_prev["ratio"])}
+    surveys = {"census_fitted": (None, None), "survey": (s.tfr_survey, tfr), "previous": (s.tfr_survey_previous, tfr_prev)}
+    calibration = pd.DataFrame([_calibration_row(v, s.fertility_central, *surveys[v], cals[v], rates) for v in VARIANTS])
+    cal = cals[s.fertility_central]
     kp = demography.project_kp(s.horizon_end, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate, rates=rates)
     inputs = macro.macro_inputs(indicators=io.load("macro_indicators"))
     mframe = macro.macro_frame(inputs, s.horizon_end)
@@ -155,7 +165,11 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
     if missing:
         raise ModelRunMissing(f"{paths.rel(folder)}: no model run ({', '.join(missing)} missing); run `make model`")
     saved = json.loads((folder / FILES["settings"]).read_text(encoding="utf-8"))
-    s = run.Settings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()})
+    try:
+        s = run.Settings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()})
+    except TypeError:  # a run made before a setting was added or removed
+        raise ModelRunMissing(f"{paths.rel(folder)}: the model run was made with other settings than params/run.yaml; "
+                              "run `make model`") from None
     if check_settings and s != run.settings():
         raise ModelRunMissing(f"{paths.rel(folder)}: the model run was made with other settings than params/run.yaml; "
                               "run `make model`")
