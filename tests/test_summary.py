@@ -111,11 +111,12 @@ def test_net_costs_and_financing_quoted():
     for s in ("Rs 5.6 billion for the full floor in 2030",
               "the full floor 5.3% of KP GDP, 0.53% of national GDP and 43% of the KP budget",
               "the minimum package 1.7% of KP GDP, 0.17% of national GDP and 14% of the KP budget",
-              "42% of its budget for the full floor", "(Table 4.3)",
+              "take 42% of its budget for the full floor, 30% of its budget for the life-cycle package and 14% of its "
+              "budget for the minimum package; the federal government would pay the rest (Table 4.3)",
               "the minimum package could be financed by lobbying for aid and transfers",
-              "the life-cycle package could be financed by lobbying for aid and transfers, increasing tax revenues",
-              "the full floor only 94% covered even by all of them",
-              "cover only 9% of the full floor, 15% of the life-cycle package, 28% of the minimum package (Table 6.3)"):
+              "the life-cycle package could be financed by lobbying for aid and transfers and increasing tax revenues",
+              "the full floor could not be financed (all of them together cover 94% of it)",
+              "cover only 9% of the full floor, 15% of the life-cycle package and 28% of the minimum package (Table 6.3)"):
         assert s in text, s
 
 

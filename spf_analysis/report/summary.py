@@ -185,6 +185,11 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def summary_markdown(kn: pd.DataFrame, year: int) -> str:
     """The one-page executive summary (Markdown) from :func:`key_numbers`; each number cites its table."""
     v = kn.set_index("key")
@@ -243,9 +248,9 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         parts.append(
             f"**Net cost.** Net of the existing schemes each provision replaces (Rs {n('offset_floor_pkr', '{:,.1f}')} billion "
             f"for the full floor in {year}; top-ups such as BISP and the Sehat card continue), the packages cost: "
-            + "; ".join(net(x) for x in net_names) + ". The province would pay "
-            + "; ".join(f"{n(f'provincial_{x}_pct_budget')}% of its budget for {pk(x)}" for x in net_names)
-            + f", the federal government the rest {ref(f'net_{net_names[0]}_pct_gdp')}.")
+            + "; ".join(net(x) for x in net_names) + ". The province's own share would take "
+            + _and([f"{n(f'provincial_{x}_pct_budget')}% of its budget for {pk(x)}" for x in net_names])
+            + f"; the federal government would pay the rest {ref(f'net_{net_names[0]}_pct_gdp')}.")
 
     def balance(key):
         x = v.loc[key, "value"]
@@ -260,13 +265,13 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         def fin(name):
             hi = v.loc[f"fin_{name}_high"]
             if "; options needed: " in hi["what"]:
-                opts = hi["what"].split("; options needed: ", 1)[1].replace("; ", ", ").lower()
+                opts = _and(hi["what"].split("; options needed: ", 1)[1].lower().split("; "))
                 return f"{pk(name)} could be financed by {opts}"
-            return f"{pk(name)} only {hi['value']:.0f}% covered even by all of them"
+            return f"{pk(name)} could not be financed (all of them together cover {hi['value']:.0f}% of it)"
         parts.append(
             "**Financing.** On the high yields of the eight ILO fiscal-space options (sourced ranges for KP), "
             + "; ".join(fin(x) for x in fin_names) + ". On their low yields, all options together cover only "
-            + ", ".join(f"{v.loc[f'fin_{x}_low', 'value']:.0f}% of {pk(x)}" for x in fin_names)
+            + _and([f"{v.loc[f'fin_{x}_low', 'value']:.0f}% of {pk(x)}" for x in fin_names])
             + f" {ref(f'fin_{fin_names[0]}_high')}: the larger packages depend on federal transfers and new provincial taxes.")
     parts.append(
         f"**Recommendations.** The assessment matrix makes {n('recommendations_costed')} costed recommendations, the "
