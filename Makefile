@@ -59,7 +59,7 @@ RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 # every processed table (spf_analysis.data.io.PROCESSED_TABLES; a test keeps the two equal)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates \
-          macro_indicators poverty_indicators health_indicators sehat_utilisation schemes scheme_facts scheme_series \
+          macro_indicators poverty_indicators health_indicators sehat_utilisation fiscal_space_indicators schemes scheme_facts scheme_series \
           scheme_benefit_levels labour_census disability_census disability_severity \
           district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
@@ -101,12 +101,13 @@ survey-info: | $(READY) # the survey the build will use (params/survey.yaml, SUR
 # Projection -> macro frame -> RAP costs of every scenario of params/run.yaml, once per build
 # (spf_analysis.model.pipeline); chapters 04-07, the summary and the microsimulation read it.
 MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_population.parquet model_births.parquet \
-	model_macro_frame.parquet model_costs.parquet model_settings.json)
+	model_macro_frame.parquet model_costs.parquet model_net_costs.parquet model_existing_spending.parquet model_settings.json)
 .PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
 $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
 	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
 	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet \
-	data/processed/health_indicators.parquet | $(READY)
+	data/processed/health_indicators.parquet params/existing_schemes.yaml data/processed/scheme_series.parquet \
+	data/processed/schemes.parquet | $(READY)
 	$(PY) -m spf_analysis.model.pipeline
 
 .PHONY: model
@@ -130,13 +131,14 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml repor
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES) \
 	data/processed/sehat_utilisation.parquet data/processed/census_district_totals.parquet
 # chapters 04-06: the model run, the scenario and policy files, the WPP rates (Monte Carlo grid)
-COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
+COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) params/existing_schemes.yaml \
 	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet data/processed/health_indicators.parquet
 reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
 reports/notebooks/05_distributional_impact.ipynb: $(COSTING_DEPS) \
 	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)
-reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS)
+reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS) data/processed/fiscal_space_indicators.parquet \
+	data/processed/scheme_series.parquet data/processed/schemes.parquet reports/notebooks/05_distributional_impact.ipynb
 reports/notebooks/01_demographic_profile.ipynb: $(PROCESSED)
 # chapter 00: provenance tables from the manifest, every raw file (row and confidence counts,
 # conflicts, derivations), the census tables, the survey config and its calibration targets

@@ -429,3 +429,48 @@ def test_health_cannot_be_targeted_or_add_to_consumption(tmp_path):
         with pytest.raises(c.ScenarioError, match=frag) as info:
             c.load_scenario(f)
         assert info.value.key == f"benefits.old_age_pension.{key}"
+
+
+def test_forgone_earnings_and_prevalence_factors(tmp_path):
+    """forgone_earnings: the household's net share 1 - f, validated; the RAP cost is unchanged (gross outlay).
+    prevalence.factors: the prevalence is their product (checked against a stated value)."""
+    base = (SCEN / "toy_baseline.yaml").read_text()
+    f = tmp_path / "f.yaml"
+    f.write_text(base.replace("  old_age_pension:\n", "  old_age_pension:\n    forgone_earnings: {value: 0.4, rationale: test}\n"))
+    b = c.load_scenario(f).benefit("old_age_pension")
+    assert b.forgone_earnings == 0.4 and b.net_share() == pytest.approx(0.6)
+    assert c.load_scenario(SCEN / "toy_baseline.yaml").benefit("old_age_pension").net_share() == 1  # default: none
+    for extra, frag in (
+        ("    forgone_earnings: {value: 1.0, rationale: test}\n", r"outside \[0, 1\)"),
+        ("    forgone_earnings: {value: 0.3, rationale: test}\n    adds_to_consumption: {value: false, rationale: test}\n",
+         "adds to household consumption"),
+    ):
+        f.write_text(base.replace("  old_age_pension:\n", "  old_age_pension:\n" + extra))
+        with pytest.raises(c.ScenarioError, match=frag) as info:
+            c.load_scenario(f)
+        assert info.value.key == "benefits.old_age_pension.forgone_earnings.value"
+    # factors 0.5 x 0.4 x 0.25 = 0.05; a stated value must agree with the product
+    fac = "    prevalence: {factors: {a: 0.5, b: 0.4, c: 0.25}, rationale: test}\n"
+    f.write_text(base.replace("  old_age_pension:\n", "  old_age_pension:\n" + fac))
+    b = c.load_scenario(f).benefit("old_age_pension")
+    assert b.prevalence == pytest.approx(0.05) and b.prevalence_factors == {"a": 0.5, "b": 0.4, "c": 0.25}
+    f.write_text(base.replace("  old_age_pension:\n", "  old_age_pension:\n" + fac.replace("factors:", "value: 0.06, factors:")))
+    with pytest.raises(c.ScenarioError, match="not the product of its factors") as info:
+        c.load_scenario(f)
+    assert info.value.key == "benefits.old_age_pension.prevalence.value"
+
+
+def test_kp_public_works_and_contribution_subsidy_inputs():
+    """kp_medium: the employment guarantee's household gains half the wage (Jalan and Ravallion 2003), kp_low three
+    quarters; the contribution subsidy's prevalence is 0.570 x 0.724 x 0.30 = 0.123804 of persons 18-59."""
+    med, low, high = (c.load_named_scenario(n) for n in ("kp_medium", "kp_low", "kp_high"))
+    assert med.benefit("employment_guarantee").net_share() == 0.5
+    assert low.benefit("employment_guarantee").net_share() == 0.75
+    assert high.benefit("employment_guarantee").net_share() == 0.5
+    assert "Jalan" in med.benefit("employment_guarantee").sources["forgone_earnings"]
+    cs = med.benefit("contribution_subsidy")
+    assert cs.prevalence == pytest.approx(0.123804, abs=1e-12)
+    assert cs.prevalence_factors == {"employed_share": 0.570, "informal_share": 0.724, "capacity_share": 0.30}
+    assert low.benefit("contribution_subsidy").prevalence == pytest.approx(0.123804, abs=1e-12)
+    # every other benefit gains in full
+    assert all(b.net_share() == 1 for b in med.benefits if b.name != "employment_guarantee")

@@ -311,3 +311,76 @@ def test_census_reader_names_file_column_and_line(tmp_path, monkeypatch):
     monkeypatch.setattr(d, "CENSUS_DIR", tmp_path)
     with pytest.raises(InputError, match=r"kp_population_age_sex\.csv, column 'age_group', line 3: unknown value"):
         d.read_kp_census_population(2023)
+
+
+# ----------------------------------------------------------------------------
+# Consistency with the 2023 census; UN WPP 2024 comparison (issue 12)
+# ----------------------------------------------------------------------------
+
+
+def test_census_children_0_4_read_from_raw():
+    """KP 2023, ages 00-04 (data/raw/census/kp_population_age_sex.csv, 35 districts, total area):
+    males 3,262,562 + females 3,085,218 = 6,347,780 (the 0 transgender persons aged 0-4 left out);
+    the model's base rescales the male + female table (20,742,619 + 19,897,384 = 40,640,003) to the
+    official 40,856,097."""
+    raw = d.read_kp_census_population(2023)
+    kids = raw[raw["age"] == 0].set_index("sex")["population"]
+    assert kids.to_dict() == {"female": 3_085_218, "male": 3_262_562}
+    assert raw["population"].sum() == 40_640_003
+    base = d.kp_base_population(2023)
+    assert base.loc[base["age"] == 0, "population"].sum() == pytest.approx(6_347_780 * 40_856_097 / 40_640_003, rel=1e-12)
+
+
+def _no_deaths_rates():
+    """WPP rates with (almost) no mortality: births survive to 0-4 whole, S_b = 1."""
+    r = d.wpp_rates()
+    return dict(r, mx=r["mx"].assign(mx=1e-12))
+
+
+def test_census_implied_births_reverse_survival_hand():
+    # without deaths the births of each of the five years are the 0-4 count / 5: 6,381,532.88 / 5
+    kids = 6_347_780 * 40_856_097 / 40_640_003
+    assert d.census_implied_births(2023, _no_deaths_rates()) == pytest.approx(kids / 5, rel=1e-6)
+    # with WPP 2019 mortality (2015-20) more births than survivors, by the survival to ages 0-4 (0.9-1)
+    b = d.census_implied_births(2023)
+    assert kids / 5 < b < kids / 5 / 0.9
+
+
+def test_census_check_criterion_hand():
+    """The within-5% criterion by hand: births 1,300,000 against 1,357,396 implied -> gap -4.2% (within);
+    1,280,000 -> -5.7% (outside). Children 6,381,533 projected vs counted -> 0%."""
+    implied = d.census_implied_births(2023)
+    assert implied == pytest.approx(1_357_396, rel=1e-6)  # 6,381,533 / 5 / S_b (S_b = 0.94, WPP 2019 2015-20 by sex)
+    kids = 6_347_780 * 40_856_097 / 40_640_003
+    ok = d.census_check(1_300_000, kids).set_index("quantity")
+    assert ok.loc["births", "gap"] == pytest.approx(1_300_000 / 1_357_396.04 - 1, abs=1e-6)
+    assert ok.loc["births", "gap"] == pytest.approx(-0.0423, abs=1e-4)
+    assert ok["within"].all() and ok.loc["children_0_4", "gap"] == pytest.approx(0.0, abs=1e-12)
+    bad = d.census_check(1_280_000, kids).set_index("quantity")
+    assert bad.loc["births", "gap"] == pytest.approx(-0.0570, abs=1e-4) and not bad.loc["births", "within"]
+    assert not d.census_check(1_357_396, kids * 0.94).set_index("quantity").loc["children_0_4", "within"]
+
+
+def test_wpp2024_indicators_read_from_the_extracts():
+    """UN WPP 2024 Pakistan (data/raw/un_wpp/wpp2024_pakistan_*.tsv): 2023 births 6,882.058 thousand,
+    CBR 27.806, TFR 3.605219 (estimates); 2030 CBR 25.805, TFR 3.254013 (medium variant)."""
+    w = d.read_wpp2024_indicators()
+    assert w.loc[2023, "births"] == pytest.approx(6_882_058)
+    assert (w.loc[2023, "cbr"], w.loc[2023, "tfr"]) == (27.806, 3.605219)
+    assert (w.loc[2030, "cbr"], w.loc[2030, "tfr"]) == (25.805, 3.254013)
+    assert w.index.min() == 1950 and w.index.max() == 2100 and w.index.is_unique
+
+
+def test_kp_tfr_and_comparison_table():
+    # WPP 2019 Pakistan TFR 2020-25 = 3.2380, 2025-30 = 2.9929 (wpp2019_pakistan_tfrprojMed.tsv)
+    t = d.kp_tfr(2.0, [2023, 2024, 2025, 2030])
+    assert t.tolist() == pytest.approx([6.476, 6.476, 5.9858, 2.0 * 2.7870])
+    # a toy population: 100 persons aged 0-4 of 1,000, 400 aged 0-14; 30 births -> 30 per 1,000
+    pop = pd.DataFrame({"year": 2023, "sex": "female", "age": [0, 5, 10, 15], "population": [100.0, 150.0, 150.0, 600.0]})
+    cmp = d.wpp_comparison(pop, pd.Series({2023: 30.0}), 1.0, [2023]).loc[2023]
+    assert (cmp["kp_cbr"], cmp["kp_share_0_4"], cmp["kp_share_0_14"]) == pytest.approx((30.0, 0.1, 0.4))
+    assert (cmp["pakistan_cbr_wpp2024"], cmp["pakistan_tfr_wpp2024"], cmp["kp_tfr"]) == pytest.approx((27.806, 3.605219, 3.2380))
+    # WPP 2019 Pakistan 2020: 0-4 and 0-14 shares computed from popM/popF
+    w19 = d.read_wpp_population().query("year == 2020")
+    assert d.wpp2019_child_shares([2020]).loc[2020, "share_0_4"] == pytest.approx(
+        w19.loc[w19["age"] == 0, "population"].sum() / w19["population"].sum())

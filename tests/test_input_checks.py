@@ -26,6 +26,7 @@ POV = paths.RAW / "poverty" / "poverty_indicators.csv"
 PDHS = paths.RAW / "demography" / "pdhs_total_fertility.csv"
 SEVERITY = io.DISABILITY_SEVERITY_FILE
 HEALTH = paths.RAW / "health" / "health_costing.csv"
+FISCAL = paths.RAW / "fiscal" / "fiscal_space_yields.csv"
 TARGETS = paths.RAW / "survey_targets" / "kp_calibration_targets.csv"
 MERGED = "Khyber Pakhtunkhwa incl. ex-FATA (38 units, 2017 boundaries)"
 
@@ -71,7 +72,7 @@ def test_header_only_table(tmp_path):
 
 @pytest.mark.parametrize("reader, src", [
     (io.read_macro_indicators, MACRO), (io.read_poverty_indicators, POV), (io.read_pdhs_tfr, PDHS),
-    (io.read_disability_severity, SEVERITY),
+    (io.read_disability_severity, SEVERITY), (io.read_fiscal_space_indicators, FISCAL),
     (io.read_district_totals, paths.RAW / "census" / "district_population.csv"),
     (io.read_crosswalk, paths.RAW / "census" / "district_crosswalk_2017_2023.csv"),
     (synth.read_targets, TARGETS),
@@ -224,7 +225,7 @@ def test_indicator_without_a_bound(tmp_path):
 def test_bounds_registry_covers_every_indicator_of_the_raw_tables():
     bounds = io.read_bounds()
     need = set()
-    for f in (MACRO, POV, PDHS, SEVERITY, HEALTH, io.SEHAT_UTILISATION_FILE):
+    for f in (MACRO, POV, PDHS, SEVERITY, HEALTH, FISCAL, io.SEHAT_UTILISATION_FILE):
         d = pd.read_csv(f, dtype=str, keep_default_na=False)
         need |= set(zip(d["indicator"], d["unit"]))
     d = pd.read_csv(TARGETS, dtype=str, keep_default_na=False)

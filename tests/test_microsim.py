@@ -420,3 +420,60 @@ def test_rules_use_the_costing_per_year_functions(survey_frame, rap):
         assert r.markup == b.markup()
         assert r.to_welfare == b.in_consumption()
     assert rs.rule("employment_guarantee").rap_prevalence == costing.prevalence_in_year(sc.benefit("employment_guarantee"), sc.years, 2026)
+
+
+PW_SCENARIO = """
+name: toy_pw
+horizon: {start: 2029, end: 2031, rationale: test}
+benefits:
+  employment_guarantee:
+    eligible: {basis: population, age_min: 18, age_max: 59, sex: all, rationale: test}
+    prevalence: {value: 0.25, rationale: test}
+    targeting: {rule: poor_household, rationale: test}
+    forgone_earnings: {value: 0.5, rationale: test}
+    takeup: {value: 1.0, rationale: test}
+    level: {type: poverty_line, value: 1.0, rationale: test}
+    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
+"""
+
+
+def test_public_works_net_of_forgone_earnings(tmp_path, toy):
+    """The household gains the wage x (1 - forgone share); the survey cost and the BCR denominator stay gross."""
+    _, macro, frame = toy
+    f = tmp_path / "pw.yaml"
+    f.write_text(PW_SCENARIO)
+    rs = ms.build_rules(costing.load_scenario(f), 2030, macro, frame, alignment="none")
+    eg = rs.rule("employment_guarantee")
+    assert eg.net_share == 0.5 and eg.monthly == pytest.approx(Z)  # the 2030 line (2 Z) deflated by D = 2
+    sim = ms.simulate(frame, rs)
+    # no PMT score: targeting on consumption; everyone is poor (headcount 100%), the cut-off is the largest
+    # consumption (2,000) and the strict rule keeps household 2 (Rs 1,500, 2 adult equivalents): one participant, idc 1
+    assert sim["r_employment_guarantee"].tolist() == [0, 0, 0, 0, 0, 1, 0]
+    assert sim["b_employment_guarantee"].iloc[5] == pytest.approx(3030.32)  # gross wage, survey prices
+    # net gain per adult equivalent 0.5 x 3,030.32 / 2 = 757.58; gross 1,515.16
+    assert sim["cash_pae"].iloc[5:].tolist() == pytest.approx([757.58, 757.58])
+    assert sim["gross_pae"].iloc[5:].tolist() == pytest.approx([1515.16, 1515.16])
+    assert sim["y_post"].iloc[5:].tolist() == pytest.approx([2257.58, 2257.58])
+    sums = ms.partition_sums(sim, rs)
+    # BCR: the 40 persons close 757.58 of their shortfall per 1,515.16 transferred (gross) = 0.5
+    assert ms.combine_sums(sums).iloc[0]["benefit_cost_ratio"] == pytest.approx(0.5)
+    # survey cost: weight 20 x gross wage 3,030.32 x 12 months x D = 2 (no admin), as if nothing were forgone
+    costs = ms.survey_costs(sums, rs).set_index("benefit")["cost"]
+    assert costs["employment_guarantee"] == pytest.approx(20 * 3030.32 * 12 * 2)
+    imp = ms.impact(sim, rs).set_index("indicator")["estimate"]
+    assert imp["benefit_cost_ratio"] == pytest.approx(0.5)
+
+
+def test_capacity_prevalence_factors_by_hand():
+    """Persons 18-59 weighted 10, 20, 30, 40 (100): employed 20 (uncovered, Rs 5,000), 30 (uncovered, Rs 20,000),
+    40 (formal, Rs 50,000); threshold Rs 15,000: employed 90/100, uncovered 50/90, capacity 30/50, product 30/100."""
+    rows = []
+    for i, (w, status, formal, earn) in enumerate([(10, "inactive", np.nan, np.nan), (20, "employed", 0.0, 5000.0),
+                                                   (30, "employed", 0.0, 20000.0), (40, "employed", 1.0, 50000.0)], start=1):
+        r = _person(i, 1, 30, w=w, ae=1.0, cons=2000, psu=i)
+        r.update(labour_status=status, formal=formal, earnings_month=earn)
+        rows.append(r)
+    rows.append(_person(9, 1, 70, w=500, ae=1.0, cons=2000, psu=9))  # outside the ages: not counted
+    got = ms.capacity_prevalence_factors(pd.DataFrame(rows), 15000.0)
+    assert got == pytest.approx({"employed_share": 0.9, "informal_share": 50 / 90, "capacity_share": 0.6, "prevalence": 0.3})
+    assert got["employed_share"] * got["informal_share"] * got["capacity_share"] == pytest.approx(got["prevalence"])

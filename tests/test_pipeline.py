@@ -13,7 +13,7 @@ from spf_analysis.model import pipeline
 
 #: the functions of the chain; only spf_analysis.model.pipeline calls them (the Monte Carlo's demographic
 #: grid re-projects on purpose, with varied fertility and mortality: montecarlo.DemoGrid)
-CHAIN = {"project_kp", "calibrate_kp", "cost_named_scenarios", "macro_frame", "rap_costs"}
+CHAIN = {"project_kp", "calibrate_kp", "cost_named_scenarios", "macro_frame", "rap_costs", "net_costs", "existing_by_year"}
 ALLOWED = {"spf_analysis/model/pipeline.py", "spf_analysis/model/montecarlo.py"}
 
 
@@ -62,6 +62,7 @@ def test_write_then_load_gives_the_same_run(model, tmp_path):
     back = pipeline.load(tmp_path)
     assert back.settings == run.settings()
     assert back.costs.equals(model.costs)
+    assert back.net_costs.equals(model.net_costs) and back.existing.equals(model.existing)
     assert back.macro_frame.equals(model.macro_frame)
     assert (back.births == model.births).all()
     assert list(back.results()) == list(run.settings().scenarios)
@@ -80,3 +81,22 @@ def test_the_run_covers_the_horizon_and_every_scenario(model):
     # the central calibration reproduces the 2023 census total (the calibration target)
     c = model.calibration_of("central")
     assert c["projected_total"] == pytest.approx(c["target_total"], rel=1e-9)
+
+
+def test_the_central_projection_agrees_with_the_2023_census(model):
+    """Issue 12: the calibration the costing uses is params/run.yaml fertility_central, and its births of 2023
+    and children 0-4 agree with the census within 5%. Known values: census-implied births 1,357,396 a year
+    (6,381,533 children 0-4 / 5 / survival to 0-4); the PDHS 2017-18 ratio gives 1,093,987 births (-19.4%) and,
+    from the 2017 census, 5,432,174 children 0-4 in 2023 against 6,381,533 (-14.9%: the ILO reviewer's 5.43 M)."""
+    s = run.settings()
+    c = model.calibration_of("central")
+    assert c["variant"] == s.fertility_central == "census_fitted"
+    assert c["births_2023_census_implied"] == pytest.approx(1_357_396, rel=1e-6)
+    assert abs(c["births_2023_projected"] / 1_357_396 - 1) <= 0.05 and c["within_census_tolerance"]
+    assert c["children_0_4_2023_projected"] == pytest.approx(6_381_533, rel=1e-6)
+    assert model.births.loc[2023] == pytest.approx(c["births_2023_projected"], rel=1e-12)
+    srv = model.calibration_of("survey")
+    assert srv["births_2023_projected"] == pytest.approx(1_093_987, rel=1e-5)
+    assert srv["children_0_4_2023_projected"] == pytest.approx(5_432_174, rel=1e-5)
+    assert not srv["within_census_tolerance"]
+    assert model.calibration["central"].sum() == 1

@@ -41,7 +41,6 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # is fixed; a notebook listed here that is already clean is reported as a skip by
 # test_pending_is_still_needed (07_assessment_matrix: no typed numeral, only number words).
 PENDING = {
-    "05_distributional_impact",
 }
 
 # ------------------------------------------------------------------------------ the whitelist

@@ -105,7 +105,7 @@ def test_spending_share_real(data):
     assert budget.set_index("year").loc[2024, "basis"] == "expenditure outturn"
     sp = sm.provincial_spending(data["scheme_series"], data["schemes"])
     by = sm.spending_share_by_year(sp, budget).set_index("year")
-    # 2024-25: Sehat 37 + girls stipend 1.14 + wheat 29 + Naujawan 5 + Rozgar 12 + Apna Ghar 3
-    assert by.loc[2025, "sp_schemes_pkr_bn"] == pytest.approx(87.14)
-    assert by.loc[2025, "sp_schemes_share_pct"] == pytest.approx(100 * 87.14 / 1754)
+    # 2024-25: Sehat 37 + girls stipend 1.14 + wheat 29 + Naujawan 5 + Rozgar 12 + Apna Ghar 3 + disability assistance 0.37 (F113)
+    assert by.loc[2025, "sp_schemes_pkr_bn"] == pytest.approx(87.51)
+    assert by.loc[2025, "sp_schemes_share_pct"] == pytest.approx(100 * 87.51 / 1754)
     assert by.loc[2025, "excluded_pkr_bn"] == 160  # civil pensions kept out of the total

@@ -25,7 +25,21 @@ def toy():
                        "cost_pct_gdp": [5.346, 3.649, 1.685, 5.2], "cost_pct_national_gdp": [0.5292, 0.3612, 0.1668, 0.51],
                        "cost_per_head_pkr": [19034.4, 12990.0, 6000.0, 27000.0],
                        "cost_pct_budget": [43.6, 29.8, 13.7, 42.0]})
+    net = pd.DataFrame([(sc, 2030, m, lab, *vals) for sc, rows in {
+        "kp_medium": {"gross": (1017.5, 5.346, 0.5292, 43.6), "offset": (5.6, 0.03, 0.003, 0.24), "net": (1011.9, 5.316, 0.5262, 43.4),
+                      "provincial": (990.0, 5.2, 0.515, 42.4), "federal": (21.9, 0.116, 0.0112, 0.94)},
+        "package_lifecycle": {"net": (690.0, 3.62, 0.358, 29.6), "provincial": (690.0, 3.62, 0.358, 29.6)},
+        "package_minimum": {"net": (318.0, 1.67, 0.165, 13.6), "provincial": (318.0, 1.67, 0.165, 13.6)}}.items()
+        for m, vals in rows.items() for lab in [{"net": "Net cost", "provincial": "Net cost paid by KP"}.get(m, m)]],
+        columns=["scenario", "year", "measure", "measure_label", "pkr_bn", "pct_gdp", "pct_national_gdp", "pct_budget"])
+    fin = pd.DataFrame([
+        ("kp_medium", "low", 9.0, "no", ""), ("kp_medium", "high", 94.4, "no", "A; B; C; D; E"),
+        ("package_lifecycle", "low", 15.2, "no", ""), ("package_lifecycle", "high", 167.0, "yes", "Lobbying for aid and transfers; Increasing tax revenues"),
+        ("package_minimum", "low", 28.4, "no", ""), ("package_minimum", "high", 312.7, "yes", "Lobbying for aid and transfers")],
+        columns=["package", "yield_case", "covered_pct", "financed", "options_needed_largest_first"])
     return {
+        "04_package_costs_net": net,
+        "06_financing_packages": fin,
         "01_population_summary": pd.DataFrame({"geography": ["kp_35_2023"], "boundary": ["KP 2023"], "year": [2023],
                                                "population": [40856097]}),
         "01_dependency_ratios": pd.DataFrame({"geography": ["KP 2023", "other"], "year": [2023, 2023],
@@ -54,10 +68,10 @@ def toy():
         "index_01": idx("01", "population_summary", "dependency_ratios"),
         "index_03": pd.concat([idx("03", "protection_gaps", "x", "y", "z", "w", "bisp_targeting", synthetic=True),
                                idx("03", "sehat_utilisation").assign(label="Table 3.7")], ignore_index=True),
-        "index_04": idx("04", "package_costs", "fan_package_cost"),
+        "index_04": idx("04", "package_costs", "fan_package_cost", "package_costs_net"),
         "index_05": idx("05", "benefit_rules", "poverty_impact", "x", "y", "z", "w", "contribution_rates",
                         "contributory_capacity", synthetic=True),
-        "index_06": idx("06", "fiscal_paths"),
+        "index_06": idx("06", "fiscal_paths", "option_yields", "financing_packages"),
         "index_07": idx("07", "assessment_matrix", "recommendation_costs", "matrix_sources"),
     }
 
@@ -96,6 +110,26 @@ def test_summary_text_quotes_the_numbers():
     assert "from 27.0% to 18.1% and close 48% of the poverty gap" in text
     assert "About 0.43 million workers" in text and "Rs 31 billion a year" in text
     assert "(Table 5.2, Table 5.8)" in text
+
+
+def test_net_costs_and_financing_quoted():
+    kn = summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32)
+    k = kn.set_index("key")
+    assert k.loc["net_kp_medium_pct_gdp", "value"] == 5.316 and k.loc["net_kp_medium_pct_gdp", "table"] == "Table 4.3"
+    assert k.loc["provincial_package_minimum_pct_budget", "value"] == 13.6
+    assert k.loc["offset_floor_pkr", "value"] == 5.6
+    assert k.loc["fin_package_minimum_high", "value"] == 312.7 and k.loc["fin_kp_medium_low", "table"] == "Table 6.3"
+    text = summary.summary_markdown(kn, 2030)
+    for s in ("Rs 5.6 billion for the full floor in 2030",
+              "the full floor 5.3% of KP GDP, 0.53% of national GDP and 43% of the KP budget",
+              "the minimum package 1.7% of KP GDP, 0.17% of national GDP and 14% of the KP budget",
+              "take 42% of its budget for the full floor, 30% of its budget for the life-cycle package and 14% of its "
+              "budget for the minimum package; the federal government would pay the rest (Table 4.3)",
+              "the minimum package could be financed by lobbying for aid and transfers",
+              "the life-cycle package could be financed by lobbying for aid and transfers and increasing tax revenues",
+              "the full floor could not be financed (all of them together cover 94% of it)",
+              "cover only 9% of the full floor, 15% of the life-cycle package and 28% of the minimum package (Table 6.3)"):
+        assert s in text, s
 
 
 def test_chapter_5_numbers():

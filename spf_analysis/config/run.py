@@ -17,7 +17,7 @@ from spf_analysis.config.errors import read_yaml
 from spf_analysis.config.parameters import ParameterError, check_value, read_declared, rel
 
 RUN_FILE = paths.PARAMS / "run.yaml"
-SETTINGS = ("reference_scenario", "scenarios", "reference_year", "report_years", "tfr_survey",
+SETTINGS = ("reference_scenario", "scenarios", "reference_year", "report_years", "fertility_central", "tfr_survey",
             "tfr_survey_previous", "survey_price_year")
 #: read from the reference scenario file, not set in run.yaml
 DERIVED = ("horizon_start", "horizon_end")
@@ -29,6 +29,7 @@ class Settings:
     scenarios: tuple[str, ...]
     reference_year: int
     report_years: tuple[int, ...]
+    fertility_central: str
     tfr_survey: str
     tfr_survey_previous: str
     survey_price_year: int

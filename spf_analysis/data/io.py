@@ -433,6 +433,36 @@ def read_wpp2019_all() -> dict[str, pd.DataFrame]:
     return {name: read_wpp2019(name) for name in WPP2019_FILES}
 
 
+#: The WPP 2024 extracts for Pakistan that the projection's comparison reads
+#: (``data/raw/un_wpp/wpp2024_pakistan_<name>.tsv``, R package ``wpp2024``, one row per calendar
+#: year): value columns with their range, and the years that must be present. Births and deaths
+#: are in thousands, rates per 1,000 population. The stored extracts hold no population by age.
+WPP2024_FILES = {
+    "misc1dt": ({"births": (0, 1e5), "cbr": (0, 100), "cdr": (0, 100)}, range(1950, 2024)),
+    "miscproj1dt": ({"births": (0, 1e5), "cbr": (0, 100), "cdr": (0, 100)}, range(2024, 2101)),
+    "tfr1dt": ({"tfr": (0.5, 15)}, range(1950, 2024)),
+    "tfrproj1dt": ({"tfr": (0.5, 15)}, range(2024, 2101)),
+}
+
+
+def read_wpp2024(name: str, file: Path | str | None = None) -> pd.DataFrame:
+    """One WPP 2024 annual extract for Pakistan (one row per year), checked: country 586, every
+    year of :data:`WPP2024_FILES` present once, each value a number within its range."""
+    if name not in WPP2024_FILES:
+        raise KeyError(f"unknown WPP 2024 extract {name!r}; known: {sorted(WPP2024_FILES)}")
+    cols, years = WPP2024_FILES[name]
+    file = Path(file) if file is not None else RAW_WPP / f"wpp2024_pakistan_{name}.tsv"
+    columns = (Col("country_code", "int", allowed=(586,)), Col("year", "int"))
+    columns += tuple(Col(c, "float", min=lo, max=hi) for c, (lo, hi) in cols.items())
+    schema = Schema(f"UN WPP 2024 {name}", columns, ("year",), checks=(_check_rows("year", tuple(years)),))
+    return read_csv(file, schema, sep="\t")
+
+
+def read_wpp2024_all() -> dict[str, pd.DataFrame]:
+    """Every WPP 2024 extract the projection's comparison reads (``make data`` checks them)."""
+    return {name: read_wpp2024(name) for name in WPP2024_FILES}
+
+
 # --------------------------------------------------------------------------- indicators
 #: Geographies allowed in the long indicator tables (macro, poverty, schemes, disability severity;
 #: ``World`` for the global severe-disability rates of the WHO and the ILO).
@@ -623,6 +653,13 @@ HEALTH_REQUIRED = {
     **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.macro (health costing)" for ind in
        ("sehat_card_deliveries", "sehat_card_delivery_expenditure")},
 }
+FISCAL_SPACE_REQUIRED = {
+    **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.fiscal.option_yields" for ind in
+       ("kp_subsidies_total", "kp_subsidy_health_card", "kp_subsidy_mti_hospitals", "kp_own_tax_receipts",
+        "kp_tax_revenue_growth_target", "kp_nfc_claim_shortfall_max", "kp_foreign_grants")},
+    **{(ind, "Pakistan"): "spf_analysis.model.fiscal.option_yields" for ind in
+       ("provincial_tax_revenue_gdp", "provincial_tax_revenue_gdp_expected")},
+}
 PDHS_REQUIRED = {
     ("total_fertility_rate", g): "spf_analysis.model.demography.survey_tfr_ratio"
     for g in ("Khyber Pakhtunkhwa", "Pakistan")
@@ -759,6 +796,14 @@ def read_sehat_utilisation(file: Path | str | None = None) -> pd.DataFrame:
               "locator", "snippet", "confidence"):
         df[c] = df[c].astype("string")
     return df[cols].reset_index(drop=True)
+
+
+def read_fiscal_space_indicators(file: Path | None = None) -> pd.DataFrame:
+    """Sourced figures behind the yields of the eight ILO fiscal-space options for KP (subsidy
+    lines, own tax receipts and benchmarks, the NFC claim, foreign grants and loans, the debt fund,
+    the provincial borrowing limit). Long table as :func:`read_macro_indicators`; read by
+    :func:`spf_analysis.model.fiscal.option_yields` (chapter 6)."""
+    return read_indicator_table(file or paths.RAW / "fiscal" / "fiscal_space_yields.csv", FISCAL_SPACE_REQUIRED)
 
 
 PDHS_TFR_FILE = paths.RAW / "demography" / "pdhs_total_fertility.csv"
@@ -1053,6 +1098,7 @@ PROCESSED_TABLES = {
     "poverty_indicators": read_poverty_indicators,
     "health_indicators": read_health_indicators,
     "sehat_utilisation": read_sehat_utilisation,
+    "fiscal_space_indicators": read_fiscal_space_indicators,
     "schemes": read_schemes,
     "scheme_facts": read_scheme_facts,
     "scheme_series": read_scheme_series,
@@ -1081,6 +1127,7 @@ def load(name: str) -> pd.DataFrame:
 #: Raw inputs read directly by the model (not turned into processed tables), checked by
 #: ``make data`` with the tables so that a bad cell stops the build before anything is written.
 CHECKED_INPUTS = {"un_wpp (WPP 2019 extracts)": read_wpp2019_all,
+                  "un_wpp (WPP 2024 extracts)": read_wpp2024_all,
                   "demography (PDHS fertility)": read_pdhs_tfr}
 
 

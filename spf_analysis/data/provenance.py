@@ -28,6 +28,7 @@ USED_BY = {
     "census/kp_population_age_sex.csv": "census_province_age_sex",
     "disability/kp_disabled_population_age_sex_2017.csv": "disability_census",
     "disability/severe_disability_prevalence.csv": "disability_severity",
+    "fiscal/fiscal_space_yields.csv": "fiscal_space_indicators",
     "district/district_indicators.csv": "district_indicators",
     "district/district_name_aliases.csv": "district_indicators",
     "labour/kp_labour.csv": "labour_census",

@@ -11,7 +11,7 @@ The package, by concern (each module imports only those above it):
 
 * :mod:`.frame` -- survey inputs: the person frame, the price deflator ``D[t]``, counter-based
   draws, household aggregation, group membership of persons;
-* :mod:`.capacity` -- contributory capacity (flags, contributions, rates);
+* :mod:`.capacity` -- contributory capacity (flags, contributions, rates, the prevalence by factor);
 * :mod:`.rules` -- scenario + year -> per-person rules, from the costing's per-year functions and
   the scenario's declared targeting (``targeting.rule``) and ``adds_to_consumption``; caseload
   alignment to the RAP;
@@ -24,13 +24,13 @@ This module only re-exports their public API.
 
 from __future__ import annotations
 
-from .capacity import capacity_flags, contribution_rates, contributory_capacity
+from .capacity import CAPACITY_FACTORS, capacity_flags, capacity_prevalence_factors, contribution_rates, contributory_capacity
 from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, in_group, survey_line, survey_price_year, person_frame,
-                    price_deflator, replicate, uniform_hash)
+                    pensioner, price_deflator, replicate, uniform_hash)
 from .inference import (ALIGNED_NOTES, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population, impact,
                         reconcile, run, survey_group_population)
 from .parallel import simulate_dask, sums_dask, to_dask
-from .rules import (ALIGNED_TARGETS, ALIGNMENT, TARGETING_RULES, BenefitRule, RuleSet, build_rules, caseload_cutoff,
+from .rules import (ALIGNED_TARGETS, ALIGNMENT, SURVEY_FLAG_TARGETS, TARGETING_RULES, BenefitRule, RuleSet, build_rules, caseload_cutoff,
                     poor_household_eligible, profile_at, single_benefits, survey_target)
 from .simulate import combine_sums, partition_sums, simulate, survey_costs
 
@@ -38,7 +38,7 @@ __all__ = [
     "survey_line", "survey_price_year", "TARGETING_RULES", "BenefitRule", "RuleSet", "person_frame", "price_deflator",
     "build_rules", "simulate", "partition_sums", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
     "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population",
-    "capacity_flags", "contributory_capacity", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",
-    "ALIGNMENT", "ALIGNED_TARGETS", "caseload_cutoff", "in_group", "profile_at", "survey_target", "poor_household_eligible",
-    "PERSON_COLUMNS", "HOUSEHOLD_COLUMNS", "RECONCILIATION_NOTES", "TARGET_NOTES", "ALIGNED_NOTES",
+    "capacity_flags", "contributory_capacity", "capacity_prevalence_factors", "CAPACITY_FACTORS", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",
+    "ALIGNMENT", "ALIGNED_TARGETS", "SURVEY_FLAG_TARGETS", "caseload_cutoff", "in_group", "profile_at", "survey_target", "poor_household_eligible",
+    "PERSON_COLUMNS", "HOUSEHOLD_COLUMNS", "pensioner", "RECONCILIATION_NOTES", "TARGET_NOTES", "ALIGNED_NOTES",
 ]

@@ -30,6 +30,27 @@ def capacity_flags(df: pd.DataFrame, threshold: float, age_min: int = 0, age_max
                          "capacity": (uncovered & (earn >= threshold)).astype(int)}, index=df.index)
 
 
+#: the factors of the contributory-capacity prevalence, in the order of the product (scenario ``prevalence.factors``)
+CAPACITY_FACTORS = ("employed_share", "informal_share", "capacity_share")
+
+
+def capacity_prevalence_factors(frame: pd.DataFrame, threshold: float, age_min: int = 18, age_max: int | None = 59) -> dict:
+    """The survey's contributory-capacity prevalence as the product of three weighted shares, in the ages:
+
+    ``employed_share`` = employed / persons; ``informal_share`` = uncovered (not in formal employment) / employed;
+    ``capacity_share`` = uncovered earning >= ``threshold`` / uncovered; ``prevalence`` = their product = capacity
+    workers / persons (the rule of :func:`capacity_flags`).  The same decomposition as a scenario's
+    ``prevalence.factors`` (:data:`CAPACITY_FACTORS`), so the two can be compared factor by factor.
+    """
+    f = capacity_flags(frame, threshold, age_min, age_max)
+    w = frame["weights"].to_numpy(float)
+    persons = float(np.sum(w * costing.in_age_sex_group(frame["age"].to_numpy(), None, age_min, age_max)))
+    worker, unc, cap = (float(np.sum(w * f[c].to_numpy(float))) for c in ("worker", "uncovered", "capacity"))
+    div = lambda a, b: a / b if b > 0 else np.nan  # noqa: E731
+    return {"employed_share": div(worker, persons), "informal_share": div(unc, worker), "capacity_share": div(cap, unc),
+            "prevalence": div(cap, persons)}
+
+
 def contribution_rates(policy_files=None, *, eobi_wage_base: float = 13000.0, date: str = "2024-07-01") -> pd.DataFrame:
     """Contribution rates of ESSI and EOBI with their sources (params/policy/baseline.yaml).
 

@@ -30,15 +30,17 @@ def survey_line() -> float:
     return policy.survey_poverty_line()
 
 PERSON_COLUMNS = ["hhcode", "idc", "psu", "stratum", "weights", "district", "region", "age", "sex", "disability",
-                  "labour_status", "employment_type", "sector", "formal", "earnings_month"]
-HOUSEHOLD_COLUMNS = ["hhcode", "hhsize", "adult_eq", "cons_pae", "cons_pae_pre", "pmt_score"]
+                  "labour_status", "employment_type", "sector", "formal", "earnings_month", "rec_pension_civil",
+                  "rec_pension_eobi"]
+HOUSEHOLD_COLUMNS = ["hhcode", "hhsize", "adult_eq", "cons_pae", "cons_pae_pre", "pmt_score", "rec_bisp"]
 
 
 def person_frame(households: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
     """Persons with their household's welfare columns (a many-to-one join on ``hhcode``), plain dtypes.
 
     Nullable survey columns become floats with NaN (``disability``, ``formal``, ``earnings_month``,
-    ``pmt_score``) and strings become plain objects, so every rule is a numpy expression.
+    ``pmt_score``, the receipt flags ``rec_bisp`` of the household and ``rec_pension_civil``,
+    ``rec_pension_eobi`` of the person) and strings become plain objects, so every rule is a numpy expression.
     """
     missing = [c for c in PERSON_COLUMNS if c not in persons.columns]
     missing += [c for c in HOUSEHOLD_COLUMNS if c not in households.columns]
@@ -48,7 +50,7 @@ def person_frame(households: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFram
     if df["cons_pae"].isna().any():
         bad = df.loc[df["cons_pae"].isna(), "hhcode"].iloc[0]
         raise ValueError(f"person(s) without a household record, e.g. hhcode {bad}")
-    for c in ("disability", "formal", "earnings_month", "pmt_score"):
+    for c in ("disability", "formal", "earnings_month", "pmt_score", "rec_bisp", "rec_pension_civil", "rec_pension_eobi"):
         df[c] = df[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     for c in ("district", "sex", "labour_status", "employment_type", "sector"):
         df[c] = df[c].astype(object).where(df[c].notna(), None)
@@ -100,6 +102,14 @@ def in_group(frame: pd.DataFrame, age_min: int, age_max: int | None = None, sex:
     """
     return costing.in_age_sex_group(frame["age"].to_numpy(), sex_values(frame) if sex != "all" else None,
                                     age_min, age_max, sex)
+
+
+def pensioner(frame: pd.DataFrame) -> np.ndarray:
+    """Persons who receive a civil-service or EOBI (contributory) pension (``rec_pension_civil`` or
+    ``rec_pension_eobi`` = 1; missing = no pension)."""
+    civil = np.nan_to_num(frame["rec_pension_civil"].to_numpy(float), nan=0.0) == 1
+    eobi = np.nan_to_num(frame["rec_pension_eobi"].to_numpy(float), nan=0.0) == 1
+    return civil | eobi
 
 
 def hh_sum(hh: np.ndarray, v: np.ndarray) -> np.ndarray:

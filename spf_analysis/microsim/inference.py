@@ -18,7 +18,7 @@ from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 
 from .frame import in_group
-from .rules import ALIGNED_TARGETS, BenefitRule, RuleSet, ages_label
+from .rules import ALIGNED_TARGETS, SURVEY_FLAG_TARGETS, BenefitRule, RuleSet, ages_label
 from .simulate import partition_sums, simulate, survey_costs
 
 
@@ -32,11 +32,12 @@ def impact(sim: pd.DataFrame, rs: RuleSet, by=None, *, level: float = 0.95) -> p
 
     Pre-reform welfare = ``cons_pae`` (consumption per adult equivalent with the existing transfers),
     post-reform = ``y_post``; :func:`indicators.poverty_impact` and
-    :func:`indicators.benefit_cost_ratio` (methods README section 3) on :func:`design`.
+    :func:`indicators.benefit_cost_ratio` on :func:`design`, per rupee of gross transfer (``gross_pae``:
+    a public-works wage in full, while ``y_post`` carries only its net gain).
     """
     d = design(sim)
     out = indicators.poverty_impact(d, "cons_pae", "y_post", rs.line, by=by, level=level)
-    bcr = indicators.benefit_cost_ratio(d, "cons_pae", "y_post", "cash_pae", rs.line, by=by, level=level)
+    bcr = indicators.benefit_cost_ratio(d, "cons_pae", "y_post", "gross_pae", rs.line, by=by, level=level)
     out = pd.concat([out, bcr], ignore_index=True)
     out.insert(0, "scenario", rs.scenario)
     return out
@@ -64,7 +65,9 @@ RECONCILIATION_NOTES = {
     "employment_guarantee": ("Definition: survey = one adult 18-59 per PMT-poor household (poor households are larger than "
                              "average, so fewer households per poor person); RAP = assumed prevalence 7.65% of persons 18-59."),
     "contribution_subsidy": ("Definition: survey = employed, not formally covered, earning at least the capacity threshold; "
-                             "RAP = assumed 30% of informal workers (no KP estimate). The survey measures the prevalence."),
+                             "RAP = employed share x informal share x share of informal workers earning at least the minimum "
+                             "wage, from published aggregates (the last an employers' estimate; no KP tabulation). The survey "
+                             "applies the rule itself (with a synthetic survey, a cross-check only)."),
     "package": "Sum of the benefits.",
 }
 #: explanation by survey rule (:attr:`BenefitRule.target`) of a benefit not in :data:`RECONCILIATION_NOTES`
@@ -79,6 +82,10 @@ TARGET_NOTES = {
                        "persons {ages}."),
     "contributory_capacity": ("Definition: survey = employed, not formally covered, earning at least the capacity threshold; "
                               "RAP = assumed prevalence {rp:.2%} of persons {ages}. The survey measures the prevalence."),
+    "bisp_household": ("Definition: survey = persons {ages} in households that report BISP receipt ({sp:.2%} of persons "
+                       "{ages}); RAP = prevalence {rp:.2%} derived from the BISP caseload (scenario file). Not aligned."),
+    "no_pension": ("Definition: survey = persons {ages} without a civil-service or EOBI pension ({sp:.2%} of persons "
+                   "{ages}); RAP = prevalence {rp:.2%} from the published pension coverage (scenario file). Not aligned."),
 }
 #: explanation of an aligned rule, by survey rule ({sp}, {rp}: survey and RAP prevalence; {ages}: the rule's ages)
 ALIGNED_NOTES = {
@@ -89,7 +96,8 @@ ALIGNED_NOTES = {
     "contributory_capacity": ("Aligned: caseload set to the RAP's ({rp:.2%} of persons {ages}), uncovered workers selected by "
                               "descending earnings; remaining: take-up sampling, level, admin, prices. Unaligned, the survey's own "
                               "rule (employed, not formally covered, earning at least the capacity threshold) gives {sp:.2%}, a "
-                              "measurement of the share the RAP assumes (informal workers x an assumed share with capacity)."),
+                              "cross-check of the RAP's product of published factors (employed x informal x earning at least "
+                              "the minimum wage; compared factor by factor in chapter 5)."),
 }
 
 
@@ -150,7 +158,7 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
     out["rel_diff"] = out["cost_adjusted"] / out["rap_cost"] - 1
     out["tolerance"] = tolerance
     out["within_tolerance"] = out["rel_diff"].abs() <= tolerance
-    targeted = {r.name: r for r in rs.rules if r.target in ALIGNED_TARGETS}
+    targeted = {r.name: r for r in rs.rules if r.target in ALIGNED_TARGETS or r.target in SURVEY_FLAG_TARGETS}
     out["alignment"] = out["benefit"].map({n: "rap" if r.aligned else "none" for n, r in targeted.items()}).fillna("")
     out["survey_prevalence"] = out["benefit"].map({n: r.survey_prevalence for n, r in targeted.items()})
     out["rap_prevalence"] = out["benefit"].map({n: r.rap_prevalence for n, r in targeted.items()})
@@ -160,6 +168,9 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
         fmt = {"ages": ages_label(r), "rp": r.rap_prevalence, "sp": r.survey_prevalence}
         if r.name in targeted and r.aligned:
             notes[r.name] = ALIGNED_NOTES[r.target].format(**fmt)
+            continue
+        if r.target in SURVEY_FLAG_TARGETS:  # the rule, not the benefit's name, says how it was targeted
+            notes[r.name] = TARGET_NOTES[r.target].format(**fmt)
             continue
         notes[r.name] = RECONCILIATION_NOTES.get(r.name) or TARGET_NOTES[r.target].format(**fmt)
         if r.name in targeted:

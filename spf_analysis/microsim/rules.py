@@ -9,8 +9,10 @@ group (:func:`costing.in_age_sex_group`, :func:`costing.group_membership`) and t
 
 How the eligible are found in the survey is **declared** in the scenario (``targeting.rule``,
 :data:`costing.TARGETING_RULES`), not derived from benefit names; so is whether the benefit adds to
-household consumption (``adds_to_consumption``; defaults: cash yes, health in kind no).  The rule's
-``target`` is the survey rule applied by :func:`spf_analysis.microsim.simulate.simulate`:
+household consumption (``adds_to_consumption``; defaults: cash yes, health in kind no) and, for a
+public-works wage, the share of it the participant gives up in other earnings (``forgone_earnings``:
+the household gains ``wage x (1 - share)``, the rule's ``net_share``; the cost stays the gross wage).
+The rule's ``target`` is the survey rule applied by :func:`spf_analysis.microsim.simulate.simulate`:
 
 * ``age`` (declared ``universal``, cash): ``age_min <= age <= age_max``, sex;
 * ``health`` (``kind: health``, universal): everyone in the ages, cost only (in kind); a births-based
@@ -25,14 +27,23 @@ household consumption (``adds_to_consumption``; defaults: cash yes, health in ki
   number, in households whose PMT score (or, with ``targeting="consumption"``, pre-reform
   consumption) is below the cut-off that selects the survey's poverty headcount share of persons;
 * ``contributory_capacity``: employed, not in formal (social-insurance) employment, in the ages,
-  earning at least the capacity threshold (:func:`spf_analysis.microsim.capacity.capacity_flags`).
+  earning at least the capacity threshold (:func:`spf_analysis.microsim.capacity.capacity_flags`);
+* ``bisp_household``: in the ages and living in a household that receives BISP (``rec_bisp``);
+* ``no_pension``: in the ages and receiving neither a civil-service nor an EOBI pension
+  (:func:`spf_analysis.microsim.frame.pensioner`).
 
-A ``universal`` benefit whose prevalence is below 1 or that has an age profile has no survey rule
-that reproduces it: :func:`build_rules` refuses it, naming the scenario file and key.
+These two rules read the survey's own receipt flags: their caseload is the survey's, not aligned to
+the RAP's prevalence (the notes of the rule set compare the two).
+
+A ``universal`` benefit whose prevalence in the simulation year is below 1 or that has an age
+profile has no survey rule that reproduces it: :func:`build_rules` refuses it, naming the scenario
+file and key.  The age of entry is that of the simulation year (:func:`costing.age_min_in_year`:
+a phased age of entry takes the age of its phase).
 
 Caseload alignment (``alignment="rap"``, the default).  The RAP's eligible prevalence of the
-``poor_household`` and ``contributory_capacity`` rules is an assumption (params/scenarios: 7.65%
-and 12.38% of persons 18-59 in kp_medium), while the survey rules above measure it.  As
+``poor_household`` and ``contributory_capacity`` rules is derived in the scenario files from
+published aggregates (params/scenarios: 7.65% and 12.38% of persons 18-59 in kp_medium, the latter
+the product of its ``prevalence.factors``), while the survey rules above apply the rule itself.  As
 microsimulation models align simulated totals to external targets (alignment: e.g. the JAS-mine
 alignment library of SimPaths,
 https://github.com/simpaths/SimPaths/wiki/6.3-The-JAS%E2%80%90mine-Alignment-library; EUROMOD
@@ -65,7 +76,7 @@ from spf_analysis.model import costing
 from spf_analysis.stats.poverty import weighted_quantile
 
 from .capacity import capacity_flags
-from .frame import hh_min, in_group, price_deflator, survey_line
+from .frame import hh_min, in_group, pensioner, price_deflator, survey_line
 
 #: caseload alignment options of :func:`build_rules`: "rap" (align targeted caseloads to the RAP's) or "none"
 ALIGNMENT = ("rap", "none")
@@ -73,6 +84,11 @@ ALIGNMENT = ("rap", "none")
 ALIGNED_TARGETS = {
     "poor_household": "households by ascending PMT score (one adult of the ages each)",
     "contributory_capacity": "uncovered workers by descending monthly earnings",
+}
+#: survey targeting rules read from the survey's receipt flags (caseload not aligned), and what they select
+SURVEY_FLAG_TARGETS = {
+    "bisp_household": "persons in households receiving BISP",
+    "no_pension": "persons without a civil-service or EOBI pension",
 }
 #: the declared targeting rules (scenario ``targeting.rule``), from the costing's schema
 TARGETING_RULES = costing.TARGETING_RULES
@@ -85,7 +101,8 @@ class BenefitRule:
     """One benefit as a per-person rule for one year (amounts in survey prices, per month)."""
 
     name: str
-    target: str                 # "age", "disability", "births", "poor_household", "contributory_capacity", "health"
+    target: str                 # "age", "disability", "births", "poor_household", "contributory_capacity", "health",
+                                # "bisp_household", "no_pension"
     age_min: int
     age_max: int | None
     sex: str
@@ -93,6 +110,7 @@ class BenefitRule:
     monthly: float              # per beneficiary per month averaged over the year (level x months/12 / 12 / D)
     markup: float               # administrative mark-up on benefits (costing.admin_markup)
     to_welfare: bool            # added to household consumption
+    net_share: float = 1.0      # share of the benefit that raises consumption: 1 - forgone earnings (public works)
     exclusive_with: tuple[str, ...] = ()
     thinning: float = 1.0       # share of flagged persons eligible (disability)
     level_year: float = 0.0     # annual level per beneficiary in year-t rupees (level x months/12)
@@ -125,10 +143,11 @@ class RuleSet:
         raise KeyError(name)
 
 
-def survey_target(b: costing.Benefit, file=None) -> str:
+def survey_target(b: costing.Benefit, file=None, *, years=None, year=None) -> str:
     """The survey rule of a benefit from its declared targeting (``age`` for universal cash, ``health`` in kind).
 
-    A universal benefit with a prevalence below 1 or an age profile has no survey rule:
+    A universal benefit with a prevalence below 1 (in ``year`` of the scenario ``years`` when given,
+    else anywhere on its path) or an age profile has no survey rule:
     :class:`costing.ScenarioError` naming ``file`` and ``benefits.<name>.targeting``.
     """
     rule = b.targeting_rule()
@@ -136,7 +155,10 @@ def survey_target(b: costing.Benefit, file=None) -> str:
         return "births" if b.basis == "births" else "health"
     if rule != "universal":
         return rule
-    prev = b.prevalence if not isinstance(b.prevalence, Mapping) else min(b.prevalence.values())
+    if year is not None:
+        prev = costing.prevalence_in_year(b, years, year)
+    else:
+        prev = b.prevalence if not isinstance(b.prevalence, Mapping) else min(b.prevalence.values())
     if b.age_profile or float(np.min(prev)) < 1:
         what = "an age profile" if b.age_profile else f"prevalence {prev} < 1"
         raise costing.ScenarioError(
@@ -219,21 +241,22 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
     notes: dict[str, str] = {"deflator": f"D[{year}] = {D:.4f} (FY 2013-14 = 1)"}
     rules = []
     for b in sc.benefits:
-        tgt = survey_target(b, sc.file)
+        tgt = survey_target(b, sc.file, years=sc.years, year=year)
+        amin = costing.age_min_in_year(b, sc.years, year)
         annual = costing.annual_amount(costing.benefit_level_in_year(b, macro_frame, year), float(b.months))
         thin = 1.0
         if tgt == "disability" and b.age_profile:
-            inage = costing.group_membership(age, None, b.age_min, b.age_max)
+            inage = costing.group_membership(age, None, amin, b.age_max)
             p_scen = np.sum(w * inage * costing.age_profile_at(b.age_profile, age)) / np.sum(w * inage)
             p_surv = np.sum(w * inage * dis) / np.sum(w * inage)
             thin = float(min(1.0, p_scen / p_surv)) if p_surv > 0 else 0.0
             notes[b.name] = (f"scenario prevalence {p_scen:.2%} vs survey disability {p_surv:.2%}: "
                              f"{thin:.0%} of the survey's disabled are eligible")
         rules.append(BenefitRule(
-            name=b.name, target=tgt, age_min=0 if tgt == "births" else b.age_min,
+            name=b.name, target=tgt, age_min=0 if tgt == "births" else amin,
             age_max=0 if tgt == "births" else b.age_max, sex=b.sex,
             takeup=float(costing.takeup_in_year(b, sc.years, year)), monthly=annual / 12 / D,
-            markup=float(b.markup()), to_welfare=b.in_consumption(),
+            markup=float(b.markup()), to_welfare=b.in_consumption(), net_share=float(b.net_share()),
             exclusive_with=tuple(b.exclusive_with), thinning=thin, level_year=annual,
             salt=(zlib.crc32(b.name.encode()) + 1_000_003 * int(seed)) & 0xFFFFFFFF,
         ))
@@ -259,6 +282,17 @@ def build_rules(scenario: str | costing.Scenario, year: int, macro_frame: pd.Dat
     idc = frame["idc"].to_numpy()
     earn = np.nan_to_num(frame["earnings_month"].to_numpy(float), nan=0.0)
     for i, r in enumerate(rules):
+        if r.target in SURVEY_FLAG_TARGETS:
+            grp = in_group(frame, r.age_min, r.age_max, r.sex)
+            n_grp = float(np.sum(w * grp))
+            flag = (np.nan_to_num(frame["rec_bisp"].to_numpy(float), nan=0.0) == 1) if r.target == "bisp_household" \
+                else ~pensioner(frame)
+            own = float(np.sum(w * (grp & flag))) / n_grp if n_grp > 0 else np.nan
+            prev = float(costing.prevalence_in_year(by_name[r.name], sc.years, year))
+            rules[i] = replace(r, rap_prevalence=prev, survey_prevalence=own)
+            notes[r.name] = (f"{SURVEY_FLAG_TARGETS[r.target]}: {own:.2%} of the survey persons in the ages "
+                             f"(the RAP's prevalence: {prev:.2%}); not aligned")
+            continue
         if r.target not in ALIGNED_TARGETS:
             continue
         grp = in_group(frame, r.age_min, r.age_max, r.sex)

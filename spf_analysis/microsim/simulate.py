@@ -2,8 +2,11 @@
 
 Benefits are added to household consumption (when the rule's ``to_welfare``, declared in the scenario
 as ``adds_to_consumption``) and the welfare measure stays consumption per adult equivalent (chapter
-03's measure), so poverty is measured exactly as in chapter 03.  No behavioural response: an
-employment-guarantee wage is added in full (an upper bound: forgone earnings are ignored).
+03's measure), so poverty is measured exactly as in chapter 03.  A public-works wage is added net of the earnings the
+participant gives up (``wage x net_share``, ``net_share = 1 - forgone_earnings`` declared in the scenario,
+e.g. about half the gross wage for Argentina's Trabajar: Jalan and Ravallion 2003, Journal of Business &
+Economic Statistics 21(1)); the cost and the benefit-cost ratio's denominator stay the gross transfer.
+No other behavioural response.
 
 Household aggregation needs every member of a household in the same frame or partition
 (:func:`spf_analysis.microsim.parallel.to_dask` partitions on household boundaries).  Aggregates
@@ -20,7 +23,7 @@ import pandas as pd
 from spf_analysis.stats.poverty import fgt_variable
 
 from .capacity import capacity_flags
-from .frame import hh_sum, in_group, uniform_hash
+from .frame import hh_sum, in_group, pensioner, uniform_hash
 from .rules import RuleSet, poor_household_eligible
 
 
@@ -28,7 +31,8 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
     """Apply the rules to a frame of whole households (a survey or a Dask partition).
 
     Adds per benefit ``e_<name>`` (0/1 eligible, before take-up and exclusions), ``r_<name>`` (0/1 receives) and ``b_<name>`` (benefit per month, survey prices,
-    to the person), then ``cash_pae`` (household cash benefits added to welfare / adult equivalents),
+    to the person, gross), then ``cash_pae`` (household net gains added to welfare -- benefit x ``net_share``
+    -- / adult equivalents), ``gross_pae`` (the gross cash benefits of those rules / adult equivalents),
     ``y_post`` (= ``cons_pae + cash_pae``), ``ben_new`` (lives in a household receiving a new cash
     benefit), ``quintile`` (of pre-reform welfare ``cons_pae``, cut-points of the rule set).
     """
@@ -40,6 +44,7 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
     dis = np.nan_to_num(out["disability"].to_numpy(float), nan=0.0) == 1
     received: dict[str, np.ndarray] = {}
     cash = np.zeros(n)
+    gross = np.zeros(n)
     for r in rs.rules:
         el = in_group(out, r.age_min, r.age_max, r.sex)
         unit_idc = idc
@@ -53,6 +58,10 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
             unit_idc = np.zeros_like(idc)  # household take-up draw
         elif r.target == "contributory_capacity":
             el &= capacity_flags(out, r.cutoff if r.aligned else rs.capacity_threshold)["capacity"].to_numpy() == 1
+        elif r.target == "bisp_household":
+            el &= np.nan_to_num(out["rec_bisp"].to_numpy(float), nan=0.0) == 1
+        elif r.target == "no_pension":
+            el &= ~pensioner(out)
         take = uniform_hash(hh, unit_idc, r.salt) < r.takeup
         out[f"e_{r.name}"] = el.astype(np.int8)
         rec = el & take
@@ -64,9 +73,11 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
         amount = rec * r.monthly
         out[f"b_{r.name}"] = amount
         if r.to_welfare:
-            cash += amount
+            cash += amount * r.net_share
+            gross += amount
     hh_cash = hh_sum(hh, cash)
     out["cash_pae"] = hh_cash / out["adult_eq"].to_numpy(float)
+    out["gross_pae"] = hh_sum(hh, gross) / out["adult_eq"].to_numpy(float)
     out["y_post"] = out["cons_pae"].to_numpy(float) + out["cash_pae"].to_numpy()
     out["ben_new"] = (hh_cash > 0).astype(np.int8)
     out["quintile"] = np.searchsorted(np.asarray(rs.quintile_cuts), out["cons_pae"].to_numpy(float), side="left") + 1
@@ -77,7 +88,8 @@ def partition_sums(sim: pd.DataFrame, rs: RuleSet, by: Sequence[str] = ()) -> pd
     """Weighted sums of a simulated frame by ``by`` (additive across partitions).
 
     Columns: ``pop`` (sum w), ``poor_pre``/``poor_post`` (sum w 1[y<z]), ``gap_pre``/``gap_post``
-    (sum w 1[y<z](z-y)/z), ``shortfall_pre``/``_post`` (sum w max(z-y,0)), ``cash_pae`` (sum w t),
+    (sum w 1[y<z](z-y)/z), ``shortfall_pre``/``_post`` (sum w max(z-y,0)), ``cash_pae`` (sum w t, net gains),
+    ``gross_pae`` (sum w of the gross transfers),
     ``ben_new``, and per benefit ``e_<name>`` (eligible before take-up), ``n_<name>`` (beneficiaries) and ``a_<name>`` (annual benefits,
     survey prices: sum w b x 12).
     """
@@ -90,7 +102,8 @@ def partition_sums(sim: pd.DataFrame, rs: RuleSet, by: Sequence[str] = ()) -> pd
         "poor_pre": w * fgt_variable(y0, z, 0), "poor_post": w * fgt_variable(y1, z, 0),
         "gap_pre": w * fgt_variable(y0, z, 1), "gap_post": w * fgt_variable(y1, z, 1),
         "shortfall_pre": w * np.maximum(z - y0, 0), "shortfall_post": w * np.maximum(z - y1, 0),
-        "cash_pae": w * sim["cash_pae"].to_numpy(float), "ben_new": w * sim["ben_new"].to_numpy(float),
+        "cash_pae": w * sim["cash_pae"].to_numpy(float), "gross_pae": w * sim["gross_pae"].to_numpy(float),
+        "ben_new": w * sim["ben_new"].to_numpy(float),
     }
     for r in rs.rules:
         cols[f"e_{r.name}"] = w * sim[f"e_{r.name}"].to_numpy(float)
@@ -105,7 +118,10 @@ def partition_sums(sim: pd.DataFrame, rs: RuleSet, by: Sequence[str] = ()) -> pd
 
 
 def combine_sums(sums: pd.DataFrame) -> pd.DataFrame:
-    """Rates from summed :func:`partition_sums`: headcount, gap, coverage, BCR, per group."""
+    """Rates from summed :func:`partition_sums`: headcount, gap, coverage, BCR, per group.
+
+    BCR = poverty shortfall closed / gross transfers (a public-works wage counts in full in the
+    denominator, only its net gain in the numerator)."""
     s = sums
     out = pd.DataFrame(index=s.index)
     out["population"] = s["pop"]
@@ -114,7 +130,7 @@ def combine_sums(sums: pd.DataFrame) -> pd.DataFrame:
         out[f"{k}_post"] = s[f"{k}_post"] / s["pop"]
     out["coverage"] = s["ben_new"] / s["pop"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["benefit_cost_ratio"] = (s["shortfall_pre"] - s["shortfall_post"]) / s["cash_pae"]
+        out["benefit_cost_ratio"] = (s["shortfall_pre"] - s["shortfall_post"]) / s["gross_pae"]
     return out
 
 

@@ -52,10 +52,18 @@ raises :class:`ScenarioError` naming the file and the key.  Two declared
 properties serve the household microsimulation and leave the RAP arithmetic
 unchanged: ``targeting.rule`` (how the eligible are found in a survey,
 :data:`TARGETING_RULES`) and ``adds_to_consumption.value`` (whether the benefit
-raises household consumption).
+raises household consumption); so does ``forgone_earnings.value`` (the share of
+a public-works wage that participants give up in other earnings: the household's
+net gain is ``wage x (1 - share)``, while the fiscal cost stays the gross wage
+bill).  ``prevalence.factors`` (optional) states an eligible prevalence as the
+product of named shares (e.g. employed x informal x with contributory capacity);
+the prevalence is then that product, and reports can show each factor.
 
 Per-year functions (shared with :mod:`spf_analysis.microsim`): take-up and
-prevalence of a year (:func:`takeup_in_year`, :func:`prevalence_in_year`), the
+prevalence of a year (:func:`takeup_in_year`, :func:`prevalence_in_year`), the age
+of entry of a year (:func:`age_min_in_year`: ``eligible.age_min`` may be a ``{year: age}``
+step path, a phased age of entry such as 75, then 70, then 65, so that ``group(s)`` above is
+``group(s, t)``), the
 benefit level of a year from the macro frame (:func:`benefit_level_in_year`),
 the annual amount a beneficiary receives (:func:`annual_amount`) and the
 membership of persons in an age/sex group (:func:`in_age_sex_group`,
@@ -84,8 +92,11 @@ SEX_CHOICES = ("all", "male", "female")
 #: ``universal`` everyone in the age/sex group; ``disability`` a disability flag (thinned to the scenario's
 #: age profile); ``births`` infants aged 0 (births-based benefits); ``poor_household`` one adult per household
 #: selected by a poverty proxy (PMT score); ``contributory_capacity`` workers outside contributory schemes
-#: earning at least a threshold.  Declared per benefit in the scenario file (``targeting.rule``).
-TARGETING_RULES = ("universal", "disability", "births", "poor_household", "contributory_capacity")
+#: earning at least a threshold; ``bisp_household`` persons of the ages living in a household that receives BISP
+#: (Benazir Kafaalat); ``no_pension`` persons of the ages who receive no contributory or civil-service pension.
+#: Declared per benefit in the scenario file (``targeting.rule``).
+TARGETING_RULES = ("universal", "disability", "births", "poor_household", "contributory_capacity", "bisp_household",
+                   "no_pension")
 
 #: Macro series a scenario may use, by name (annual values, one per year).
 MACRO_SERIES = ("cpi", "poverty_line", "minimum_wage", "health_oop", "delivery_cost", "gdp", "gdp_national", "budget")
@@ -169,6 +180,8 @@ class Benefit:
     0 -- benefit not yet introduced -- and prevalence takes its first value) or
     an array over the scenario years (``(years,)`` or ``(draws, years)``).
     ``level_value``: the base-year annual amount (``indexed``) or ``alpha``.
+    ``age_min``: an integer, or a ``{year: age}`` step path (a phased age of entry: the age holds until
+    the next listed year, the first value before it; see :func:`age_min_path`).
     ``age_profile``: optional ``{age_lower: share}`` step function over age
     (e.g. disability prevalence by age), multiplied into the population.
     ``sources``: the ``source``/``rationale`` of every field, kept for reports.
@@ -176,7 +189,12 @@ class Benefit:
     ``births`` for births-based benefits, else ``universal`` (see :meth:`targeting_rule`).
     ``adds_to_consumption``: whether the benefit raises the recipient household's consumption;
     None = the default, True for cash and False for health (in kind) (see :meth:`in_consumption`).
-    Neither changes the RAP arithmetic; both are read by the microsimulation.
+    ``forgone_earnings``: share of the gross benefit (a public-works wage) that the participant's
+    household gives up in other earnings (0 = none); the household's net gain is
+    ``benefit x (1 - forgone_earnings)`` (:meth:`net_share`).  ``prevalence_factors``: the named
+    shares whose product is the prevalence, when the scenario states them (else None).
+    None of these changes the RAP arithmetic (the cost is the gross outlay); the microsimulation
+    reads them.
     """
 
     name: str
@@ -185,7 +203,7 @@ class Benefit:
     takeup: Any
     kind: str = "cash"
     basis: str = "population"
-    age_min: int = 0
+    age_min: Any = 0
     age_max: int | None = None
     sex: str = "all"
     prevalence: Any = 1.0
@@ -198,6 +216,8 @@ class Benefit:
     sources: Mapping[str, str] = field(default_factory=dict)
     targeting: str | None = None
     adds_to_consumption: bool | None = None
+    forgone_earnings: Any = 0.0
+    prevalence_factors: Mapping[str, float] | None = None
 
     def markup(self):
         return admin_markup(self.admin_rate, self.admin_convention)
@@ -211,6 +231,10 @@ class Benefit:
     def in_consumption(self) -> bool:
         """Whether the benefit adds to household consumption (declared, or: cash yes, health in kind no)."""
         return self.kind == "cash" if self.adds_to_consumption is None else bool(self.adds_to_consumption)
+
+    def net_share(self):
+        """Share of the gross benefit that raises household consumption: ``1 - forgone_earnings``."""
+        return 1 - self.forgone_earnings
 
 
 @dataclass(frozen=True)
@@ -280,6 +304,27 @@ def takeup_path(benefit: "Benefit", years):
 def prevalence_path(benefit: "Benefit", years):
     """Eligible prevalence ``p[s,t]`` over ``years`` (the first listed value before it)."""
     return path_over_years(benefit.prevalence, years)
+
+
+def age_min_path(benefit: "Benefit", years) -> np.ndarray | int:
+    """Age of entry over ``years``: the integer ``age_min``, or its ``{year: age}`` step path resolved
+    over ``years`` as an integer array (the first listed age before the first listed year)."""
+    if isinstance(benefit.age_min, Mapping):
+        return path_over_years(benefit.age_min, years).astype(int)
+    return int(benefit.age_min)
+
+
+def age_min_in_year(benefit: "Benefit", years, year) -> int:
+    """Age of entry of ``year`` (one of the scenario ``years``): :func:`age_min_path` at that year."""
+    return int(_in_year(age_min_path(benefit, years), years, year))
+
+
+def age_min_range(benefit: "Benefit") -> tuple[int, int]:
+    """Lowest and highest age of entry over the horizon (equal unless ``age_min`` is a year path)."""
+    if isinstance(benefit.age_min, Mapping):
+        vals = [int(v) for v in benefit.age_min.values()]
+        return min(vals), max(vals)
+    return int(benefit.age_min), int(benefit.age_min)
 
 
 def _year_index(years, year) -> int:
@@ -452,16 +497,25 @@ def demographic_inputs(scenario: Scenario, population: pd.DataFrame, births: pd.
                 raise ValueError(f"births missing for years {list(s[s.isna()].index)}")
             base[b.name] = s.to_numpy(dtype=float)
             continue
-        if b.age_min > open_age or (b.age_max is not None and b.age_max > open_age):
+        if age_min_range(b)[1] > open_age or (b.age_max is not None and b.age_max > open_age):
             raise ValueError(f"benefit {b.name!r}: ages {b.age_min}-{b.age_max} outside the population (open age {open_age})")
-        w = group_weights(mat.columns, b.age_min, b.age_max, b.sex, b.age_profile)
+        amin = age_min_path(b, years)
+        if np.ndim(amin):  # phased age of entry: one row of weights per year, (years, cells)
+            w = np.stack([group_weights(mat.columns, int(a), b.age_max, b.sex, b.age_profile) for a in amin])
+        else:
+            w = group_weights(mat.columns, amin, b.age_max, b.sex, b.age_profile)
         weights[b.name] = w
-        base[b.name] = values @ w
+        base[b.name] = _weighted_sum(values, w)
     overlap = {}
     for b in scenario.benefits:
         for a in b.exclusive_with:
-            overlap[(b.name, a)] = values @ (weights[b.name] * weights[a])
+            overlap[(b.name, a)] = _weighted_sum(values, weights[b.name] * weights[a])
     return {"base": base, "overlap": overlap, "total": values.sum(axis=1)}
+
+
+def _weighted_sum(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per year, the population (years x cells) weighted by ``w``: cells ``(cells,)`` or per year ``(years, cells)``."""
+    return values @ w if w.ndim == 1 else np.einsum("yc,yc->y", values, w)
 
 
 # ----------------------------------------------------------------------------
@@ -597,7 +651,7 @@ _PROVENANCE = {"source", "rationale"}
 _BENEFIT_NODES = {
     "kind": {"value"},
     "eligible": {"basis", "age_min", "age_max", "sex"},
-    "prevalence": {"value"},
+    "prevalence": {"value", "factors"},
     "age_profile": {"value"},
     "takeup": {"value"},
     "level": {"type", "value", "base_year"},
@@ -606,6 +660,7 @@ _BENEFIT_NODES = {
     "exclusive_with": {"value"},
     "targeting": {"rule"},
     "adds_to_consumption": {"value"},
+    "forgone_earnings": {"value"},
     "remove": {"value"},
 }
 _REQUIRED_BENEFIT_NODES = ("eligible", "takeup", "level", "admin")
@@ -708,6 +763,26 @@ def _year_path(value, key, file, start, end, *, lo=0.0, hi=1.0, what="value"):
     return out
 
 
+def _age_path(value, key, file, start, end):
+    """``eligible.age_min``: an integer, or a ``{year: integer age}`` step path with years in the horizon
+    (a phased age of entry, e.g. 75 then 70 then 65); ages are checked against the projection by the caller."""
+    if not isinstance(value, dict):
+        return _number(value, key, file, integer=True)
+    if not value:
+        raise ScenarioError("empty year path", file=file, key=key)
+    out = {}
+    for y, v in value.items():
+        k = f"{key}[{y}]"
+        try:
+            yi = int(y)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"year keys must be integers, got {y!r}", file=file, key=k) from None
+        if yi < start or yi > end:
+            raise ScenarioError(f"year {yi} outside the horizon {start}-{end}", file=file, key=k)
+        out[yi] = _number(v, k, file, integer=True)
+    return out
+
+
 def _targeting(ben: dict, bkey: str, file, kind: str, basis: str) -> str | None:
     """The declared ``targeting.rule`` (None when not declared), checked against kind and basis."""
     if "targeting" not in ben:
@@ -737,6 +812,56 @@ def _adds_to_consumption(ben: dict, bkey: str, file, kind: str) -> bool | None:
         raise ScenarioError(f"expected true or false, got {v!r}", file=file, key=key)
     if kind == "health" and v:
         raise ScenarioError("a health benefit is in kind: it does not add to household consumption", file=file, key=key)
+    return v
+
+
+#: tolerance between a stated prevalence value and the product of its factors (the value rounded to 4 decimals)
+PREVALENCE_FACTOR_TOLERANCE = 5e-5
+
+
+def _prevalence(ben: dict, bkey: str, file, start: int, end: int):
+    """``(prevalence, factors)``: the declared value or year path, or the product of ``prevalence.factors``.
+
+    ``factors``: a mapping name -> share in [0, 1]; the prevalence is their product.  When both ``value``
+    and ``factors`` are given, the value must equal the product within :data:`PREVALENCE_FACTOR_TOLERANCE`.
+    """
+    if "prevalence" not in ben:
+        return 1.0, None
+    node = ben["prevalence"]
+    key = f"{bkey}.prevalence"
+    if "factors" not in node:
+        if "value" not in node:
+            raise ScenarioError("prevalence needs a value or factors", file=file, key=key)
+        return _year_path(node["value"], f"{key}.value", file, start, end, what="prevalence"), None
+    fac = node["factors"]
+    if not isinstance(fac, dict) or not fac:
+        raise ScenarioError("prevalence.factors must be a mapping name -> share", file=file, key=f"{key}.factors")
+    factors = {}
+    for name, v in fac.items():
+        k = f"{key}.factors.{name}"
+        v = _number(v, k, file)
+        if not 0 <= v <= 1:
+            raise ScenarioError(f"share {v} outside [0, 1]", file=file, key=k)
+        factors[str(name)] = v
+    product = float(np.prod(list(factors.values())))
+    if "value" in node:
+        v = _number(node["value"], f"{key}.value", file)
+        if abs(v - product) > PREVALENCE_FACTOR_TOLERANCE:
+            raise ScenarioError(f"prevalence {v} is not the product of its factors ({product:.6f})", file=file, key=f"{key}.value")
+    return product, factors
+
+
+def _forgone_earnings(ben: dict, bkey: str, file, kind: str, in_consumption: bool | None):
+    """The declared ``forgone_earnings.value`` (0 when not declared): a share in [0, 1) of a cash benefit that
+    adds to household consumption."""
+    if "forgone_earnings" not in ben:
+        return 0.0
+    key = f"{bkey}.forgone_earnings.value"
+    v = _number(ben["forgone_earnings"].get("value"), key, file)
+    if not 0 <= v < 1:
+        raise ScenarioError(f"forgone-earnings share {v} outside [0, 1)", file=file, key=key)
+    if kind != "cash" or in_consumption is False:
+        raise ScenarioError("forgone earnings apply to a cash benefit that adds to household consumption", file=file, key=key)
     return v
 
 
@@ -773,16 +898,20 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
         sex = el.get("sex", "all")
         if sex not in SEX_CHOICES:
             raise ScenarioError(f"sex must be one of {SEX_CHOICES}, got {sex!r}", file=file, key=f"{bkey}.eligible.sex")
-        age_min = _number(el.get("age_min", 0), f"{bkey}.eligible.age_min", file, integer=True)
+        age_min = _age_path(el.get("age_min", 0), f"{bkey}.eligible.age_min", file, start, end)
+        lo_age, hi_age = (min(age_min.values()), max(age_min.values())) if isinstance(age_min, dict) else (age_min, age_min)
+        if isinstance(age_min, dict) and basis != "population":
+            raise ScenarioError("a phased age_min (year path) needs eligible.basis population", file=file, key=f"{bkey}.eligible.age_min")
         age_max = el.get("age_max")
         if age_max is not None:
             age_max = _number(age_max, f"{bkey}.eligible.age_max", file, integer=True)
         if basis == "population":
-            if age_min < 0 or age_min > max_age:
-                raise ScenarioError(f"age_min {age_min} outside the projection ages 0-{max_age}", file=file, key=f"{bkey}.eligible.age_min")
-            if age_max is not None and (age_max > max_age or age_max < age_min):
-                raise ScenarioError(f"age_max {age_max} outside the projection ages {age_min}-{max_age}", file=file, key=f"{bkey}.eligible.age_max")
-        prevalence = _year_path(ben["prevalence"]["value"], f"{bkey}.prevalence.value", file, start, end, what="prevalence") if "prevalence" in ben else 1.0
+            if lo_age < 0 or hi_age > max_age:
+                bad = lo_age if lo_age < 0 else hi_age
+                raise ScenarioError(f"age_min {bad} outside the projection ages 0-{max_age}", file=file, key=f"{bkey}.eligible.age_min")
+            if age_max is not None and (age_max > max_age or age_max < hi_age):
+                raise ScenarioError(f"age_max {age_max} outside the projection ages {hi_age}-{max_age}", file=file, key=f"{bkey}.eligible.age_max")
+        prevalence, factors = _prevalence(ben, bkey, file, start, end)
         profile = None
         if "age_profile" in ben:
             prof = ben["age_profile"]["value"]
@@ -834,12 +963,14 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
             raise ScenarioError("exclusive_with.value must be a list of benefit names", file=file, key=f"{bkey}.exclusive_with.value")
         targeting = _targeting(ben, bkey, file, kind, basis)
         in_consumption = _adds_to_consumption(ben, bkey, file, kind)
+        forgone = _forgone_earnings(ben, bkey, file, kind, in_consumption)
         benefits.append(
             Benefit(
                 name=str(name), kind=kind, basis=basis, age_min=age_min, age_max=age_max, sex=sex, prevalence=prevalence,
                 age_profile=profile, takeup=takeup, level_type=ltype, level_value=lvalue, base_year=base_year, months=months,
                 admin_rate=rate, admin_convention=conv, exclusive_with=tuple(str(e) for e in excl), sources=sources,
-                targeting=targeting, adds_to_consumption=in_consumption,
+                targeting=targeting, adds_to_consumption=in_consumption, forgone_earnings=forgone,
+                prevalence_factors=factors,
             )
         )
     by_name = {b.name: b for b in benefits}

@@ -36,9 +36,13 @@ KP adjustment (documented assumptions; see :func:`project_wpp2019`):
 the base population is the KP census (:func:`read_kp_census_population`,
 younger than Pakistan's); mortality and the age pattern of fertility are
 Pakistan's (WPP 2019: no KP life table or ASFR pattern is available here);
-the TFR path is Pakistan's scaled by the KP/Pakistan ratio measured in one
-survey (:func:`scale_tfr`, ratio passed as a parameter with its source);
-net migration is zero unless a KP series is supplied.
+the TFR path is Pakistan's times a KP scale: fitted so that the 2017 census
+projected to 2023 gives the 2023 census children aged 0-4 (:func:`calibrate_kp`,
+central since issue 12, ``params/run.yaml`` ``fertility_central``), or the
+KP/Pakistan ratio measured in one survey (:func:`scale_tfr`,
+:func:`survey_tfr_ratio`); :func:`census_check` compares a calibration's births
+and children 0-4 with the census.  Net migration is zero unless a KP series or
+rate is supplied.
 
 Data: UN DESA Population Division, *World Population Prospects 2019* (R data
 package ``wpp2019``), extracts for Pakistan in ``data/raw/un_wpp``; licence
@@ -870,3 +874,115 @@ def project_kp(end_year: int, *, tfr_scale: float, migration_rate: float, mx_sca
     annual = interpolate_annual(proj.population, years)
     single = to_single_ages(annual)
     return {"population": single, "births": annual_births(proj.components, years), "projection": proj}
+
+
+# ----------------------------------------------------------------------------
+# Consistency with the 2023 census and comparison with UN WPP 2024
+# ----------------------------------------------------------------------------
+
+#: Largest relative gap allowed between the projection's births and children 0-4 in the base
+#: year and the census (the acceptance criterion of the projection, issue 12).
+CENSUS_TOLERANCE = 0.05
+
+def census_implied_births(year: int = 2023, rates: dict | None = None) -> float:
+    """Mean annual births of the five years before a census, from its children aged 0-4.
+
+    Reverse survival (Preston, Heuveline & Guillot 2001, ch. 6; UN Manual X, 1983, ch. VIII):
+    ``B = sum_sex N_0-4,sex / (5 x S_b,sex)`` with ``S_b = 5L0 / (5 l0)`` the survival of births
+    into ages 0-4 of the WPP 2019 life table of the period containing the five years' mid-point.
+    The census count is the age table rescaled to the official total (:func:`kp_base_population`).
+    """
+    r = rates or wpp_rates()
+    mx = r["mx"]
+    p = rate_period(year - 5, np.sort(mx["period"].unique()))
+    base = kp_base_population(year)
+    out = 0.0
+    for sex in SEXES:
+        m = mx[(mx["period"] == p) & (mx["sex"] == sex)].set_index("age")["mx"]
+        sb = survivorship_ratios(life_table(m, sex=sex), 75).query("age == -1")["S"].iloc[0]
+        out += base.loc[(base["sex"] == sex) & (base["age"] == 0), "population"].sum() / (5.0 * sb)
+    return float(out)
+
+
+def census_check(births: float, children_0_4: float, year: int = 2023, rates: dict | None = None,
+                 tolerance: float = CENSUS_TOLERANCE) -> pd.DataFrame:
+    """A calibration's births and children 0-4 against the census of ``year``.
+
+    ``births``: the projection's births in the census year (:func:`base_year_births`), compared with
+    the census-implied births (:func:`census_implied_births`); ``children_0_4``: the children aged
+    0-4 that the previous census, projected to ``year``, gives (:class:`KPCalibration`
+    ``projected_0_4``; the projection from ``year`` starts from the census itself), compared with
+    the census count. Columns ``quantity, projected, census, gap`` (projected / census - 1) and
+    ``within`` (``|gap| <= tolerance``).
+    """
+    base = kp_base_population(year)
+    rows = [("births", float(births), census_implied_births(year, rates)),
+            ("children_0_4", float(children_0_4), float(base.loc[base["age"] == 0, "population"].sum()))]
+    out = pd.DataFrame(rows, columns=["quantity", "projected", "census"])
+    out["gap"] = out["projected"] / out["census"] - 1.0
+    out["within"] = out["gap"].abs() <= tolerance
+    return out
+
+
+def base_year_births(tfr_scale: float, migration_rate: float, *, base_year: int = 2023, rates: dict | None = None) -> float:
+    """Annual births of the first 5-year step from the census (the base year's births of
+    :func:`project_kp` for this fertility scale and migration rate)."""
+    proj = project_rate_migration(kp_base_population(base_year), 1, tfr_scale=tfr_scale, migration_rate=migration_rate,
+                                  rates=rates)
+    return float(annual_births(proj.components, [base_year]).iloc[0])
+
+
+def kp_tfr(tfr_scale: float, years, rates: dict | None = None) -> pd.Series:
+    """KP's TFR in each calendar year of the projection: the scale times WPP 2019 Pakistan's TFR
+    of the 5-year period containing the year."""
+    tfr = (rates or wpp_rates())["tfr"]
+    years = np.asarray(years, dtype=int)
+    periods = np.sort(tfr.index.to_numpy())
+    idx = periods[np.searchsorted(periods, years, side="right") - 1]
+    return pd.Series(tfr_scale * tfr.reindex(idx).to_numpy(), index=pd.Index(years, name="year"), name="tfr")
+
+
+def read_wpp2024_indicators() -> pd.DataFrame:
+    """UN WPP 2024 Pakistan, medium variant after 2023, by calendar year: ``births`` (persons),
+    ``cbr`` (births per 1,000 population), ``tfr``. From the extracts ``misc1dt``,
+    ``miscproj1dt``, ``tfr1dt``, ``tfrproj1dt`` in ``data/raw/un_wpp`` (checked by
+    :func:`spf_analysis.data.io.read_wpp2024`)."""
+    from spf_analysis.data import io as _io
+
+    misc = pd.concat([_io.read_wpp2024(n)[["year", "births", "cbr"]] for n in ("misc1dt", "miscproj1dt")])
+    tfr = pd.concat([_io.read_wpp2024(n)[["year", "tfr"]] for n in ("tfr1dt", "tfrproj1dt")])
+    out = misc.merge(tfr, on="year").astype({"year": int}).set_index("year").sort_index()
+    out["births"] = out["births"] * 1000.0  # thousands -> persons
+    return out
+
+
+def wpp2019_child_shares(years) -> pd.DataFrame:
+    """Shares of ages 0-4 and 0-14 in Pakistan's population, UN WPP 2019 (estimates to 2020, medium
+    variant after; calendar years between the 5-yearly figures interpolated exponentially)."""
+    pop = interpolate_annual(read_wpp_population(), years)
+    tot = pop.groupby("year")["population"].sum()
+    return pd.DataFrame({"share_0_4": pop[pop["age"] < 5].groupby("year")["population"].sum() / tot,
+                         "share_0_14": pop[pop["age"] < 15].groupby("year")["population"].sum() / tot})
+
+
+def wpp_comparison(population: pd.DataFrame, births: pd.Series, tfr_scale: float, years, rates: dict | None = None) -> pd.DataFrame:
+    """The KP projection against UN WPP Pakistan in ``years``: births per 1,000 population and TFR
+    (WPP 2024, medium variant), shares of children 0-4 and 0-14 (KP; Pakistan from WPP 2019, the
+    only WPP age structure in ``data/raw/un_wpp``: the stored WPP 2024 extracts hold no population
+    by age)."""
+    years = list(years)
+    pop = population[population["year"].isin(years)]
+    tot = pop.groupby("year")["population"].sum()
+    wpp = read_wpp2024_indicators().reindex(years)
+    w19 = wpp2019_child_shares(years)
+    out = pd.DataFrame({
+        "kp_cbr": births.reindex(years).to_numpy() / tot.reindex(years).to_numpy() * 1000.0,
+        "pakistan_cbr_wpp2024": wpp["cbr"].to_numpy(),
+        "kp_tfr": kp_tfr(tfr_scale, years, rates).to_numpy(),
+        "pakistan_tfr_wpp2024": wpp["tfr"].to_numpy(),
+        "kp_share_0_4": (pop[pop["age"] < 5].groupby("year")["population"].sum() / tot).reindex(years).to_numpy(),
+        "pakistan_share_0_4_wpp2019": w19["share_0_4"].reindex(years).to_numpy(),
+        "kp_share_0_14": (pop[pop["age"] < 15].groupby("year")["population"].sum() / tot).reindex(years).to_numpy(),
+        "pakistan_share_0_14_wpp2019": w19["share_0_14"].reindex(years).to_numpy(),
+    }, index=pd.Index(years, name="year"))
+    return out

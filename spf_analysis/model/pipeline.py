@@ -3,13 +3,19 @@
 ``python -m spf_analysis.model.pipeline`` (``make model``) computes, with the shared settings
 of ``params/run.yaml``:
 
-1. the KP fertility and migration calibration on the 2017 and 2023 censuses, for the TFR ratio
-   of ``tfr_survey`` (central), of ``tfr_survey_previous`` (comparison) and fitted to the
-   census children (upper bound) -- :func:`demography.calibrate_kp`;
+1. the KP fertility and migration calibration on the 2017 and 2023 censuses, with the TFR scale
+   fitted to the 2023 census children aged 0-4 (``census_fitted``), the KP/Pakistan TFR ratio of
+   the PDHS round ``tfr_survey`` (``survey``) and of ``tfr_survey_previous`` (``previous``) --
+   :func:`demography.calibrate_kp`; ``fertility_central`` (``params/run.yaml``, with its reason)
+   says which is central; each row carries its births in the base year against the census
+   (:func:`demography.census_check`);
 2. the KP population projection by single age and sex, and births, over the reference
    scenario's horizon (central calibration) -- :func:`demography.project_kp`;
 3. the macro frame (GDP, CPI, poverty line, minimum wage, budget) -- :func:`macro.macro_frame`;
 4. the RAP cost of every scenario of ``scenarios`` -- :func:`costing.cost_named_scenarios`;
+5. the costs net of the existing schemes each provision replaces, split into the federal and the
+   provincial part (``params/existing_schemes.yaml``) -- :func:`existing.net_costs`, with the KP
+   spending of those schemes carried over the years -- :func:`existing.existing_by_year`;
 
 and writes them to ``data/interim/`` (``FILES``), all or nothing (staged, then moved into
 place). Chapters 04-07, the summary and the microsimulation read the run with :func:`load`;
@@ -30,7 +36,7 @@ from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.parameters import ParameterError
 from spf_analysis.config.steps import run_step
 from spf_analysis.data import io
-from spf_analysis.model import costing, demography, macro
+from spf_analysis.model import costing, demography, existing, macro
 
 #: what the model run writes, in data/interim/
 FILES = {
@@ -39,10 +45,13 @@ FILES = {
     "births": "model_births.parquet",
     "macro_frame": "model_macro_frame.parquet",
     "costs": "model_costs.parquet",
+    "net_costs": "model_net_costs.parquet",
+    "existing": "model_existing_spending.parquet",
     "settings": "model_settings.json",
 }
-#: calibration variants, in the order of the calibration table
-VARIANTS = ("central", "previous", "census_fitted")
+#: calibration variants, in the order of the calibration table; the central one is
+#: params/run.yaml ``fertility_central`` (column ``central``)
+VARIANTS = ("census_fitted", "survey", "previous")
 
 
 class ModelRunMissing(RuntimeError):
@@ -59,8 +68,13 @@ class ModelRun:
     births: pd.Series              # by year
     macro_frame: pd.DataFrame      # indexed by year
     costs: pd.DataFrame            # scenario, year, benefit, ... (costing.cost_scenario columns)
+    net_costs: pd.DataFrame        # scenario, year, benefit, gross, offset, net, provincial, federal (PKR)
+    existing: pd.DataFrame         # existing schemes per provision and year (existing.existing_by_year)
 
     def calibration_of(self, variant: str = "central") -> pd.Series:
+        """One calibration row: a variant of :data:`VARIANTS`, or ``"central"`` for the one the costing uses."""
+        if variant == "central":
+            return self.calibration[self.calibration["central"]].iloc[0]
         return self.calibration.set_index("variant").loc[variant]
 
     def results(self, names=None) -> dict[str, pd.DataFrame]:
@@ -76,15 +90,20 @@ class ModelRun:
         return macro.costing_macro(self.macro_frame)
 
 
-def _calibration_row(variant: str, survey: str | None, tfr: dict | None, cal: demography.KPCalibration,
+def _calibration_row(variant: str, central: str, survey: str | None, tfr: dict | None, cal: demography.KPCalibration,
                      rates: dict) -> dict:
-    return {"variant": variant, "tfr_survey": survey or "",
+    births = demography.base_year_births(cal.tfr_scale, cal.migration_rate, rates=rates)
+    check = demography.census_check(births, cal.projected_0_4, rates=rates).set_index("quantity")
+    return {"variant": variant, "central": variant == central, "tfr_survey": survey or "",
             "tfr_kp": tfr["kp"] if tfr else float("nan"), "tfr_pakistan": tfr["pakistan"] if tfr else float("nan"),
             "tfr_ratio": tfr["ratio"] if tfr else float("nan"),
             "tfr_scale": cal.tfr_scale, "kp_tfr_2015_20": cal.tfr_scale * float(rates["tfr"].loc[2015]),
             "migration_rate": cal.migration_rate, "closed_growth": cal.closed_growth,
             "target_total": cal.target_total, "projected_total": cal.projected_total,
-            "children_0_4_2023_projected": cal.projected_0_4, "children_0_4_2023_census": cal.target_0_4}
+            "children_0_4_2023_projected": cal.projected_0_4, "children_0_4_2023_census": cal.target_0_4,
+            "births_2023_projected": births, "births_2023_census_implied": check.loc["births", "census"],
+            "births_gap": check.loc["births", "gap"], "children_0_4_gap": check.loc["children_0_4", "gap"],
+            "within_census_tolerance": bool(check["within"].all())}
 
 
 def compute(settings: run.Settings | None = None) -> ModelRun:
@@ -93,24 +112,28 @@ def compute(settings: run.Settings | None = None) -> ModelRun:
     rates = demography.wpp_rates()
     tfr = demography.survey_tfr_ratio(s.tfr_survey)
     tfr_prev = demography.survey_tfr_ratio(s.tfr_survey_previous)
-    cal = demography.calibrate_kp(rates, tfr_scale=tfr["ratio"])
-    cal_prev = demography.calibrate_kp(rates, tfr_scale=tfr_prev["ratio"])
-    cal_census = demography.calibrate_kp(rates)
-    calibration = pd.DataFrame([
-        _calibration_row("central", s.tfr_survey, tfr, cal, rates),
-        _calibration_row("previous", s.tfr_survey_previous, tfr_prev, cal_prev, rates),
-        _calibration_row("census_fitted", None, None, cal_census, rates),
-    ])
+    cals = {"census_fitted": demography.calibrate_kp(rates),
+            "survey": demography.calibrate_kp(rates, tfr_scale=tfr["ratio"]),
+            "previous": demography.calibrate_kp(rates, tfr_scale=tfr_prev["ratio"])}
+    surveys = {"census_fitted": (None, None), "survey": (s.tfr_survey, tfr), "previous": (s.tfr_survey_previous, tfr_prev)}
+    calibration = pd.DataFrame([_calibration_row(v, s.fertility_central, *surveys[v], cals[v], rates) for v in VARIANTS])
+    cal = cals[s.fertility_central]
     kp = demography.project_kp(s.horizon_end, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate, rates=rates)
     inputs = macro.macro_inputs(indicators=io.load("macro_indicators"))
     mframe = macro.macro_frame(inputs, s.horizon_end)
     results = costing.cost_named_scenarios(list(s.scenarios), kp["population"], kp["births"], macro.costing_macro(mframe))
     costs = pd.concat([df.assign(scenario=n) for n, df in results.items()], ignore_index=True)
     costs = costs[["scenario"] + [c for c in costs.columns if c != "scenario"]]
+    mapping = existing.load_mapping(scheme_ids=set(io.load("schemes")["scheme_id"]), provisions=costs["benefit"].unique()[
+        costs["benefit"].unique() != "package"])
+    figs = existing.figures(mapping, {"scheme_series": io.load("scheme_series"), "health_indicators": io.load("health_indicators")})
+    spending = existing.existing_by_year(figs, sorted(costs["year"].unique()),
+                                         existing.price_index(inputs.inflation_observed, mframe["cpi"]))
+    net = existing.net_costs(costs, mapping, spending)
     births = kp["births"].rename("births")
     births.index.name = "year"
     return ModelRun(settings=s, calibration=calibration, population=kp["population"].reset_index(drop=True),
-                    births=births, macro_frame=mframe, costs=costs)
+                    births=births, macro_frame=mframe, costs=costs, net_costs=net, existing=spending)
 
 
 def write(model: ModelRun, folder: Path | None = None) -> Path:
@@ -123,6 +146,8 @@ def write(model: ModelRun, folder: Path | None = None) -> Path:
         model.births.reset_index().to_parquet(tx.path(folder / FILES["births"]), index=False)
         model.macro_frame.reset_index().to_parquet(tx.path(folder / FILES["macro_frame"]), index=False)
         model.costs.to_parquet(tx.path(folder / FILES["costs"]), index=False)
+        model.net_costs.to_parquet(tx.path(folder / FILES["net_costs"]), index=False)
+        model.existing.to_parquet(tx.path(folder / FILES["existing"]), index=False)
         # the settings last: a run is complete when its settings are in place
         tx.path(folder / FILES["settings"]).write_text(
             json.dumps(model.settings.as_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -140,7 +165,11 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
     if missing:
         raise ModelRunMissing(f"{paths.rel(folder)}: no model run ({', '.join(missing)} missing); run `make model`")
     saved = json.loads((folder / FILES["settings"]).read_text(encoding="utf-8"))
-    s = run.Settings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()})
+    try:
+        s = run.Settings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()})
+    except TypeError:  # a run made before a setting was added or removed
+        raise ModelRunMissing(f"{paths.rel(folder)}: the model run was made with other settings than params/run.yaml; "
+                              "run `make model`") from None
     if check_settings and s != run.settings():
         raise ModelRunMissing(f"{paths.rel(folder)}: the model run was made with other settings than params/run.yaml; "
                               "run `make model`")
@@ -148,13 +177,15 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
     mframe = pd.read_parquet(folder / FILES["macro_frame"]).set_index("year")
     return ModelRun(settings=s, calibration=pd.read_parquet(folder / FILES["calibration"]),
                     population=pd.read_parquet(folder / FILES["population"]), births=births,
-                    macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]))
+                    macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]),
+                    net_costs=pd.read_parquet(folder / FILES["net_costs"]),
+                    existing=pd.read_parquet(folder / FILES["existing"]))
 
 
 def main(argv=None) -> int:
     out = []
     status = run_step("model run (make model)", lambda: out.append(write(compute())),
-                      errors=(ParameterError, costing.ScenarioError, io.InputError),
+                      errors=(ParameterError, costing.ScenarioError, existing.ExistingSchemesError, io.InputError),
                       unchanged="data/interim/ (the previous model run)")
     if status == 0:
         print(f"model run written to {paths.rel(out[0])}/ ({', '.join(FILES.values())})")

@@ -182,22 +182,47 @@ def declared_rows(file) -> list[dict]:
     return rows
 
 
+def existing_rows(file) -> list[dict]:
+    """Entries of the existing-schemes mapping (params/existing_schemes.yaml, read and validated by
+    :func:`spf_analysis.model.existing.load_mapping`): each provision's relation to the existing
+    schemes, every existing scheme (absorbed share, how its spending is carried, where it is read)
+    and the federal share of its net cost, each with its rationale."""
+    from spf_analysis.model.existing import load_mapping
+
+    rows = []
+    for p in load_mapping(file).provisions.values():
+        rows.append({"file": _rel(file), "parameter": f"{p.name}.relation", "value": p.relation,
+                     "basis": "rationale", "source_or_rationale": p.rationale})
+        for i, it in enumerate(p.items):
+            where = (", ".join(f"{k} {v}" for k, v in it.amount.items()) if it.amount else "no KP figure")
+            rows.append({"file": _rel(file), "parameter": f"{p.name}.existing[{i}] ({it.scheme})",
+                         "value": f"absorbed share {it.absorbed_share:g}; carried: {it.carried}; {where}",
+                         "basis": "rationale",
+                         "source_or_rationale": " ".join(x for x in (it.rationale, it.not_found) if x)})
+        rows.append({"file": _rel(file), "parameter": f"{p.name}.financing.federal_share", "value": f"{p.federal_share:g}",
+                     "basis": "rationale", "source_or_rationale": p.financing_rationale})
+    return rows
+
+
 #: plain YAML files documented by comments (the synthetic survey's model and the survey choice)
 COMMENTED = ("survey.yaml", "survey_synthetic.yaml")
+#: the existing-schemes mapping (its own structure, read by :func:`existing_rows`)
+EXISTING = "existing_schemes.yaml"
 
 
 def default_files(params_dir: Path | None = None) -> dict[str, list[Path]]:
     """The parameter files of the study, by group (the order of the annex)."""
     d = Path(params_dir) if params_dir else paths.PARAMS
-    declared = sorted(p for p in d.glob("*.yaml") if p.name not in ("report.yaml", "matrix.yaml") + COMMENTED)
+    declared = sorted(p for p in d.glob("*.yaml") if p.name not in ("report.yaml", "matrix.yaml", EXISTING) + COMMENTED)
     return {"policy": sorted((d / "policy").glob("*.yaml")),
             "scenario": sorted((d / "scenarios").glob("*.yaml")),
+            "existing schemes": [d / EXISTING] if (d / EXISTING).exists() else [],
             "matrix": [d / "matrix.yaml"] if (d / "matrix.yaml").exists() else [],
             "shared settings and notebooks": declared,
             "survey": [d / n for n in COMMENTED if (d / n).exists()]}
 
 
-_READERS = {"policy": policy_rows, "scenario": scenario_rows, "matrix": matrix_rows,
+_READERS = {"policy": policy_rows, "scenario": scenario_rows, "existing schemes": existing_rows, "matrix": matrix_rows,
             "shared settings and notebooks": declared_rows, "survey": comment_rows}
 
 

@@ -22,9 +22,12 @@ from spf_analysis.household.gaps import SEHAT_USE_GROUP
 __all__ = ["TABLES", "SummaryError", "read_tables", "key_numbers", "summary_markdown"]
 
 #: the chapter tables the summary reads (file stems in reports/tables)
-TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_sehat_utilisation", "03_bisp_targeting",
-          "04_package_costs", "04_fan_package_cost", "05_poverty_impact", "05_contributory_capacity",
-          "06_fiscal_paths", "07_recommendation_costs", "07_matrix_sources")
+TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_sehat_utilisation",
+          "03_bisp_targeting", "04_package_costs", "04_package_costs_net", "04_fan_package_cost", "05_poverty_impact",
+          "05_contributory_capacity", "06_fiscal_paths", "06_financing_packages", "07_recommendation_costs",
+          "07_matrix_sources")
+#: how the summary names the packages it quotes (the reference scenario is "the full floor")
+PACKAGE_WORDS = {"package_lifecycle": "the life-cycle package", "package_minimum": "the minimum package"}
 COLUMNS = ["chapter", "key", "what", "value", "unit", "table", "synthetic"]
 
 
@@ -131,6 +134,16 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     for name in packages:
         add(4, f"cost_{name}_gdp", f"Cost of {name} in {year}", _one(pc, "04_package_costs", scenario=name, year=year)["cost_pct_gdp"],
             "% of KP GDP", "04_package_costs")
+    net = t["04_package_costs_net"]
+    for name in (package, *packages):
+        for measure in ("net", "provincial"):
+            r = _one(net, "04_package_costs_net", scenario=name, year=year, measure=measure)
+            for col, unit in (("pct_gdp", "% of KP GDP"), ("pct_national_gdp", "% of national GDP"),
+                              ("pct_budget", "% of KP budget"), ("pkr_bn", "PKR billion")):
+                add(4, f"{measure}_{name}_{col}", f"{r['measure_label']} of {name} in {year}", r[col], unit, "04_package_costs_net")
+    off = _one(net, "04_package_costs_net", scenario=package, year=year, measure="offset")
+    add(4, "offset_floor_pkr", f"Existing spending the full floor ({package}) replaces in {year}", off["pkr_bn"], "PKR billion",
+        "04_package_costs_net")
     fan = _one(t["04_fan_package_cost"], "04_fan_package_cost", year=year)
     add(4, "cost_floor_q05", f"Full floor in {year}: 5th percentile of the Monte Carlo draws", fan["q05"], "% of KP GDP",
         "04_fan_package_cost")
@@ -155,6 +168,18 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     add(6, "balance_after", f"KP budget balance in {year} after the full floor ({package})",
         _one(fp, "06_fiscal_paths", package=package, year=year)["balance_pct_gdp"], "% of KP GDP", "06_fiscal_paths")
 
+    fin = t["06_financing_packages"]
+    fin_label = _meta(t, "06_financing_packages")[0]
+    for name in (package, *packages):
+        for case in ("low", "high"):
+            r = _one(fin, "06_financing_packages", package=name, yield_case=case)
+            opts = str(r["options_needed_largest_first"]) if str(r["options_needed_largest_first"]) != "nan" else ""
+            rows.append({"chapter": 6, "key": f"fin_{name}_{case}",
+                         "what": f"Share of {name}'s cost in {year} the {case} yields of the ILO fiscal-space options cover"
+                                 + (f"; options needed: {opts}" if r["financed"] == "yes" else ""),
+                         "value": float(r["covered_pct"]), "unit": "% of the package cost", "table": fin_label,
+                         "synthetic": _meta(t, "06_financing_packages")[1]})
+
     rc = t["07_recommendation_costs"]
     add(7, "recommendations_costed", "Costed recommendations", len(rc), "recommendations", "07_recommendation_costs")
     ms = t["07_matrix_sources"]
@@ -165,6 +190,11 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
                  "value": float(top["cost_pct_gdp_medium"]), "unit": "% of KP GDP", "table": _meta(t, "07_recommendation_costs")[0],
                  "synthetic": False})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def summary_markdown(kn: pd.DataFrame, year: int) -> str:
@@ -214,6 +244,23 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"The life-cycle package of four cash benefits would cost {n('cost_package_lifecycle_gdp', '{:.1f}')}% and the "
         f"minimum package {n('cost_package_minimum_gdp', '{:.1f}')}% of KP GDP "
         f"{ref('cost_floor_gdp', 'cost_floor_q05')}.")
+    # the packages with net costs, the full floor first (key_numbers adds it first)
+    net_names = [k[len("net_"):-len("_pct_gdp")] for k in v.index if k.startswith("net_") and k.endswith("_pct_gdp")]
+
+    def pk(name):
+        return "the full floor" if net_names and name == net_names[0] else PACKAGE_WORDS.get(name, name.replace("_", " "))
+
+    if net_names:
+        def net(name):
+            return (f"{pk(name)} {n(f'net_{name}_pct_gdp', '{:.1f}')}% of KP GDP, {n(f'net_{name}_pct_national_gdp', '{:.2f}')}% "
+                    f"of national GDP and {n(f'net_{name}_pct_budget')}% of the KP budget")
+        parts.append(
+            f"**Net cost.** Net of the existing schemes each provision replaces (Rs {n('offset_floor_pkr', '{:,.1f}')} billion "
+            f"for the full floor in {year}; top-ups such as BISP and the Sehat card continue), the packages cost: "
+            + "; ".join(net(x) for x in net_names) + ". The province's own share would take "
+            + _and([f"{n(f'provincial_{x}_pct_budget')}% of its budget for {pk(x)}" for x in net_names])
+            + f"; the federal government would pay the rest {ref(f'net_{net_names[0]}_pct_gdp')}.")
+
     def balance(key):
         x = v.loc[key, "value"]
         return f"{'a surplus' if x >= 0 else 'a deficit'} of {abs(x):.1f}% of KP GDP"
@@ -222,6 +269,19 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"**Fiscal space.** The KP budget, with {balance('balance_before')} in {year} before any new benefit, "
         f"would show {balance('balance_after')} with the full floor {ref('balance_after')}"
         + (": the floor must be phased in or financed by new revenue." if v.loc["balance_after", "value"] < 0 else "."))
+    fin_names = [k[len("fin_"):-len("_high")] for k in v.index if k.startswith("fin_") and k.endswith("_high")]
+    if fin_names:
+        def fin(name):
+            hi = v.loc[f"fin_{name}_high"]
+            if "; options needed: " in hi["what"]:
+                opts = _and(hi["what"].split("; options needed: ", 1)[1].lower().split("; "))
+                return f"{pk(name)} could be financed by {opts}"
+            return f"{pk(name)} could not be financed (all of them together cover {hi['value']:.0f}% of it)"
+        parts.append(
+            "**Financing.** On the high yields of the eight ILO fiscal-space options (sourced ranges for KP), "
+            + "; ".join(fin(x) for x in fin_names) + ". On their low yields, all options together cover only "
+            + _and([f"{v.loc[f'fin_{x}_low', 'value']:.0f}% of {pk(x)}" for x in fin_names])
+            + f" {ref(f'fin_{fin_names[0]}_high')}: the larger packages depend on federal transfers and new provincial taxes.")
     parts.append(
         f"**Recommendations.** The assessment matrix makes {n('recommendations_costed')} costed recommendations, the "
         f"most expensive being the {v.loc['top_recommendation', 'what'].split(': ', 1)[1].lower()} "
