@@ -33,7 +33,8 @@ def test_option_yields_hand_computed():
     assert y.loc["reallocation", "yield_high"] == pytest.approx((165 - 36 - 65) * 2 * BN)  # 128 bn
     assert y.loc["tax", "yield_low"] == pytest.approx(83.5 * (0.40 - 0.10) * 2 * BN)    # 50.1 bn: growth above GDP's 10%
     assert y.loc["tax", "yield_high"] == pytest.approx(422.4117647 * BN)                 # 83.5 x (3/0.85 - 1) x 2
-    assert y.loc["contributions", ["yield_low", "yield_high"]].tolist() == pytest.approx([8 * BN, 32 * BN])
+    # ESSI only (provincial): 16 x 0.5 low, 16 high; EOBI's 16 is federal and not KP fiscal space
+    assert y.loc["contributions", ["yield_low", "yield_high"]].tolist() == pytest.approx([8 * BN, 16 * BN])
     assert y.loc["transfers", ["yield_low", "yield_high"]].tolist() == pytest.approx([0, (440 + 15.4) * BN])
     assert y.loc["reserves", ["yield_low", "yield_high"]].tolist() == pytest.approx([0, 236.7 * BN])
     for k in ("iff", "debt", "macro"):

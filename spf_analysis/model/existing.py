@@ -409,7 +409,10 @@ def mapping_table(mapping: SchemeMapping, existing: pd.DataFrame, net: pd.DataFr
         for _, f in pf.iterrows():
             has = pd.notna(f["amount_pkr"])
             part = sel.loc[p.name, "offset"] * (f["absorbed"] if has else 0.0) / total if total > 0 else 0.0
-            rows.append({**base, "offset_pkr_bn": part / 1e9, "scheme": f"{f['scheme_label']} ({f['scheme']})",
+            # an item a replacing provision does not absorb (absorbed share 0) continues beside it, topped up
+            kept = p.relation == "replaces" and float(f.get("absorbed_share", 1.0)) == 0.0
+            rows.append({**base, "relation": "continues (topped up)" if kept else base["relation"],
+                         "offset_pkr_bn": part / 1e9, "scheme": f"{f['scheme_label']} ({f['scheme']})",
                          "figure_pkr_bn": f["amount_pkr"] / 1e9 if has else np.nan,
                          "figure_period": f["period"] if has else "not found",
                          "existing_in_year_pkr_bn": f["existing"] / 1e9 if has else np.nan,

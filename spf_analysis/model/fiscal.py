@@ -35,15 +35,15 @@ ILO_OPTIONS = (
     ("reallocation", "Re-allocating public expenditure", "kp_expenditure",
      "share of KP expenditure to re-allocate (e.g. from the wheat/flour subsidy, Rs 29 bn in 2024-25)"),
     ("tax", "Increasing tax revenues", "kp_own_receipts",
-     "increase of KP own-source receipts (property, services sales tax, agricultural income tax)"),
+     "KP own-source receipts (property, services sales tax, agricultural income tax): the cost as % of them is the increase needed"),
     ("contributions", "Expanding social security coverage and contributory revenues", None,
-     "ESSI (provincial) and EOBI (federal) contributions of uncovered workers with contributory capacity (chapter 5)"),
+     "ESSI (provincial) contributions of uncovered workers with contributory capacity (chapter 5); their EOBI contributions are federal"),
     ("transfers", "Lobbying for aid and transfers", "kp_federal_transfers",
-     "increase of federal (NFC) transfers or donor grants"),
+     "federal (NFC) transfers to KP: the cost as % of them is the increase of transfers (or donor grants) needed"),
     ("iff", "Eliminating illicit financial flows", None,
      "a federal competence (customs, income tax on non-agricultural income, State Bank); no KP lever"),
     ("reserves", "Using fiscal and foreign exchange reserves", "kp_budget_surplus",
-     "share of the KP budget surplus (receipts - expenditure, 2024-25); FX reserves are federal"),
+     "the KP budget surplus before any package (receipts - expenditure of the fiscal frame in the target year); FX reserves are federal"),
     ("debt", "Borrowing or restructuring debt", None,
      "provincial borrowing within limits set by the National Economic Council (Constitution Art. 167(4)); "
      "not a source for recurrent transfers"),
@@ -176,8 +176,8 @@ YIELD_RULES = {
             "(kp_own_tax_receipts x (provincial_tax_revenue_gdp_expected / provincial_tax_revenue_gdp - 1))"),
     "contributions": ("ESSI contributions (provincial) of workers with contributory capacity, at the "
                       "contribution subsidy's take-up (chapter 5)",
-                      "ESSI and EOBI contributions of all workers with contributory capacity (chapter 5; "
-                      "EOBI is federal)"),
+                      "ESSI contributions (provincial) of all workers with contributory capacity (chapter 5); "
+                      "their EOBI contributions are federal receipts and finance EOBI pensions, not the KP budget"),
     "transfers": ("no new NFC award (the 7th award has been rolled over since 2010) and no new aid",
                   "KP's claimed NFC shortfall after the FATA merger (kp_nfc_claim_shortfall_max) plus "
                   "all foreign grants of the 2024-25 budget (kp_foreign_grants)"),
@@ -232,7 +232,8 @@ def option_yields(ind: pd.DataFrame, gdp: pd.Series, target_year: int, *, wheat_
         "reallocation": (carry(*wheat_subsidy), carry(subs, y_s) - carry(card, y_c) - carry(mti, y_m)),
         "tax": (carry(tax * max(growth / 100 - (float(gdp.loc[y_t + 1]) / float(gdp.loc[y_t]) - 1), 0.0), y_t),
                 carry(tax * (ptax_exp / ptax - 1), y_t)),
-        "contributions": (contrib_essi * contrib_takeup, contrib_essi + contrib_eobi),
+        # ESSI is provincial, EOBI federal: only ESSI receipts are fiscal space for KP (contrib_eobi is not counted)
+        "contributions": (contrib_essi * contrib_takeup, contrib_essi),
         "transfers": (0.0, carry(nfc, y_n) + carry(grants, y_g)),
         "iff": (0.0, 0.0),
         "reserves": (0.0, max(float(surplus), 0.0)),

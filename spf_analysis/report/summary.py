@@ -267,7 +267,8 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
 
     parts.append(
         f"**Fiscal space.** The KP budget, with {balance('balance_before')} in {year} before any new benefit, "
-        f"would show {balance('balance_after')} with the full floor {ref('balance_after')}"
+        f"would show {balance('balance_after')} with the full floor, counting the net cost the province pays "
+        f"{ref('balance_after')}"
         + (": the floor must be phased in or financed by new revenue." if v.loc["balance_after", "value"] < 0 else "."))
     fin_names = [k[len("fin_"):-len("_high")] for k in v.index if k.startswith("fin_") and k.endswith("_high")]
     if fin_names:
@@ -286,5 +287,5 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"**Recommendations.** The assessment matrix makes {n('recommendations_costed')} costed recommendations, the "
         f"most expensive being the {v.loc['top_recommendation', 'what'].split(': ', 1)[1].lower()} "
         f"({n('top_recommendation', '{:.2f}')}% of KP GDP), and {n('recommendations_other')} recommendations on "
-        f"legislation, registration and administration that need further study {ref('recommendations_costed')}.")
+        f"legislation, registration and administration that need further study {ref('recommendations_costed', 'recommendations_other')}.")
     return "\n\n".join(parts)
