@@ -278,7 +278,7 @@ STAFF_MAP = {
                  "registered (an upper bound of the workforce)"),
     "Khyber Pakhtunkhwa": ({"doctors": "health_dept_doctors", "nurses": "health_dept_nurses",
                             "midwives": "health_dept_community_midwives"},
-                           "KP Health Department staff (public sector only, a lower bound)"),
+                           "KP Health Department staff (public sector only, a lower bound of the workforce)"),
 }
 STAFF_BENCHMARK = ("ilo_health_worker_benchmark", "World")
 #: health-worker densities are per this many people (the ILO benchmark is 41.1 per 10,000)
