@@ -139,3 +139,41 @@ def test_health_births_rule_only_with_births_basis(tmp_path):
         c.load_scenario(f)
     f.write_text(f.read_text().replace("basis: population", "basis: births"))
     assert c.load_scenario(f).benefit("mc").targeting_rule() == "births"
+
+
+# ---------------------------------------------------------------- ILO staff-related access deficit (health workforce)
+ILO_STAFF_BENCHMARK = 41.1  # skilled health workers per 10,000 population, ILO World Social Protection Report 2014/15
+
+
+def test_staff_access_deficit_formula():
+    # deficit = max(0, 41.1 - density) / 41.1: half the benchmark -> 50%; at or above it -> 0; no staff -> 100%
+    assert macro.staff_access_deficit(20.55, ILO_STAFF_BENCHMARK) == pytest.approx(0.5)
+    assert macro.staff_access_deficit(41.1, ILO_STAFF_BENCHMARK) == 0.0
+    assert macro.staff_access_deficit(269.0, ILO_STAFF_BENCHMARK) == 0.0
+    assert macro.staff_access_deficit(0.0, ILO_STAFF_BENCHMARK) == 1.0
+    # 100 + 200 + 111 workers for 100,000 people = 41.1 per 10,000
+    assert macro.health_worker_density(100, 200, 111, 100_000) == pytest.approx(41.1)
+    with pytest.raises(ValueError):
+        macro.health_worker_density(1, 1, 1, 0)
+
+
+def test_staff_access_pakistan_and_kp_by_hand():
+    """Pakistan 2024: (319,572 doctors + 138,000 nurses + 46,801 midwives) / 241,499,431 (census 2023) x 10,000
+    = 504,373 / 24,149.9431 = 20.8851 per 10,000; deficit (41.1 - 20.8851) / 41.1 = 49.18%.
+    KP 2025 (Health Department staff): (9,543 + 6,157 + 1,485) / 40,856,097 (census 2023) x 10,000 = 4.2062;
+    deficit (41.1 - 4.2062) / 41.1 = 89.77%."""
+    assert raw_value("ilo_health_worker_benchmark") == ILO_STAFF_BENCHMARK
+    df = pd.read_csv(RAW)
+    kp_doc = df[df["indicator"] == "health_dept_doctors"]
+    assert kp_doc["value"].iloc[0] == 8052 + 930 + 561  # derived row: medical officers + specialists + management cadre
+    t = macro.staff_access().set_index("geography")
+    pk, kp = t.loc["Pakistan"], t.loc["Khyber Pakhtunkhwa"]
+    assert (pk["year"], pk["workers"], pk["population"]) == (2024, 504_373, 241_499_431)
+    assert pk["density"] == pytest.approx(20.8851, abs=5e-5)
+    assert pk["deficit"] == pytest.approx(0.4918, abs=5e-5)
+    assert (kp["year"], kp["workers"], kp["population"]) == (2025, 17_185, 40_856_097)
+    assert kp["density"] == pytest.approx(4.2062, abs=5e-5)
+    assert kp["deficit"] == pytest.approx(0.8977, abs=5e-5)
+    # workers short of the benchmark: (41.1 - 20.8851) x 24,149.9431 = 488,190 (Pakistan)
+    assert pk["workers_short"] == pytest.approx(488_190, abs=1)
+    assert any("ilo.org" in s for s in t.attrs["sources"])

@@ -652,6 +652,11 @@ HEALTH_REQUIRED = {
         "facility_delivery_share")},
     **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.macro (health costing)" for ind in
        ("sehat_card_deliveries", "sehat_card_delivery_expenditure")},
+    ("ilo_health_worker_benchmark", "World"): "spf_analysis.model.macro.staff_access (health workforce)",
+    **{(ind, "Pakistan"): "spf_analysis.model.macro.staff_access (health workforce)" for ind in
+       ("registered_doctors", "registered_nurses", "registered_midwives", "population_census")},
+    **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.macro.staff_access (health workforce)" for ind in
+       ("health_dept_doctors", "health_dept_nurses", "health_dept_community_midwives")},
 }
 FISCAL_SPACE_REQUIRED = {
     **{(ind, "Khyber Pakhtunkhwa"): "spf_analysis.model.fiscal.option_yields" for ind in
@@ -715,7 +720,9 @@ def read_poverty_indicators(file: Path | None = None) -> pd.DataFrame:
 def read_health_indicators(file: Path | None = None) -> pd.DataFrame:
     """Inputs of the health guarantee's costing: National Health Accounts 2017-18 (health
     spending per person, private and out-of-pocket shares), Sehat Card Plus delivery claims
-    (number and amount) and the share of births in a health facility (PDHS 2017-18). Long table
+    (number and amount), the share of births in a health facility (PDHS 2017-18) and the health workforce
+    against the ILO benchmark (registered doctors, nurses and midwives of Pakistan, KP Health Department
+    staff, census 2023 population of Pakistan; :func:`spf_analysis.model.macro.staff_access`). Long table
     as :func:`read_macro_indicators`; read by :func:`spf_analysis.model.macro.health_inputs`."""
     return read_indicator_table(file or paths.RAW / "health" / "health_costing.csv", HEALTH_REQUIRED)
 

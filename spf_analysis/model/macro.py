@@ -77,7 +77,7 @@ def _series(pol, name: str) -> dict[int, float]:
 
 
 # Long-table contract of data/processed/macro_indicators.parquet (issue 3).
-_UNIT_SCALE = {"deliveries": 1.0, "pkr": 1.0, "pkr billion": 1e9, "pkr trillion": 1e12, "pkr million": 1e6, "percent": 0.01, "share": 1.0}
+_UNIT_SCALE = {"deliveries": 1.0, "persons": 1.0, "health workers": 1.0, "pkr": 1.0, "pkr billion": 1e9, "pkr trillion": 1e12, "pkr million": 1e6, "percent": 0.01, "share": 1.0}
 #: name used here -> (indicator, geography) of the chosen rows in macro_indicators
 INDICATOR_MAP = {
     "gdp_nominal_national": ("gdp_nominal_pkr", "Pakistan"),
@@ -269,6 +269,95 @@ def health_inputs(health: pd.DataFrame | None = None) -> HealthInputs:
     return HealthInputs(nha_year=nha.pop(), claims_year=claims.pop(), sources=srcs,
                         per_capita_history={int(y): float(v) for y, v in pc.items() if y != latest},
                         **{n: v for n, (_, v) in vals.items()})
+
+
+# ------------------------------------------------------------------ health workforce (ILO staff-related access deficit)
+#: the counts of physicians, nurses and midwives of each geography: (indicator of health_indicators) and what they count
+STAFF_MAP = {
+    "Pakistan": ({"doctors": "registered_doctors", "nurses": "registered_nurses", "midwives": "registered_midwives"},
+                 "registered (an upper bound of the workforce)"),
+    "Khyber Pakhtunkhwa": ({"doctors": "health_dept_doctors", "nurses": "health_dept_nurses",
+                            "midwives": "health_dept_community_midwives"},
+                           "KP Health Department staff (public sector only, a lower bound of the workforce)"),
+}
+STAFF_BENCHMARK = ("ilo_health_worker_benchmark", "World")
+#: health-worker densities are per this many people (the ILO benchmark is 41.1 per 10,000)
+DENSITY_PER = 10_000
+
+
+def health_worker_density(doctors, nurses, midwives, population):
+    """Skilled health workers per 10,000 population: ``(physicians + nurses + midwives) / population x 10,000``
+    (the workforce the ILO's staff-related access deficit counts; World Social Protection Report 2014/15)."""
+    population = np.asarray(population, dtype=float)
+    if np.any(population <= 0):
+        raise ValueError("health_worker_density: the population must be positive")
+    out = (np.asarray(doctors, dtype=float) + np.asarray(nurses, dtype=float) + np.asarray(midwives, dtype=float)) \
+        / population * DENSITY_PER
+    return float(out) if out.ndim == 0 else out
+
+
+def staff_access_deficit(density, benchmark):
+    """The ILO staff-related access deficit: ``max(0, benchmark - density) / benchmark``, the share of the population
+    without access to care for want of health workers, with ``benchmark`` the ILO's 41.1 skilled health workers per
+    10,000 population (X. Scheil-Adlung, Bulletin of the WHO 2013;91:888-889; ILO World Social Protection Report
+    2014/15). 0 at or above the benchmark."""
+    if not benchmark > 0:
+        raise ValueError("staff_access_deficit: the benchmark must be positive")
+    out = np.maximum(0.0, benchmark - np.asarray(density, dtype=float)) / benchmark
+    return float(out) if out.ndim == 0 else out
+
+
+def staff_access(health: pd.DataFrame | None = None, kp_population: tuple[int, float] | None = None) -> pd.DataFrame:
+    """Health-worker density and the ILO staff-related access deficit of Pakistan and KP.
+
+    ``health`` (default ``io.load('health_indicators')``) holds the ILO benchmark, the counts of :data:`STAFF_MAP`
+    and Pakistan's census population; ``kp_population`` = ``(census year, persons)``, default KP's census 2023 total
+    of ``io.load('census_district_totals')``. For each geography the latest year with all three counts is used.
+    One row per geography: counts, population, ``density`` (per 10,000), ``benchmark``, ``gap`` (workers per 10,000
+    short of it), ``workers_short`` (persons) and ``deficit`` (share); ``attrs['sources']`` the source lines.
+    """
+    from spf_analysis.data import io as _io
+
+    if health is None:
+        health = _io.load("health_indicators")
+    if kp_population is None:
+        tot = _io.load("census_district_totals")
+        sel = tot[(tot["unit"] == "Khyber Pakhtunkhwa") & (tot["level"] == "province/region total")]
+        if sel.empty:
+            raise ValueError("census_district_totals: no KP province total")
+        r = sel.loc[sel["year"].astype(int).idxmax()]
+        kp_population = (int(r["year"]), float(r["population"]))
+    bench_ser = series_from_long(health, *STAFF_BENCHMARK)
+    if len(bench_ser) != 1:
+        raise ValueError(f"health_indicators: expected one chosen row of {STAFF_BENCHMARK[0]}, found {sorted(bench_ser)}")
+    bench_year, benchmark = next(iter(bench_ser.items()))
+    pk_pop = series_from_long(health, "population_census", "Pakistan")
+    if not pk_pop:
+        raise ValueError("health_indicators: no chosen row of population_census (Pakistan)")
+    pops = {"Pakistan": (max(pk_pop), pk_pop[max(pk_pop)]), "Khyber Pakhtunkhwa": kp_population}
+    sources = [_row_source(health, *STAFF_BENCHMARK, bench_year).replace("macro_indicators", "health_indicators", 1)]
+    rows = []
+    for geo, (inds, basis) in STAFF_MAP.items():
+        ser = {k: series_from_long(health, ind, geo) for k, ind in inds.items()}
+        years = set.intersection(*(set(s) for s in ser.values()))
+        if not years:
+            raise ValueError(f"health_indicators: no year with {', '.join(inds.values())} all present ({geo})")
+        y = max(years)
+        counts = {k: s[y] for k, s in ser.items()}
+        pop_year, pop = pops[geo]
+        density = health_worker_density(counts["doctors"], counts["nurses"], counts["midwives"], pop)
+        gap = max(0.0, benchmark - density)
+        rows.append({"geography": geo, "basis": basis, "year": int(y), **counts,
+                     "workers": sum(counts.values()), "population_year": int(pop_year), "population": pop,
+                     "density": density, "benchmark": benchmark, "gap": gap, "workers_short": gap * pop / DENSITY_PER,
+                     "deficit": staff_access_deficit(density, benchmark)})
+        sources += [_row_source(health, ind, geo, y).replace("macro_indicators", "health_indicators", 1)
+                    for ind in inds.values()]
+    sources.append(_row_source(health, "population_census", "Pakistan", pops["Pakistan"][0])
+                   .replace("macro_indicators", "health_indicators", 1))
+    out = pd.DataFrame(rows)
+    out.attrs["sources"] = list(dict.fromkeys(sources))
+    return out
 
 
 def price_factor(inflation: dict, from_year: int, to_year: int) -> float:
