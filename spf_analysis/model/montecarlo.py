@@ -56,6 +56,14 @@ DEFAULT_RANGES = {
 }
 
 
+#: unit of each input as the sensitivity table shows it: (unit, factor applied to the value for display)
+UNITS = {
+    "real_growth": ("% a year", 100), "inflation": ("% a year", 100), "takeup": ("multiplier", 1),
+    "fertility": ("TFR scale (x Pakistan)", 1), "mortality": ("multiplier", 1), "kp_gdp_share": ("% of national GDP", 100),
+    "budget_ratio": ("multiplier", 1), "health_growth": ("% a year", 100),
+}
+
+
 def data_ranges(inputs: macro.MacroInputs) -> dict:
     """The ranges read from the data (``DEFAULT_RANGES`` entries with ``None`` bounds): the KP GDP
     share (the other estimates of ``macro_indicators``), the budget base
