@@ -5,7 +5,9 @@
 (``province`` 1 = KP; ``region`` 1 = rural, 2 = urban), the transfer item codes and recall periods.
 Names that could not be confirmed from public documentation are ``null`` in the codebook: the
 reader then stops with :class:`CodebookGap` naming the key, never guessing. Overrides (e.g. a
-user's own confirmed names) are merged over the codebook with :func:`load_codebook`.
+user's own confirmed names) are merged over the codebook with :func:`load_codebook`. Every
+non-null entry of a codebook file cites its source (``sources`` / ``references``, checked by
+:func:`check_codebook`; the reader itself ignores both).
 
 Output: the same processed schema as :mod:`spf_analysis.household.synth` (``survey_households``,
 ``survey_persons``). PBS releases no strata: they are derived from ``hhcode``
@@ -29,7 +31,7 @@ from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.household.synth import PROGRAMMES, WG_DOMAINS, check_schema, write_survey
 
-__all__ = ["CodebookGap", "load_codebook", "read_round", "ROUNDS"]
+__all__ = ["CodebookGap", "check_codebook", "load_codebook", "read_round", "ROUNDS"]
 
 CODEBOOKS = paths.PARAMS / "codebooks"
 ROUNDS = ("pbs-hies-2015-16", "pbs-hies-2018-19")
@@ -46,14 +48,71 @@ def _merge(a: dict, b: dict) -> dict:
     return out
 
 
+# top-level keys of a codebook: the mapped sections, and the provenance the reader does not read
+SECTIONS = ("files", "ids", "codes", "strata", "district", "roster", "consumption", "labour", "transfers",
+            "disability")
+PROVENANCE = ("references", "sources")
+
+
+def _leaves(d: dict, prefix: str = ""):
+    """(dotted path, value) of every leaf of nested mapping ``d``."""
+    for k, v in d.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            yield from _leaves(v, path + ".")
+        else:
+            yield path, v
+
+
+def _source_for(path: str, sources: dict) -> str | None:
+    """The source recorded for ``path`` or for an ancestor below the section (``codes.region``
+    covers ``codes.region.1``); a whole section is never a source."""
+    parts = path.split(".")
+    for n in range(len(parts), min(2, len(parts)) - 1, -1):
+        key = ".".join(parts[:n])
+        if key in sources:
+            return key
+    return None
+
+
+def check_codebook(cb: dict, file: Path) -> None:
+    """Provenance check of a codebook file (before overrides): every non-null entry of the mapped
+    sections has a source in ``sources`` (key = its dotted path or that of an ancestor below the
+    section); each source starts with a reference id of ``references`` or with ``assumption``; no
+    source names a null or unknown entry. Raises :class:`CodebookGap` naming the first problem."""
+    unknown = [k for k in cb if k not in ("round", *SECTIONS, *PROVENANCE)]
+    if unknown:
+        raise CodebookGap(f"unknown top-level key(s) {unknown} (known: round, {', '.join(SECTIONS + PROVENANCE)})",
+                          file=file)
+    refs, sources = cb.get("references") or {}, cb.get("sources") or {}
+    if not isinstance(refs, dict) or not isinstance(sources, dict):
+        raise CodebookGap("'references' and 'sources' must be mappings", file=file)
+    mapped = {k: cb[k] for k in SECTIONS if k in cb}
+    leaves = dict(_leaves(mapped))
+    for path, v in leaves.items():
+        if v is not None and _source_for(path, sources) is None:
+            raise CodebookGap(f"'{path}' = {v!r} has no source (add sources.{path}: \"<reference id>: <locator>\", "
+                              "or set it to null if it cannot be confirmed)", file=file)
+    for key, text in sources.items():
+        covered = [p for p, v in leaves.items() if v is not None and (p == key or p.startswith(key + "."))]
+        if not covered:
+            raise CodebookGap(f"sources.{key} names no confirmed (non-null) entry", file=file)
+        ref = str(text).split(":", 1)[0].strip() if ":" in str(text) else ""
+        if ref != "assumption" and ref not in refs:
+            raise CodebookGap(f"sources.{key} must start with a reference id ({', '.join(refs) or 'none defined'}) "
+                              f"or 'assumption', then ':'; got {str(text)[:40]!r}", file=file)
+
+
 def load_codebook(round_: str, overrides: dict | None = None, file: Path | None = None) -> dict:
-    """The codebook of ``round_`` with ``overrides`` merged in (nested dicts merge key by key)."""
+    """The codebook of ``round_`` (provenance checked, :func:`check_codebook`) with ``overrides``
+    merged in (nested dicts merge key by key; overrides are the user's own confirmed names)."""
     file = Path(file or CODEBOOKS / f"{round_}.yaml")
     if not file.exists():
         raise CodebookGap(f"no codebook {file.name} for survey {round_!r} (known: {', '.join(ROUNDS)})")
     cb = read_yaml(file, CodebookGap, name=paths.rel(file))
     if not isinstance(cb, dict):
         raise CodebookGap("expected a mapping (the codebook)", file=file)
+    check_codebook(cb, file)
     cb = _merge(cb, overrides or {})
     cb["_file"] = str(file)
     return cb
