@@ -18,6 +18,13 @@ The qualitative cells (implementation issues, non-costable recommendations) live
 ``params/matrix.yaml``, each with a ``source`` or a ``rationale``; :func:`load_spec` refuses an
 entry without one. Any inconsistency between the spec and the tables (a gap group or a provision
 that chapter 03 / 04 did not produce) is a :class:`MatrixError` naming the file and the key.
+
+Every recommendation (uncosted entry, or costed provision in ``costed_plan``) has a ``priority``,
+a responsible ``agency`` (institutions of ``agencies``, checked against the inventory's
+administering agencies by :func:`check_agencies`) and a ``timeline``, each with a rationale. The
+phases are the dates of the phased roadmap scenario (``roadmap``, :func:`roadmap_phases`); the
+priority of a recommendation is the phase in which it starts; a costed provision follows its path
+in the roadmap and its cost is read from the model run (:func:`recommendation_plan`).
 """
 
 from __future__ import annotations
