@@ -148,8 +148,9 @@ reports/notebooks/00_data_sources.ipynb: $(RAW) $(PROCESSED) params/survey_synth
 reports/notebooks/02_mapping_schemes.ipynb: data/processed/schemes.parquet data/processed/scheme_series.parquet \
 	data/processed/scheme_benefit_levels.parquet data/processed/macro_indicators.parquet
 # chapter 07: the assessment matrix reads the inventory, params/matrix.yaml and the published
-# tables of chapters 03 (protection gaps) and 04 (costs), i.e. their executed notebooks
-reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml data/processed/schemes.parquet $(MODEL_RUN) \
+# tables of chapters 03 (protection gaps) and 04 (costs), i.e. their executed notebooks, the model run
+# (cost of each recommendation) and the phased roadmap scenario (its dates make the phases)
+reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml params/scenarios/kp_medium_roadmap.yaml data/processed/schemes.parquet $(MODEL_RUN) \
 	reports/notebooks/03_coverage_gaps.ipynb reports/notebooks/04_costing_options.ipynb
 # the executive summary (first in the report) reads the published tables of the chapters;
 # the assumptions annex (last) reads every parameter file

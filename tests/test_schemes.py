@@ -109,3 +109,33 @@ def test_spending_share_real(data):
     assert by.loc[2025, "sp_schemes_pkr_bn"] == pytest.approx(87.51)
     assert by.loc[2025, "sp_schemes_share_pct"] == pytest.approx(100 * 87.51 / 1754)
     assert by.loc[2025, "excluded_pkr_bn"] == 160  # civil pensions kept out of the total
+
+
+# ----------------------------------------------------------- the BISP caseload is a count of families
+def test_bisp_kp_caseload_is_counted_in_families(data):
+    """F010's '1.9 million beneficiaries' are the women paid by Benazir Kafaalat, one per family (the benefit
+    is paid per family, F013): the caseload is a count of families, never of persons, wherever it is quoted."""
+    s = data["scheme_series"]
+    bisp = s[(s["scheme_id"] == "S01") & (s["metric"] == "beneficiaries") & (s["geography"] != "Pakistan")]
+    assert set(bisp["fact_id"]) >= {"F001", "F002", "F010"}
+    assert not bisp["unit"].str.contains("person").any(), bisp[["fact_id", "unit"]]
+    assert bisp.set_index("fact_id").loc["F010", "unit"] == "families (one beneficiary per family)"
+    lst = sm.scheme_list(data["schemes"], s).set_index("scheme_id")
+    assert lst.loc["S01", "beneficiaries_unit"] == "families (one beneficiary per family)"
+
+
+def test_bisp_caseload_quotes_say_families():
+    """Every parameter file and built chapter table that quotes F010 calls it families."""
+    from spf_analysis.config import paths
+    import re
+    for f in sorted(paths.PARAMS.rglob("*.yaml")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if "F010" in line and "1.9 million" in line:
+                assert "families" in line, (f, line)
+    latest = paths.REPORTS / "tables" / "02_latest_figures.csv"
+    if latest.exists():
+        t = pd.read_csv(latest).set_index("scheme_id")
+        assert t.loc["S01", "beneficiaries_unit"] == "families (one beneficiary per family)"
+    for f in sorted((paths.REPORTS / "tables").glob("*.csv")) if (paths.REPORTS / "tables").exists() else []:
+        text = f.read_text(encoding="utf-8")
+        assert not re.search(r"1[.,]9 million (?:BISP )?(?:beneficiar\w+ )?persons", text), f
