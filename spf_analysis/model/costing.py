@@ -737,6 +737,17 @@ def _number(x, key, file, *, integer=False):
     return int(x) if integer else x
 
 
+def _year_key(y, key, file, start, end) -> int:
+    """A year key of a path: an integer within the horizon ``start``-``end``."""
+    try:
+        yi = int(y)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"year keys must be integers, got {y!r}", file=file, key=key) from None
+    if yi < start or yi > end:
+        raise ScenarioError(f"year {yi} outside the horizon {start}-{end}", file=file, key=key)
+    return yi
+
+
 def _year_path(value, key, file, start, end, *, lo=0.0, hi=1.0, what="value"):
     """Validate a scalar or {year: value} path with bounds and horizon years."""
     items = value.items() if isinstance(value, dict) else [(None, value)]
@@ -744,12 +755,7 @@ def _year_path(value, key, file, start, end, *, lo=0.0, hi=1.0, what="value"):
     for y, v in items:
         k = key if y is None else f"{key}[{y}]"
         if y is not None:
-            try:
-                yi = int(y)
-            except (TypeError, ValueError):
-                raise ScenarioError(f"year keys must be integers, got {y!r}", file=file, key=k) from None
-            if yi < start or yi > end:
-                raise ScenarioError(f"year {yi} outside the horizon {start}-{end}", file=file, key=k)
+            _year_key(y, k, file, start, end)
         v = _number(v, k, file)
         if v < lo:
             raise ScenarioError(f"{what} {v} is below {lo}", file=file, key=k)
@@ -773,13 +779,7 @@ def _age_path(value, key, file, start, end):
     out = {}
     for y, v in value.items():
         k = f"{key}[{y}]"
-        try:
-            yi = int(y)
-        except (TypeError, ValueError):
-            raise ScenarioError(f"year keys must be integers, got {y!r}", file=file, key=k) from None
-        if yi < start or yi > end:
-            raise ScenarioError(f"year {yi} outside the horizon {start}-{end}", file=file, key=k)
-        out[yi] = _number(v, k, file, integer=True)
+        out[_year_key(y, k, file, start, end)] = _number(v, k, file, integer=True)
     return out
 
 
