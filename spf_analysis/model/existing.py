@@ -109,13 +109,17 @@ def _share(v, file, key: str) -> float:
     return float(v)
 
 
-def _item(node, file, key: str, relation: str, scheme_ids) -> ExistingItem:
+def _fields(node, allowed: set, expected: str, file, key: str) -> None:
+    """``node`` is a mapping whose fields are all in ``allowed`` (``expected`` names them in the error)."""
     if not isinstance(node, dict):
-        raise ExistingSchemesError("expected a mapping (scheme, label, amount, carried, absorbed_share, rationale)",
-                                   file=file, key=key)
-    unknown = sorted(set(node) - _ITEM_KEYS)
+        raise ExistingSchemesError(f"expected a mapping ({expected})", file=file, key=key)
+    unknown = sorted(set(node) - allowed)
     if unknown:
-        raise ExistingSchemesError(f"unknown field(s) {unknown}; allowed: {sorted(_ITEM_KEYS)}", file=file, key=key)
+        raise ExistingSchemesError(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}", file=file, key=key)
+
+
+def _item(node, file, key: str, relation: str, scheme_ids) -> ExistingItem:
+    _fields(node, _ITEM_KEYS, "scheme, label, amount, carried, absorbed_share, rationale", file, key)
     scheme = node.get("scheme")
     if scheme_ids is not None and scheme not in scheme_ids:
         raise ExistingSchemesError(f"{scheme!r} is not a scheme id of data/raw/schemes/schemes.csv", file=file,
@@ -163,12 +167,7 @@ def parse_mapping(spec, file=None, scheme_ids=None, provisions=None) -> SchemeMa
     absorbed: dict[tuple, float] = {}
     for name, node in spec["provisions"].items():
         key = f"provisions.{name}"
-        if not isinstance(node, dict):
-            raise ExistingSchemesError("expected a mapping (label, relation, existing, rationale, financing)",
-                                       file=file, key=key)
-        unknown = sorted(set(node) - _PROVISION_KEYS)
-        if unknown:
-            raise ExistingSchemesError(f"unknown field(s) {unknown}; allowed: {sorted(_PROVISION_KEYS)}", file=file, key=key)
+        _fields(node, _PROVISION_KEYS, "label, relation, existing, rationale, financing", file, key)
         relation = node.get("relation")
         if relation not in RELATIONS:
             raise ExistingSchemesError(f"relation must be one of {RELATIONS}, got {relation!r}", file=file,
