@@ -114,7 +114,7 @@ $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.y
 model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every scenario (data/interim/)
 
 # ------------------------------------------------------------------- notebooks
-NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix A_assumptions
+NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix 08_policy_framework A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # every notebook run: the runner, the notebook's parameters and the settings shared by chapters;
 # the package files a notebook imports come from $(DEPS_MK); its data inputs are listed below
@@ -152,6 +152,11 @@ reports/notebooks/02_mapping_schemes.ipynb: data/processed/schemes.parquet data/
 # (cost of each recommendation) and the phased roadmap scenario (its dates make the phases)
 reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml params/scenarios/kp_medium_roadmap.yaml data/processed/schemes.parquet $(MODEL_RUN) \
 	reports/notebooks/03_coverage_gaps.ipynb reports/notebooks/04_costing_options.ipynb
+# chapter 08: the framework facts, the 2013 mapping-study facts (strategy launch), the inventory, the census
+# activity table, the KP minimum wage, the option labels and the reference scenario (informal share)
+reports/notebooks/08_policy_framework.ipynb: data/raw/framework/legal_framework.csv data/raw/schemes/mapping_study_2013.csv \
+	data/processed/schemes.parquet data/processed/labour_census.parquet data/processed/macro_indicators.parquet \
+	params/matrix.yaml $(wildcard params/scenarios/*.yaml)
 # the executive summary (first in the report) reads the published tables of the chapters;
 # the assumptions annex (last) reads every parameter file
 reports/notebooks/S_executive_summary.ipynb: data/processed/schemes.parquet \

@@ -29,6 +29,7 @@ USED_BY = {
     "disability/kp_disabled_population_age_sex_2017.csv": "disability_census",
     "disability/severe_disability_prevalence.csv": "disability_severity",
     "fiscal/fiscal_space_yields.csv": "fiscal_space_indicators",
+    "framework/legal_framework.csv": "policy framework (chapter 8)",
     "district/district_indicators.csv": "district_indicators",
     "district/district_name_aliases.csv": "district_indicators",
     "labour/kp_labour.csv": "labour_census",
