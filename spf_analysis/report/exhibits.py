@@ -5,7 +5,11 @@ chapter numbers them (``Figure 1.2``), writes the figure (PNG) and the table
 (CSV, Excel-friendly) to ``reports/figures`` / ``reports/tables`` (through the
 build runner's staging folder), and displays them with their caption and
 source line, which is what the HTML report shows. Outputs built on the
-synthetic survey carry a visible notice.
+synthetic survey carry a visible notice: the HTML caption
+(:data:`SYNTHETIC_NOTICE`), a label drawn inside the PNG (:func:`label_synthetic`)
+and a last CSV column ``data`` holding :data:`SYNTHETIC_LABEL` on every row (a
+column rather than a comment line, so that pandas and Excel read the CSV as before
+and the readers of ``reports/tables`` select their columns by name unchanged).
 
 An exhibit displays itself when it is made (in a Jupyter kernel), wherever the
 call sits in the cell; the :class:`Exhibit` returned does not display again, so
@@ -33,10 +37,28 @@ from spf_analysis.config.fsutil import write_bytes  # noqa: E402
 
 SYNTHETIC_NOTICE = ("Synthetic data: estimated on the seeded synthetic KP survey "
                     "calibrated to published aggregates, not on PBS microdata.")
+#: the short label inside a synthetic figure, in its CSV column and in the workbook
+SYNTHETIC_LABEL = "Synthetic survey data (not PBS microdata)"
+#: the CSV column of a synthetic table that carries :data:`SYNTHETIC_LABEL` (always last)
+LABEL_COLUMN = "data"
 
 
-def figure_png(fig, dpi: int = 150) -> bytes:
-    """PNG bytes of a matplotlib figure, without a timestamp (reproducible)."""
+def label_synthetic(fig) -> None:
+    """Draw :data:`SYNTHETIC_LABEL` inside ``fig``, in small grey italics, right-aligned just
+    below everything the figure already shows (axes, tick labels, a legend outside the axes),
+    so that it overlaps nothing and ``bbox_inches="tight"`` keeps it in the saved image."""
+    fig.canvas.draw()  # lay out first: the extent below includes every drawn artist
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    w, h = fig.get_size_inches()
+    fig.text(box.x1 / w, (box.y0 - 0.04) / h, SYNTHETIC_LABEL, ha="right", va="top",
+             fontsize=7, fontstyle="italic", color="0.4")
+
+
+def figure_png(fig, dpi: int = 150, synthetic: bool = False) -> bytes:
+    """PNG bytes of a matplotlib figure, without a timestamp (reproducible);
+    ``synthetic`` draws the synthetic-data label inside it (:func:`label_synthetic`)."""
+    if synthetic:
+        label_synthetic(fig)
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
                 metadata={"Software": None})
@@ -46,6 +68,15 @@ def figure_png(fig, dpi: int = 150) -> bytes:
 def table_csv(df: pd.DataFrame) -> bytes:
     """CSV bytes of a table: UTF-8, ``\\n`` line ends, floats to 10 significant digits."""
     return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the synthetic-data column :data:`LABEL_COLUMN` (= :data:`SYNTHETIC_LABEL`
+    on every row) as its last column: what a synthetic table's CSV holds."""
+    if LABEL_COLUMN in df.columns:
+        raise ValueError(f"column {LABEL_COLUMN!r} is reserved for the synthetic-data label of the CSV; "
+                         "rename it")
+    return df.assign(**{LABEL_COLUMN: SYNTHETIC_LABEL})
 
 
 def _align_numbers(table_html: str, numeric: list[int]) -> str:
@@ -202,7 +233,7 @@ class Chapter:
             raise ValueError(f"figure {name!r} needs a source")
         file = f"figures/{self._stem(name)}.png"
         label = self._label("figure", file)
-        png = figure_png(fig)
+        png = figure_png(fig, synthetic=synthetic)
         plt.close(fig)
         write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
         self._register("figure", label, name, title, source, note, file, synthetic)
@@ -241,7 +272,14 @@ class Chapter:
         file = f"tables/{self._stem(name)}.csv"
         label = self._label("table", file)
         data = df.reset_index() if index else df
-        write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
+        if LABEL_COLUMN in data.columns and data[LABEL_COLUMN].eq(SYNTHETIC_LABEL).all():
+            # a synthetic table's CSV read back: its label column is not data; the flag decides
+            if not synthetic:
+                raise ValueError(f"table {name!r} carries the synthetic-data column {LABEL_COLUMN!r} "
+                                 "(it was read from a synthetic table): make it with synthetic=True")
+            data = data.drop(columns=LABEL_COLUMN)
+        write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv",
+                    table_csv(labelled(data) if synthetic else data))
         self._register("table", label, name, title, source, note, file, synthetic, report)
         if not report:
             return self._emit(Exhibit("table", label, name, file, (
