@@ -87,6 +87,25 @@ def test_synthetic_csv_reads_back_and_republishes():
         ch.table(pd.DataFrame({"data": ["x"]}), "own", "Own", source="S")
 
 
+def test_a_table_mixing_synthetic_and_published_rows_labels_its_synthetic_rows():
+    import numpy as np
+
+    ch = outputs.Chapter("S", "Summary")
+    df = pd.DataFrame({"what": ["population", "gap"], "value": [40856097, 80.3]})
+    t = ch.table(df, "key", "Key", source="S", synthetic=pd.Series([False, True]))
+    assert outputs.SYNTHETIC_NOTICE in t._repr_html_()
+    assert (paths.tables_dir() / "S_key.csv").read_text() == \
+        "what,value,data\npopulation,40856097,\ngap,80.3,Synthetic survey data (not PBS microdata)\n"
+    assert pd.read_csv(paths.tables_dir() / "S_index.csv")["synthetic"].tolist() == [True]
+    back = pd.read_csv(paths.tables_dir() / "S_key.csv")  # read back: the label column is recognised
+    ch.table(back, "key2", "Key", source="S", synthetic=back["data"].notna())
+    assert (paths.tables_dir() / "S_key2.csv").read_bytes() == (paths.tables_dir() / "S_key.csv").read_bytes()
+    ch.table(df, "none", "None", source="S", synthetic=np.array([False, False]))  # no synthetic row: no label
+    assert (paths.tables_dir() / "S_none.csv").read_text() == "what,value\npopulation,40856097\ngap,80.3\n"
+    with pytest.raises(ValueError, match="1 flags for 2 rows"):
+        ch.table(df, "bad", "Bad", source="S", synthetic=[True])
+
+
 def _png(synthetic):
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.bar([1, 2], [3, 4])

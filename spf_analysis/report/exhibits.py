@@ -30,6 +30,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display here; inline display is done by us
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from spf_analysis.config import paths  # noqa: E402
@@ -70,13 +71,23 @@ def table_csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
 
 
-def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with the synthetic-data column :data:`LABEL_COLUMN` (= :data:`SYNTHETIC_LABEL`
-    on every row) as its last column: what a synthetic table's CSV holds."""
+def labelled(df: pd.DataFrame, rows=None) -> pd.DataFrame:
+    """``df`` with the synthetic-data column :data:`LABEL_COLUMN` as its last column: what a
+    synthetic table's CSV holds. It reads :data:`SYNTHETIC_LABEL` on every row, or only on the
+    rows ``rows`` (a boolean mask, for a table mixing synthetic and published figures; the
+    other rows get an empty cell)."""
     if LABEL_COLUMN in df.columns:
         raise ValueError(f"column {LABEL_COLUMN!r} is reserved for the synthetic-data label of the CSV; "
                          "rename it")
-    return df.assign(**{LABEL_COLUMN: SYNTHETIC_LABEL})
+    if rows is None:
+        return df.assign(**{LABEL_COLUMN: SYNTHETIC_LABEL})
+    return df.assign(**{LABEL_COLUMN: [SYNTHETIC_LABEL if r else "" for r in rows]})
+
+
+def _is_label_column(s: pd.Series) -> bool:
+    """True for the column :func:`labelled` wrote, as pandas reads it back from the CSV."""
+    vals = s.dropna()
+    return bool(vals.isin([SYNTHETIC_LABEL, ""]).all() and vals.eq(SYNTHETIC_LABEL).any())
 
 
 def _align_numbers(table_html: str, numeric: list[int]) -> str:
@@ -247,7 +258,7 @@ class Chapter:
 
     def table(self, df: pd.DataFrame, name: str, title: str, source: str,
               note: str | None = None, formats: dict | None = None,
-              labels: dict | None = None, index: bool = False, synthetic: bool | None = None,
+              labels: dict | None = None, index: bool = False, synthetic=None,
               rows=None, columns: list | None = None, report: bool = True):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
@@ -264,22 +275,34 @@ class Chapter:
         (CSV, Excel workbook) but the report shows only a line with its label, title
         and where it is. Use it only for tables too long to print.
 
+        ``synthetic`` overrides the chapter's flag (None: the chapter's). A synthetic table's
+        CSV gets the last column ``data`` reading "Synthetic survey data (not PBS microdata)".
+        A boolean mask over the rows (a table mixing synthetic and published figures) labels
+        only those rows; the table counts as synthetic (caption, index) if any row is.
+
         Returns the :class:`Exhibit` (already displayed in a kernel).
         """
         if not source:
             raise ValueError(f"table {name!r} needs a source")
+        synthetic_rows = None  # a per-row flag: which rows the CSV labels
+        if synthetic is not None and np.ndim(synthetic) == 1:
+            synthetic_rows = [bool(v) for v in synthetic]
+            if len(synthetic_rows) != len(df):
+                raise ValueError(f"table {name!r}: synthetic has {len(synthetic_rows)} flags "
+                                 f"for {len(df)} rows")
+            synthetic = any(synthetic_rows)
         synthetic = self.synthetic if synthetic is None else bool(synthetic)
         file = f"tables/{self._stem(name)}.csv"
         label = self._label("table", file)
         data = df.reset_index() if index else df
-        if LABEL_COLUMN in data.columns and data[LABEL_COLUMN].eq(SYNTHETIC_LABEL).all():
+        if LABEL_COLUMN in data.columns and _is_label_column(data[LABEL_COLUMN]):
             # a synthetic table's CSV read back: its label column is not data; the flag decides
             if not synthetic:
                 raise ValueError(f"table {name!r} carries the synthetic-data column {LABEL_COLUMN!r} "
                                  "(it was read from a synthetic table): make it with synthetic=True")
             data = data.drop(columns=LABEL_COLUMN)
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv",
-                    table_csv(labelled(data) if synthetic else data))
+                    table_csv(labelled(data, synthetic_rows) if synthetic else data))
         self._register("table", label, name, title, source, note, file, synthetic, report)
         if not report:
             return self._emit(Exhibit("table", label, name, file, (
