@@ -23,7 +23,11 @@ def test_table_and_figure_numbering_files_and_captions(tmp_path):
     assert "1,234,567" in html and ">2017<" in html and "Persons" in html
     assert "Source: Somebody 2020" in html and outputs.SYNTHETIC_NOTICE in html
     out = paths.tables_dir() / "03_first.csv"
-    assert out.read_text() == "district,year,n,rate\nA,2017,1234567,0.123456\nB,2023,2,12\n"
+    # a synthetic chapter's CSV carries the label as its last column, on every row
+    assert out.read_text() == ("district,year,n,rate,data\n"
+                               "A,2017,1234567,0.123456,Synthetic survey data (not PBS microdata)\n"
+                               "B,2023,2,12,Synthetic survey data (not PBS microdata)\n")
+    assert "Synthetic survey data" not in html.split('<p class="synthetic">')[0]  # not a column of the report
     assert (paths.figures_dir() / "03_line.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -60,6 +64,80 @@ def test_synthetic_flag_per_output():
     assert outputs.SYNTHETIC_NOTICE in a._repr_html_() and outputs.SYNTHETIC_NOTICE not in b._repr_html_()
     idx = pd.read_csv(paths.tables_dir() / "07_index.csv")
     assert list(idx["synthetic"]) == [True, False]
+    # the label column only in the synthetic table's CSV
+    assert (paths.tables_dir() / "07_gaps.csv").read_text() == \
+        "a,data\n1,Synthetic survey data (not PBS microdata)\n"
+    assert (paths.tables_dir() / "07_costs.csv").read_text() == "a\n1\n"
+
+
+def test_synthetic_csv_reads_back_and_republishes():
+    """pandas reads a synthetic CSV as a table with one more column; passed back to a synthetic
+    table it is not labelled twice; to a non-synthetic table, or a real column named 'data', it is refused."""
+    ch = outputs.Chapter(5, "x", synthetic=True)
+    ch.table(pd.DataFrame({"group": ["old"], "rate": [80.3]}), "gaps", "Gaps", source="S")
+    back = pd.read_csv(paths.tables_dir() / "05_gaps.csv")
+    assert list(back.columns) == ["group", "rate", "data"] and back.loc[0, "rate"] == 80.3
+    html = ch.table(back, "again", "Again", source="S")._repr_html_()
+    assert ">data<" not in html
+    assert (paths.tables_dir() / "05_again.csv").read_text() == \
+        (paths.tables_dir() / "05_gaps.csv").read_text()
+    with pytest.raises(ValueError, match="make it with synthetic=True"):
+        ch.table(back, "plain", "Plain", source="S", synthetic=False)
+    with pytest.raises(ValueError, match="reserved"):
+        ch.table(pd.DataFrame({"data": ["x"]}), "own", "Own", source="S")
+
+
+def test_a_table_mixing_synthetic_and_published_rows_labels_its_synthetic_rows():
+    import numpy as np
+
+    ch = outputs.Chapter("S", "Summary")
+    df = pd.DataFrame({"what": ["population", "gap"], "value": [40856097, 80.3]})
+    t = ch.table(df, "key", "Key", source="S", synthetic=pd.Series([False, True]))
+    assert outputs.SYNTHETIC_NOTICE in t._repr_html_()
+    assert (paths.tables_dir() / "S_key.csv").read_text() == \
+        "what,value,data\npopulation,40856097,\ngap,80.3,Synthetic survey data (not PBS microdata)\n"
+    assert pd.read_csv(paths.tables_dir() / "S_index.csv")["synthetic"].tolist() == [True]
+    back = pd.read_csv(paths.tables_dir() / "S_key.csv")  # read back: the label column is recognised
+    ch.table(back, "key2", "Key", source="S", synthetic=back["data"].notna())
+    assert (paths.tables_dir() / "S_key2.csv").read_bytes() == (paths.tables_dir() / "S_key.csv").read_bytes()
+    ch.table(df, "none", "None", source="S", synthetic=np.array([False, False]))  # no synthetic row: no label
+    assert (paths.tables_dir() / "S_none.csv").read_text() == "what,value\npopulation,40856097\ngap,80.3\n"
+    with pytest.raises(ValueError, match="1 flags for 2 rows"):
+        ch.table(df, "bad", "Bad", source="S", synthetic=[True])
+
+
+def _png(synthetic):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar([1, 2], [3, 4])
+    ax.set_xlabel("x")
+    return outputs.figure_png(fig, synthetic=synthetic)
+
+
+def test_synthetic_figure_carries_the_label_inside_the_png():
+    import io
+
+    import matplotlib.image as mpimg
+
+    plain, synth = _png(False), _png(True)
+    assert _png(True) == synth and _png(False) == plain  # deterministic bytes
+    assert synth != plain
+    a, b = mpimg.imread(io.BytesIO(plain)), mpimg.imread(io.BytesIO(synth))
+    # the label is a band under the figure: the image is taller by it, the same width,
+    # and the band holds grey (not white) pixels on its right half only (right-aligned text)
+    assert b.shape[1] == a.shape[1] and b.shape[0] > a.shape[0]
+    band = b[a.shape[0]:, :, :3]
+    ink = (band < 0.9).any(axis=2)
+    assert ink[:, band.shape[1] // 2:].any() and not ink[:, :band.shape[1] // 4].any()
+
+
+def test_chapter_figure_labels_only_synthetic_figures():
+    for synthetic in (False, True):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.bar([1, 2], [3, 4])
+        ax.set_xlabel("x")
+        outputs.Chapter(5, "x").figure(fig, f"f{synthetic}", "F", source="S", synthetic=synthetic)
+    assert (paths.figures_dir() / "05_fFalse.png").read_bytes() == _png(False)  # unchanged
+    assert (paths.figures_dir() / "05_fTrue.png").read_bytes() == _png(True)
 
 
 def test_line_breaks_in_text_cells():

@@ -36,7 +36,7 @@ from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
-from spf_analysis.report.exhibits import SYNTHETIC_NOTICE, read_index
+from spf_analysis.report.exhibits import SYNTHETIC_LABEL, SYNTHETIC_NOTICE, read_index
 from spf_analysis.report.tables import workbook_bytes
 
 ASSETS = Path(__file__).parent / "assets"
@@ -200,7 +200,8 @@ def load_meta(file: Path = REPORT_META) -> dict:
 
 
 def table_sheets(notebooks: list[Path]) -> list[dict]:
-    """Every table of the given chapters, in order, from their index files."""
+    """Every table of the given chapters, in order, from their index files; a synthetic table's
+    sheet carries the synthetic-data label (and its CSV's last column ``data`` says it on every row)."""
     sheets = []
     for nb in notebooks:
         index = paths.REPORTS / "tables" / f"{nb.stem.split('_', 1)[0]}_index.csv"
@@ -209,10 +210,12 @@ def table_sheets(notebooks: list[Path]) -> list[dict]:
         idx = pd.read_csv(index, keep_default_na=False)
         for r in idx[idx["kind"] == "table"].itertuples():
             note = r.note
-            if str(r.synthetic) == "True":
+            synthetic = str(r.synthetic) == "True"
+            if synthetic:
                 note = (note + " " if note else "") + SYNTHETIC_NOTICE
             sheets.append({"name": Path(r.file).stem, "title": f"{r.label}. {r.title}",
                            "source": r.source, "note": note,
+                           "data": SYNTHETIC_LABEL if synthetic else "",
                            "df": pd.read_csv(paths.REPORTS / r.file)})
     return sheets
 

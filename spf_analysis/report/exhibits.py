@@ -5,7 +5,11 @@ chapter numbers them (``Figure 1.2``), writes the figure (PNG) and the table
 (CSV, Excel-friendly) to ``reports/figures`` / ``reports/tables`` (through the
 build runner's staging folder), and displays them with their caption and
 source line, which is what the HTML report shows. Outputs built on the
-synthetic survey carry a visible notice.
+synthetic survey carry a visible notice: the HTML caption
+(:data:`SYNTHETIC_NOTICE`), a label drawn inside the PNG (:func:`label_synthetic`)
+and a last CSV column ``data`` holding :data:`SYNTHETIC_LABEL` on every row (a
+column rather than a comment line, so that pandas and Excel read the CSV as before
+and the readers of ``reports/tables`` select their columns by name unchanged).
 
 An exhibit displays itself when it is made (in a Jupyter kernel), wherever the
 call sits in the cell; the :class:`Exhibit` returned does not display again, so
@@ -26,6 +30,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display here; inline display is done by us
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from spf_analysis.config import paths  # noqa: E402
@@ -33,10 +38,28 @@ from spf_analysis.config.fsutil import write_bytes  # noqa: E402
 
 SYNTHETIC_NOTICE = ("Synthetic data: estimated on the seeded synthetic KP survey "
                     "calibrated to published aggregates, not on PBS microdata.")
+#: the short label inside a synthetic figure, in its CSV column and in the workbook
+SYNTHETIC_LABEL = "Synthetic survey data (not PBS microdata)"
+#: the CSV column of a synthetic table that carries :data:`SYNTHETIC_LABEL` (always last)
+LABEL_COLUMN = "data"
 
 
-def figure_png(fig, dpi: int = 150) -> bytes:
-    """PNG bytes of a matplotlib figure, without a timestamp (reproducible)."""
+def label_synthetic(fig) -> None:
+    """Draw :data:`SYNTHETIC_LABEL` inside ``fig``, in small grey italics, right-aligned just
+    below everything the figure already shows (axes, tick labels, a legend outside the axes),
+    so that it overlaps nothing and ``bbox_inches="tight"`` keeps it in the saved image."""
+    fig.canvas.draw()  # lay out first: the extent below includes every drawn artist
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    w, h = fig.get_size_inches()
+    fig.text(box.x1 / w, (box.y0 - 0.04) / h, SYNTHETIC_LABEL, ha="right", va="top",
+             fontsize=7, fontstyle="italic", color="0.4")
+
+
+def figure_png(fig, dpi: int = 150, synthetic: bool = False) -> bytes:
+    """PNG bytes of a matplotlib figure, without a timestamp (reproducible);
+    ``synthetic`` draws the synthetic-data label inside it (:func:`label_synthetic`)."""
+    if synthetic:
+        label_synthetic(fig)
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
                 metadata={"Software": None})
@@ -46,6 +69,25 @@ def figure_png(fig, dpi: int = 150) -> bytes:
 def table_csv(df: pd.DataFrame) -> bytes:
     """CSV bytes of a table: UTF-8, ``\\n`` line ends, floats to 10 significant digits."""
     return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
+
+
+def labelled(df: pd.DataFrame, rows=None) -> pd.DataFrame:
+    """``df`` with the synthetic-data column :data:`LABEL_COLUMN` as its last column: what a
+    synthetic table's CSV holds. It reads :data:`SYNTHETIC_LABEL` on every row, or only on the
+    rows ``rows`` (a boolean mask, for a table mixing synthetic and published figures; the
+    other rows get an empty cell)."""
+    if LABEL_COLUMN in df.columns:
+        raise ValueError(f"column {LABEL_COLUMN!r} is reserved for the synthetic-data label of the CSV; "
+                         "rename it")
+    if rows is None:
+        return df.assign(**{LABEL_COLUMN: SYNTHETIC_LABEL})
+    return df.assign(**{LABEL_COLUMN: [SYNTHETIC_LABEL if r else "" for r in rows]})
+
+
+def _is_label_column(s: pd.Series) -> bool:
+    """True for the column :func:`labelled` wrote, as pandas reads it back from the CSV."""
+    vals = s.dropna()
+    return bool(vals.isin([SYNTHETIC_LABEL, ""]).all() and vals.eq(SYNTHETIC_LABEL).any())
 
 
 def _align_numbers(table_html: str, numeric: list[int]) -> str:
@@ -202,7 +244,7 @@ class Chapter:
             raise ValueError(f"figure {name!r} needs a source")
         file = f"figures/{self._stem(name)}.png"
         label = self._label("figure", file)
-        png = figure_png(fig)
+        png = figure_png(fig, synthetic=synthetic)
         plt.close(fig)
         write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
         self._register("figure", label, name, title, source, note, file, synthetic)
@@ -216,7 +258,7 @@ class Chapter:
 
     def table(self, df: pd.DataFrame, name: str, title: str, source: str,
               note: str | None = None, formats: dict | None = None,
-              labels: dict | None = None, index: bool = False, synthetic: bool | None = None,
+              labels: dict | None = None, index: bool = False, synthetic=None,
               rows=None, columns: list | None = None, report: bool = True):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
@@ -233,15 +275,34 @@ class Chapter:
         (CSV, Excel workbook) but the report shows only a line with its label, title
         and where it is. Use it only for tables too long to print.
 
+        ``synthetic`` overrides the chapter's flag (None: the chapter's). A synthetic table's
+        CSV gets the last column ``data`` reading "Synthetic survey data (not PBS microdata)".
+        A boolean mask over the rows (a table mixing synthetic and published figures) labels
+        only those rows; the table counts as synthetic (caption, index) if any row is.
+
         Returns the :class:`Exhibit` (already displayed in a kernel).
         """
         if not source:
             raise ValueError(f"table {name!r} needs a source")
+        synthetic_rows = None  # a per-row flag: which rows the CSV labels
+        if synthetic is not None and np.ndim(synthetic) == 1:
+            synthetic_rows = [bool(v) for v in synthetic]
+            if len(synthetic_rows) != len(df):
+                raise ValueError(f"table {name!r}: synthetic has {len(synthetic_rows)} flags "
+                                 f"for {len(df)} rows")
+            synthetic = any(synthetic_rows)
         synthetic = self.synthetic if synthetic is None else bool(synthetic)
         file = f"tables/{self._stem(name)}.csv"
         label = self._label("table", file)
         data = df.reset_index() if index else df
-        write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv", table_csv(data))
+        if LABEL_COLUMN in data.columns and _is_label_column(data[LABEL_COLUMN]):
+            # a synthetic table's CSV read back: its label column is not data; the flag decides
+            if not synthetic:
+                raise ValueError(f"table {name!r} carries the synthetic-data column {LABEL_COLUMN!r} "
+                                 "(it was read from a synthetic table): make it with synthetic=True")
+            data = data.drop(columns=LABEL_COLUMN)
+        write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv",
+                    table_csv(labelled(data, synthetic_rows) if synthetic else data))
         self._register("table", label, name, title, source, note, file, synthetic, report)
         if not report:
             return self._emit(Exhibit("table", label, name, file, (

@@ -21,6 +21,7 @@ from spf_analysis.config.fsutil import write_bytes
 
 FIXED_TIME = datetime(2016, 1, 1)  # end of project PAK/12/50/JPN; no clock in outputs
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+DATA_COLOUR = "9C0006"  # dark red: the data label of a sheet (synthetic survey)
 
 
 def sheet_name(name: str, used: set) -> str:
@@ -36,7 +37,9 @@ def sheet_name(name: str, used: set) -> str:
 
 def workbook_bytes(sheets: list[dict], title: str) -> bytes:
     """``sheets``: dicts with ``name``, ``df`` and optional ``title``,
-    ``source``, ``note``. Returns the .xlsx bytes (deterministic)."""
+    ``source``, ``note`` and ``data`` (a data label, e.g. that the table is built on
+    the synthetic survey: shown in bold red on the row under the sheet's title and in
+    the contents sheet's column "Data"). Returns the .xlsx bytes (deterministic)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -50,31 +53,38 @@ def workbook_bytes(sheets: list[dict], title: str) -> bytes:
     contents.append([title])
     contents["A1"].font = Font(bold=True, size=12)
     contents.append([])
-    contents.append(["Sheet", "Table", "Source", "Note"])
+    contents.append(["Sheet", "Table", "Source", "Note", "Data"])
     for c in contents[3]:
         c.font = Font(bold=True)
     used = {"contents"}
     for s in sheets:
         name = sheet_name(s["name"], used)
-        contents.append([name, s.get("title", ""), s.get("source", ""), s.get("note", "")])
+        contents.append([name, s.get("title", ""), s.get("source", ""), s.get("note", ""),
+                         s.get("data", "")])
+        if s.get("data"):
+            contents.cell(contents.max_row, 5).font = Font(bold=True, color=DATA_COLOUR)
         ws = wb.create_sheet(name)
         ws.append([s.get("title", s["name"])])
         ws["A1"].font = Font(bold=True)
+        if s.get("data"):
+            ws.append([f"Data: {s['data']}"])
+            ws["A2"].font = Font(bold=True, color=DATA_COLOUR)
         ws.append([f"Source: {s['source']}" if s.get("source") else ""])
         if s.get("note"):
             ws.append([f"Note: {s['note']}"])
         ws.append([])
         df = s["df"]
         ws.append([str(c) for c in df.columns])
-        for c in ws[ws.max_row]:
+        header = ws.max_row
+        for c in ws[header]:
             c.font = Font(bold=True)
         for row in df.itertuples(index=False):
             ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
                        for v in row])
         for col in ws.columns:
-            width = max(len(str(c.value)) if c.value is not None and c.row > 3 else 0 for c in col)
+            width = max(len(str(c.value)) if c.value is not None and c.row >= header else 0 for c in col)
             ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 50)
-    for col, w in zip("ABCD", (28, 60, 60, 40)):
+    for col, w in zip("ABCDE", (28, 60, 60, 40, 40)):
         contents.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)
