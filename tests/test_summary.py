@@ -137,3 +137,9 @@ def test_chapter_5_numbers():
     assert kn.loc["impact_headcount_post", "value"] == 18.1 and kn.loc["impact_headcount_post", "synthetic"]
     assert kn.loc["capacity_workers", "value"] == 430_000 and kn.loc["capacity_contributions", "value"] == 31
     assert kn.loc["capacity_workers", "table"] == "Table 5.8"
+
+
+def test_key_numbers_rounded_by_unit():
+    kn = pd.DataFrame({"value": [443227.25, 1119.99, 28.913, 5.9443, 312.66],
+                       "unit": ["persons", "PKR billion", "%", "% of KP GDP", "% of the package cost"]})
+    assert summary.rounded(kn).tolist() == [443227.0, 1120.0, 28.9, 5.94, 313.0]

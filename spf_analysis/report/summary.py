@@ -192,6 +192,16 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+#: decimals shown for a key number by its unit (the chapter tables keep full precision); others: 2
+DECIMALS = {"persons": 0, "PKR per KP resident a year": 0, "schemes": 0, "recommendations": 0, "PKR billion": 1,
+            "%": 1, "% of the package cost": 0, "per 100": 0}
+
+
+def rounded(kn: pd.DataFrame) -> pd.Series:
+    """The values of :func:`key_numbers` rounded for display by their unit (:data:`DECIMALS`)."""
+    return pd.Series([round(v, DECIMALS.get(u, 2)) for v, u in zip(kn["value"], kn["unit"])], index=kn.index)
+
+
 def _and(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
