@@ -19,7 +19,7 @@ from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 from spf_analysis.household.synth import analysis_frame
 
-__all__ = ["CALIBRATION_INPUT", "survey_design", "group_flags", "protection_gaps", "sdg131_table", "household_receipt",
+__all__ = ["CALIBRATION_INPUT", "check_reference_year", "survey_design", "group_flags", "protection_gaps", "sdg131_table", "household_receipt",
            "inventory_has_unemployment_benefit", "NO_REGULAR_BENEFIT", "HOUSEHOLD_RECEIPT", "aspire_by", "bisp_targeting", "GROUPS",
            "sehat_enrolment", "sehat_utilisation", "sehat_table", "utilisation_gap_rows", "SEHAT_USE_GROUP"]
 
@@ -125,6 +125,13 @@ def _available(design: Design, member: str, covered: str) -> bool:
         if c in src and d[src[c]].isna().all():
             return False
     return d[member].sum() > 0
+
+
+def check_reference_year(reference_year: int, survey_year: int) -> None:
+    """The gap chapter's reference year must be the year of the population the survey reproduces."""
+    if int(reference_year) != int(survey_year):
+        raise ValueError(f"reference_year {reference_year} differs from the survey's population year {survey_year}: "
+                         "set params/03_coverage_gaps.yaml reference_year (or the survey) so that they agree")
 
 
 def household_receipt(design: Design, level: float = 0.95) -> pd.DataFrame:
