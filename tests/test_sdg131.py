@@ -76,10 +76,10 @@ def test_no_unemployment_benefit_in_the_inventory_means_zero():
 
 
 def test_reference_year_applied():
-    ref = read_yaml(paths.PARAMS / "03_coverage_gaps.yaml")["reference_year"]["value"]
+    ref = read_yaml(paths.PARAMS / "03_coverage_gaps.yaml")["gap_reference_year"]["value"]
     assert ref == 2023 == int(synth.load_params()["census_year"])
     gaps.check_reference_year(ref, 2023)
-    with pytest.raises(ValueError, match="reference_year 2018"):
+    with pytest.raises(ValueError, match="gap_reference_year 2018"):
         gaps.check_reference_year(2018, 2023)
 
 

@@ -128,10 +128,11 @@ def _available(design: Design, member: str, covered: str) -> bool:
 
 
 def check_reference_year(reference_year: int, survey_year: int) -> None:
-    """The gap chapter's reference year must be the year of the population the survey reproduces."""
+    """The gap chapter's reference year (``gap_reference_year`` of params/03_coverage_gaps.yaml) must be the year of
+    the population the survey reproduces."""
     if int(reference_year) != int(survey_year):
-        raise ValueError(f"reference_year {reference_year} differs from the survey's population year {survey_year}: "
-                         "set params/03_coverage_gaps.yaml reference_year (or the survey) so that they agree")
+        raise ValueError(f"gap_reference_year {reference_year} differs from the survey's population year {survey_year}: "
+                         "set params/03_coverage_gaps.yaml gap_reference_year (or the survey) so that they agree")
 
 
 def household_receipt(design: Design, level: float = 0.95) -> pd.DataFrame:
