@@ -59,7 +59,7 @@ RAW := $(shell find data/raw -type f ! -name '.*' 2>/dev/null | sort)
 # every processed table (spf_analysis.data.io.PROCESSED_TABLES; a test keeps the two equal)
 TABLES := census_province_age_sex census_district_age_sex census_district_totals \
           census_district_crosswalk census_published_rates \
-          macro_indicators poverty_indicators health_indicators sehat_utilisation fiscal_space_indicators schemes scheme_facts scheme_series \
+          macro_indicators poverty_indicators health_indicators sehat_utilisation sdg131_anchors fiscal_space_indicators schemes scheme_facts scheme_series \
           scheme_benefit_levels labour_census disability_census disability_severity \
           district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
@@ -129,7 +129,8 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml repor
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES) \
-	data/processed/sehat_utilisation.parquet data/processed/census_district_totals.parquet
+	data/processed/sehat_utilisation.parquet data/processed/census_district_totals.parquet \
+	data/processed/sdg131_anchors.parquet data/processed/schemes.parquet
 # chapters 04-06: the model run, the scenario and policy files, the WPP rates (Monte Carlo grid)
 COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) params/existing_schemes.yaml \
 	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet data/processed/health_indicators.parquet

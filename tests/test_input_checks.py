@@ -225,7 +225,7 @@ def test_indicator_without_a_bound(tmp_path):
 def test_bounds_registry_covers_every_indicator_of_the_raw_tables():
     bounds = io.read_bounds()
     need = set()
-    for f in (MACRO, POV, PDHS, SEVERITY, HEALTH, FISCAL, io.SEHAT_UTILISATION_FILE):
+    for f in (MACRO, POV, PDHS, SEVERITY, HEALTH, FISCAL, io.SEHAT_UTILISATION_FILE, io.SDG131_ANCHORS_FILE):
         d = pd.read_csv(f, dtype=str, keep_default_na=False)
         need |= set(zip(d["indicator"], d["unit"]))
     d = pd.read_csv(TARGETS, dtype=str, keep_default_na=False)

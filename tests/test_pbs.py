@@ -214,8 +214,10 @@ def test_chapter_03_end_to_end_on_pbs_layout_files(fixture_dir, tmp_path, monkey
     d, h, _ = fixture_dir
     processed = tmp_path / "processed"
     processed.mkdir()
-    # chapter 03 also reads two tables that do not come from the survey (Sehat card use, census total)
-    non_survey = [paths.PROCESSED / f"{t}.parquet" for t in ("sehat_utilisation", "census_district_totals")]
+    # chapter 03 also reads tables that do not come from the survey (Sehat card use, census total, the published
+    # SDG 1.3.1 anchors, the scheme inventory)
+    non_survey = [paths.PROCESSED / f"{t}.parquet" for t in ("sehat_utilisation", "census_district_totals",
+                                                             "sdg131_anchors", "schemes")]
     for f in non_survey:
         shutil.copy(f, processed)
     monkeypatch.setattr(paths, "PROCESSED", processed)

@@ -49,8 +49,12 @@ def toy():
         "03_sehat_utilisation": pd.DataFrame({
             "benchmark": ["Region, Publisher (2020): 85.3 per 1,000", "World, IHME: 100 per 1,000"],
             "per_1000": [21.84, 21.84], "share_of_benchmark_pct": [25.61, 21.84], "chosen": [True, False]}),
-        "03_bisp_targeting": pd.DataFrame({"target": ["poor (pre-transfer consumption below the poverty line)"] * 2,
-                                           "indicator": ["exclusion_error", "inclusion_error"], "estimate": [28.45, 26.4]}),
+        "03_sdg131": pd.DataFrame({
+            "group": ["whole population (SDG 1.3.1 total)", "older persons 65+ (pension)", "children 0-14",
+                      "persons with disabilities", "unemployed 15-64"],
+            "estimate": [33.5, 19.4, 29.3, 0.0, 0.0],
+            "anchor": ["", "20% (Pakistan, 2021; HelpAge International blog)", "1,224,411 families (Khyber Pakhtunkhwa, 2018; The News)",
+                       "37,000 persons (Khyber Pakhtunkhwa, 2024-25; The Nation)", float("nan")]}),
         "04_package_costs": pk,
         "04_fan_package_cost": pd.DataFrame({"year": [2030], "q05": [4.51], "q95": [6.85]}),
         "05_poverty_impact": pd.DataFrame({"scenario": ["kp_medium"] * 3 + ["kp_low"],
@@ -66,7 +70,7 @@ def toy():
                                                  "cost_pct_gdp_medium": [1.2995, 1.07]}),
         "07_matrix_sources": pd.DataFrame({"column": ["implementation issues", "recommendations", "recommendations"]}),
         "index_01": idx("01", "population_summary", "dependency_ratios"),
-        "index_03": pd.concat([idx("03", "protection_gaps", "x", "y", "z", "w", "bisp_targeting", synthetic=True),
+        "index_03": pd.concat([idx("03", "protection_gaps", "sdg131", "y", "z", "w", "bisp_targeting", synthetic=True),
                                idx("03", "sehat_utilisation").assign(label="Table 3.7")], ignore_index=True),
         "index_04": idx("04", "package_costs", "fan_package_cost", "package_costs_net"),
         "index_05": idx("05", "benefit_rules", "poverty_impact", "x", "y", "z", "w", "contribution_rates",
@@ -79,8 +83,12 @@ def toy():
 def test_key_numbers_are_the_table_values_with_their_labels():
     kn = summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32).set_index("key")
     assert kn.loc["population", "value"] == 40856097 and kn.loc["population", "table"] == "Table 1.1"
-    assert kn.loc["gap_old", "value"] == 80.3 and kn.loc["gap_old", "synthetic"]
-    assert kn.loc["bisp_exclusion", "table"] == "Table 3.6"
+    assert kn.loc["gap_workers", "value"] == 83.4 and kn.loc["gap_workers", "synthetic"]
+    # SDG 1.3.1 direct coverage with its anchors; the BISP exclusion error (a calibration input) is not a key number
+    assert kn.loc["sdg_total", "value"] == 33.5 and kn.loc["sdg_total", "table"] == "Table 3.2"
+    assert kn.loc["cov_old", "value"] == 19.4 and "published: 20% (Pakistan, 2021" in kn.loc["cov_old", "what"]
+    assert kn.loc["cov_unemployed", "value"] == 0.0 and "published" not in kn.loc["cov_unemployed", "what"]
+    assert "bisp_exclusion" not in kn.index
     # health: use of the Sehat card against the chosen benchmark (not enrolment), from its own table
     assert kn.loc["gap_health", "value"] == 74.4 and kn.loc["gap_health", "table"] == "Table 3.1"
     assert kn.loc["sehat_per_1000", "value"] == 21.84 and kn.loc["sehat_share", "value"] == 25.61
@@ -96,17 +104,22 @@ def test_key_numbers_are_the_table_values_with_their_labels():
 def test_summary_text_quotes_the_numbers():
     text = summary.summary_markdown(summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32), 2030)
     for s in ("40.9 million", "43% are children", "3.3% are 65", "ratio of 88 per 100", "32 federal and provincial",
-              "only 36% of the population", "80% of persons aged 65+", "synthetic household survey",
+              "34% of the population receive at least one social protection benefit or contribute to social insurance, "
+              "the SDG 1.3.1 total", "19% of persons aged 65+ receive a pension (published: 20% (Pakistan, 2021; "
+              "HelpAge International blog)) and 29% of children live in a household receiving a family cash benefit "
+              "(published: 1,224,411 families (Khyber Pakhtunkhwa, 2018; The News))",
+              "persons with disabilities (0%) and the unemployed (0%) receive no benefit", "synthetic household survey",
               "5.3% of KP GDP in 2030 (Rs 1,018 billion or Rs 19,034 per resident a year, 0.53% of national GDP, "
               "a ratio that does not depend on "
               "the unofficial estimate of KP's GDP, and 44% of the KP budget)", "between 4.5% and 6.8%",
               "a surplus of 0.7% of KP GDP", "a deficit of 4.6% of KP GDP", "universal child benefit (1.30% of KP GDP)",
-              "(Table 3.1, Table 3.6)", "(Table 6.1)"):
+              "(Table 3.2, Table 3.1)", "(Table 6.1)"):
         assert s in text, s
     assert ("Enrolment in the Sehat card is universal by policy, but the card pays for 22 admissions per 1,000 "
             "residents a year, 26% of the benchmark of comparable countries (Region, Publisher (2020): 85.3 per "
             "1,000) (Table 3.7).") in text
     assert "not enrolled" not in text
+    assert "BISP misses" not in text and "of the poor" not in text
     assert "from 27.0% to 18.1% and close 48% of the poverty gap" in text
     assert "About 0.43 million workers" in text and "Rs 31 billion a year" in text
     assert "(Table 5.2, Table 5.8)" in text

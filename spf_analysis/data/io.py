@@ -727,6 +727,23 @@ def read_health_indicators(file: Path | None = None) -> pd.DataFrame:
     return read_indicator_table(file or paths.RAW / "health" / "health_costing.csv", HEALTH_REQUIRED)
 
 
+SDG131_ANCHORS_FILE = paths.RAW / "coverage" / "sdg131_anchors.csv"
+#: the published values chapter 03 sets beside its SDG 1.3.1 estimates (each must have a row)
+SDG131_ANCHORS_REQUIRED = {
+    ("old_age_pension_coverage", "Pakistan"): "spf_analysis.household.gaps.sdg131_table",
+    ("bisp_beneficiary_families", "Khyber Pakhtunkhwa"): "spf_analysis.household.gaps.sdg131_table",
+    ("zakat_guzara_recipients", "Khyber Pakhtunkhwa"): "spf_analysis.household.gaps.sdg131_table",
+    ("disability_cash_one_off_recipients", "Khyber Pakhtunkhwa"): "spf_analysis.household.gaps.sdg131_table",
+}
+
+
+def read_sdg131_anchors(file: Path | str | None = None) -> pd.DataFrame:
+    """Published coverage figures set beside chapter 03's SDG 1.3.1 estimates (pension coverage of older
+    persons, BISP families and Zakat guzara recipients in KP, the one-off disability payment of 2025).
+    Long table as :func:`read_indicator_table`; ``year`` = the calendar year in which the period ends."""
+    return read_indicator_table(file or SDG131_ANCHORS_FILE, SDG131_ANCHORS_REQUIRED)
+
+
 SEHAT_UTILISATION_FILE = paths.RAW / "health" / "sehat_utilisation.csv"
 #: indicators of the Sehat utilisation table and the units each may carry
 SEHAT_UTILISATION_UNITS = {
@@ -1105,6 +1122,7 @@ PROCESSED_TABLES = {
     "poverty_indicators": read_poverty_indicators,
     "health_indicators": read_health_indicators,
     "sehat_utilisation": read_sehat_utilisation,
+    "sdg131_anchors": read_sdg131_anchors,
     "fiscal_space_indicators": read_fiscal_space_indicators,
     "schemes": read_schemes,
     "scheme_facts": read_scheme_facts,

@@ -26,6 +26,7 @@ USED_BY = {
     "census/kp_demographic_rates.csv": "census_published_rates",
     "census/kp_district_population_age_sex.csv": "census_district_age_sex",
     "census/kp_population_age_sex.csv": "census_province_age_sex",
+    "coverage/sdg131_anchors.csv": "sdg131_anchors",
     "disability/kp_disabled_population_age_sex_2017.csv": "disability_census",
     "disability/severe_disability_prevalence.csv": "disability_severity",
     "fiscal/fiscal_space_yields.csv": "fiscal_space_indicators",

@@ -19,24 +19,61 @@ from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 from spf_analysis.household.synth import analysis_frame
 
-__all__ = ["survey_design", "group_flags", "protection_gaps", "aspire_by", "bisp_targeting", "GROUPS",
+__all__ = ["CALIBRATION_INPUT", "check_reference_year", "survey_design", "group_flags", "protection_gaps", "sdg131_table", "household_receipt",
+           "inventory_has_unemployment_benefit", "NO_REGULAR_BENEFIT", "HOUSEHOLD_RECEIPT", "aspire_by", "bisp_targeting", "GROUPS",
            "sehat_enrolment", "sehat_utilisation", "sehat_table", "utilisation_gap_rows", "SEHAT_USE_GROUP"]
 
-#: life-cycle group -> (SPF guarantee, member flag, covered flag, what counts as covered)
+#: life-cycle group -> (SPF guarantee, member flag, covered flag, what counts as covered).
+#: Coverage follows the SDG 1.3.1 metadata (ILO, custodian; UN SDG metadata 01-03-01 and the ILO World Social
+#: Protection Database notes, https://www.social-protection.org/gimi/WSPDB.action?id=1472): persons of a
+#: contingency who are *direct recipients* of its cash benefit (older persons receiving a pension, persons with
+#: disabilities receiving a disability cash benefit, the unemployed receiving an unemployment benefit), children
+#: by their household's receipt of a child/family cash benefit, vulnerable persons by social assistance, and the
+#: total = receiving at least one benefit or actively contributing. KP has no unemployment benefit and no regular
+#: disability cash benefit (the inventory, data/raw/schemes/schemes.csv: :data:`NO_REGULAR_BENEFIT`), so their
+#: direct coverage is 0 by the inventory, not the share living in a household that receives something
+#: (that measure is kept apart: :func:`household_receipt`).
 GROUPS = {
-    "children 0-14": ("children", "g_child", "ben_social_assistance",
-                      "household receives BISP, Zakat or Bait-ul-Mal"),
-    "persons with disabilities": ("working age", "g_disabled", "ben_any",
-                                  "household receives any cash benefit"),
+    "children 0-14": ("children", "g_child", "ben_bisp",
+                      "household receives a family cash benefit (BISP; its child top-ups require it)"),
+    "persons with disabilities": ("working age", "g_disabled", "c_disability_benefit",
+                                  "receives a regular disability cash benefit (none in the inventory: 0)"),
     "working-age employed 15-64 (social insurance)": ("working age", "g_worker", "c_formal",
                                                        "formal job (social-insurance coverage)"),
-    "unemployed 15-64": ("working age", "g_unemployed", "ben_any", "household receives any cash benefit"),
+    "unemployed 15-64": ("working age", "g_unemployed", "c_unemployment_benefit",
+                         "receives an unemployment benefit (none in the inventory: 0)"),
     "older persons 60+ (pension)": ("elderly", "g_old60", "ben_pension", "receives a civil or EOBI pension"),
     "older persons 65+ (pension)": ("elderly", "g_old65", "ben_pension", "receives a civil or EOBI pension"),
+    "vulnerable persons (social assistance)": ("working age", "g_vulnerable", "ben_social_assistance",
+                                               "household receives BISP, Zakat or Bait-ul-Mal"),
     "poor population (social assistance)": ("working age", "poor_pre", "ben_social_assistance",
                                             "household receives BISP, Zakat or Bait-ul-Mal"),
-    "whole population (any benefit)": ("all", "one", "ben_any", "household receives any cash benefit"),
+    "whole population (SDG 1.3.1 total)": ("all", "one", "c_sdg_total",
+                                           "receives at least one benefit (as in the rows above) or contributes "
+                                           "to social insurance (formal job)"),
 }
+
+#: contingencies without a regular cash benefit in KP: group -> the inventory's evidence (data/raw/schemes/
+#: schemes.csv; matrix.yaml's implementation issues). Their SDG 1.3.1 direct coverage is 0.
+NO_REGULAR_BENEFIT = {
+    "unemployed 15-64": "no scheme of the inventory pays income to the unemployed",
+    "persons with disabilities": ("the KP disability allowance (S23) has no regular, sourced payment roll; "
+                                  "a one-off payment in January 2025 (F113) is not a regular benefit"),
+}
+#: the inventory's schemes that would pay an unemployment benefit (scheme name or type)
+UNEMPLOYMENT_BENEFIT = r"unemployment (?:benefit|insurance|allowance|assistance)"
+#: groups whose survey coverage reproduces a calibration target of the synthetic survey (target ids of
+#: data/raw/survey_targets/kp_calibration_targets.csv): an input, not a finding
+CALIBRATION_INPUT = {
+    "older persons 60+ (pension)": "pension_60plus",
+    "older persons 65+ (pension)": "pension_60plus",
+    "children 0-14": "bisp_families",
+    "vulnerable persons (social assistance)": "bisp_families, zakat_guzara_recipients",
+    "poor population (social assistance)": "bisp_families, bisp_bottom_quintile_share, poverty_headcount",
+}
+
+#: the household-receipt measure (not SDG 1.3.1): living in a household receiving any cash benefit
+HOUSEHOLD_RECEIPT = "living in a household receiving any cash benefit"
 
 
 #: The survey's Sehat card variable (household enrolled). Not a protection gap: enrolment is universal by
@@ -60,6 +97,17 @@ def group_flags(df: pd.DataFrame) -> pd.DataFrame:
     out["g_old65"] = (age >= 65).astype(int)
     out["c_formal"] = out["formal"].fillna(0).astype(int)
     out["c_sehat"] = out["sehat_card"].fillna(0).astype(int)
+    # no regular disability or unemployment cash benefit in KP (NO_REGULAR_BENEFIT): no one receives one
+    out["c_disability_benefit"] = 0
+    out["c_unemployment_benefit"] = 0
+    pension = out["ben_pension"].astype(int) if "ben_pension" in out else 0
+    essi = out["rec_essi"].astype(int) if "rec_essi" in out else 0
+    contributory = ((pension + essi + out["c_formal"]) > 0)
+    # ILO: vulnerable = all children, adults not covered by contributory benefits, older persons without a pension
+    out["g_vulnerable"] = ((age <= 14) | ~contributory).astype(int)
+    sa = out["ben_social_assistance"].astype(int) if "ben_social_assistance" in out else 0
+    bisp = out["ben_bisp"].astype(int) if "ben_bisp" in out else 0
+    out["c_sdg_total"] = (contributory | ((age <= 14) & (bisp > 0)) | ((out["g_vulnerable"] == 1) & (sa > 0))).astype(int)
     return out
 
 
@@ -77,6 +125,73 @@ def _available(design: Design, member: str, covered: str) -> bool:
         if c in src and d[src[c]].isna().all():
             return False
     return d[member].sum() > 0
+
+
+def check_reference_year(reference_year: int, survey_year: int) -> None:
+    """The gap chapter's reference year (``gap_reference_year`` of params/03_coverage_gaps.yaml) must be the year of
+    the population the survey reproduces."""
+    if int(reference_year) != int(survey_year):
+        raise ValueError(f"gap_reference_year {reference_year} differs from the survey's population year {survey_year}: "
+                         "set params/03_coverage_gaps.yaml gap_reference_year (or the survey) so that they agree")
+
+
+def household_receipt(design: Design, level: float = 0.95) -> pd.DataFrame:
+    """The share of each life-cycle group :data:`GROUPS` living in a household receiving any cash benefit
+    (``ben_any``): a description of household contact with the system, not SDG 1.3.1 coverage."""
+    groups = {g: (m, "ben_any") for g, (_, m, c, _) in GROUPS.items() if _available(design, m, c)}
+    out = indicators.sdg131_coverage(design, groups, level=level)
+    out["indicator"] = "household_receipt"
+    return out
+
+
+def inventory_has_unemployment_benefit(schemes: pd.DataFrame) -> bool:
+    """Whether the scheme inventory (processed ``schemes``) lists an unemployment benefit (:data:`UNEMPLOYMENT_BENEFIT`
+    in the scheme name or type)."""
+    text = (schemes["scheme_name"].astype(str) + " " + schemes["sp_type"].astype(str)
+            + " " + schemes["scheme_type"].astype(str))
+    return bool(text.str.contains(UNEMPLOYMENT_BENEFIT, case=False, regex=True).any())
+
+
+#: SDG 1.3.1 group -> the anchor indicators of data/raw/coverage/sdg131_anchors.csv set beside it
+ANCHORS = {
+    "older persons 60+ (pension)": ("old_age_pension_coverage",),
+    "older persons 65+ (pension)": ("old_age_pension_coverage",),
+    "persons with disabilities": ("disability_cash_one_off_recipients",),
+    "vulnerable persons (social assistance)": ("bisp_beneficiary_families", "zakat_guzara_recipients"),
+    "children 0-14": ("bisp_beneficiary_families",),
+}
+
+
+def _anchor_text(rows: pd.DataFrame) -> str:
+    def one(r):
+        v = f"{r.value:,.0f}" if r.value >= 100 else f"{r.value:g}"
+        unit = "%" if str(r.unit).startswith("percent") else f" {r.unit}"
+        return f"{v}{unit} ({r.geography}, {r.period}; {str(r.source_title).split(':')[0]})"
+    return "; ".join(one(r) for r in rows.sort_values("year").itertuples())
+
+
+def sdg131_table(design: Design, anchors: pd.DataFrame, level: float = 0.95, synthetic: bool = True) -> pd.DataFrame:
+    """Table 'SDG 1.3.1 by contingency': per group of :data:`GROUPS` the direct-recipient coverage (SDG 1.3.1)
+    and, beside it, the share living in a household receiving any cash benefit (:func:`household_receipt`), each
+    with its design-based SE/CI, the inventory's verdict (:data:`NO_REGULAR_BENEFIT`) and the published anchors
+    (``anchors``: the processed ``sdg131_anchors`` table) with their years (``anchor_years``). On the synthetic
+    survey (``synthetic``) ``calibration_input`` names the calibration targets a row reproduces (:data:`CALIBRATION_INPUT`)."""
+    cov = protection_gaps(design, level=level)
+    cov = cov[cov["indicator"] == "coverage"].set_index("group")
+    hh = household_receipt(design, level=level).set_index("group")
+    rows = []
+    for g in cov.index:
+        a = anchors[anchors["indicator"].isin(ANCHORS.get(g, ()))]
+        r = cov.loc[g]
+        rows.append({"group": g, "covered_by": r["covered_by"], "estimate": r["estimate"], "se": r["se"],
+                     "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
+                     "household_receipt": hh.loc[g, "estimate"] if g in hh.index else np.nan,
+                     "household_receipt_se": hh.loc[g, "se"] if g in hh.index else np.nan,
+                     "inventory": NO_REGULAR_BENEFIT.get(g, ""),
+                     "calibration_input": CALIBRATION_INPUT.get(g, "") if synthetic else "",
+                     "anchor": _anchor_text(a) if len(a) else "",
+                     "anchor_years": ", ".join(str(int(y)) for y in sorted(set(a["year"].dropna()))) if len(a) else ""})
+    return pd.DataFrame(rows)
 
 
 def protection_gaps(design: Design, by=None, level: float = 0.95) -> pd.DataFrame:
@@ -209,14 +324,18 @@ def aspire_by(design: Design, programme: str, by, level: float = 0.95) -> pd.Dat
     return out[["programme", "indicator", by, "estimate", "se", "ci_low", "ci_high", "n"]]
 
 
-def bisp_targeting(design: Design, level: float = 0.95) -> pd.DataFrame:
-    """BISP exclusion and inclusion errors against the poverty line and the poorest 20% (pre-transfer)."""
+def bisp_targeting(design: Design, level: float = 0.95, synthetic: bool = False) -> pd.DataFrame:
+    """BISP exclusion and inclusion errors against the poverty line and the poorest 20% (pre-transfer); on the
+    synthetic survey ``calibration_input`` names the targets that fix their size (an input, not a finding)."""
     d = design.with_columns(q1=(design.data["quintile"].astype(int) == 1).astype(int).to_numpy())
     a = indicators.targeting_errors(d, "ben_bisp", "poor_pre", level=level)
     a["target"] = "poor (pre-transfer consumption below the poverty line)"
     b = indicators.targeting_errors(d, "ben_bisp", "q1", level=level)
     b["target"] = "poorest 20% of persons (pre-transfer)"
-    return pd.concat([a, b], ignore_index=True)[["target", "indicator", "estimate", "se", "ci_low", "ci_high", "n"]]
+    out = pd.concat([a, b], ignore_index=True)
+    # on the synthetic survey the errors follow from the PMT noise calibrated to these targets: inputs, not findings
+    out["calibration_input"] = CALIBRATION_INPUT["poor population (social assistance)"] if synthetic else ""
+    return out[["target", "indicator", "estimate", "se", "ci_low", "ci_high", "n", "calibration_input"]]
 
 
 def pct(df: pd.DataFrame, cols=("estimate", "se", "ci_low", "ci_high")) -> pd.DataFrame:

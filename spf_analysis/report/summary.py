@@ -23,7 +23,7 @@ __all__ = ["TABLES", "SummaryError", "read_tables", "key_numbers", "summary_mark
 
 #: the chapter tables the summary reads (file stems in reports/tables)
 TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps", "03_sehat_utilisation",
-          "03_bisp_targeting", "04_package_costs", "04_package_costs_net", "04_fan_package_cost", "05_poverty_impact",
+          "03_sdg131", "04_package_costs", "04_package_costs_net", "04_fan_package_cost", "05_poverty_impact",
           "05_contributory_capacity", "06_fiscal_paths", "06_financing_packages", "07_recommendation_costs",
           "07_matrix_sources")
 #: how the summary names the packages it quotes (the reference scenario is "the full floor")
@@ -103,23 +103,28 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
 
     g = t["03_protection_gaps"]
     for key, group, ind, what in (
-            ("coverage_any", "whole population (any benefit)", "coverage", "Population in households receiving any cash benefit"),
-            ("gap_children", "children 0-14", "protection_gap", "Children 0-14 without social assistance"),
-            ("gap_old", "older persons 65+ (pension)", "protection_gap", "Persons 65+ without a pension"),
             ("gap_workers", "working-age employed 15-64 (social insurance)", "protection_gap",
              "Employed persons 15-64 without social insurance"),
-            ("gap_disabled", "persons with disabilities", "protection_gap", "Persons with disabilities in households without any cash benefit"),
             ("gap_health", SEHAT_USE_GROUP, "protection_gap",
              "Benchmark inpatient admissions not paid for by the Sehat card")):
         add(3, key, what, _one(g, "03_protection_gaps", group=group, indicator=ind)["estimate"], "%", "03_protection_gaps")
+    # SDG 1.3.1 as its metadata defines it (direct recipients), each with the published anchors beside it; the BISP
+    # exclusion error is not quoted: on the synthetic survey it reproduces a calibration input (chapter 03)
+    sdg = t["03_sdg131"]
+    for key, group, what in (
+            ("sdg_total", "whole population (SDG 1.3.1 total)", "Population receiving at least one benefit or contributing (SDG 1.3.1)"),
+            ("cov_old", "older persons 65+ (pension)", "Persons 65+ receiving a pension"),
+            ("cov_children", "children 0-14", "Children 0-14 in a household receiving a family cash benefit"),
+            ("cov_disabled", "persons with disabilities", "Persons with disabilities receiving a disability cash benefit"),
+            ("cov_unemployed", "unemployed 15-64", "Unemployed receiving an unemployment benefit")):
+        r = _one(sdg, "03_sdg131", group=group)
+        anchor = r.get("anchor") if isinstance(r.get("anchor"), str) and r.get("anchor") else ""
+        add(3, key, what + (f" (published: {anchor})" if anchor else ""), r["estimate"], "%", "03_sdg131")
     su = _one(t["03_sehat_utilisation"], "03_sehat_utilisation", chosen=True)  # the headline count and benchmark
     add(3, "sehat_per_1000", "Admissions paid by the Sehat card per 1,000 residents a year", su["per_1000"],
         "per 1,000 a year", "03_sehat_utilisation")
     add(3, "sehat_share", f"Sehat card admissions as a share of the benchmark: {su['benchmark']}",
         su["share_of_benchmark_pct"], "%", "03_sehat_utilisation")
-    ex = _one(t["03_bisp_targeting"], "03_bisp_targeting", indicator="exclusion_error",
-              target="poor (pre-transfer consumption below the poverty line)")
-    add(3, "bisp_exclusion", "BISP exclusion error (poor persons not reached)", ex["estimate"], "%", "03_bisp_targeting")
 
     pc = t["04_package_costs"]
     p = _one(pc, "04_package_costs", scenario=package, year=year)
@@ -218,6 +223,10 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         labels = list(dict.fromkeys(v.loc[k, "table"] for k in keys))
         return f"({', '.join(labels)})"
 
+    def published(key):
+        what = str(v.loc[key, "what"])
+        return f" (published: {what.split('(published: ', 1)[1]}" if "(published: " in what else ""
+
     synth = bool(kn.loc[kn["chapter"] == 3, "synthetic"].any())
     survey = "the synthetic household survey (a stand-in for PBS microdata)" if synth else "the household survey"
     parts = [
@@ -230,10 +239,12 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         parts.append(f"**Schemes.** The inventory lists {n('schemes')} federal and provincial schemes operating in KP "
                      f"({v.loc['schemes', 'table']}).")
     parts.append(
-        f"**Gaps.** On {survey}, only {n('coverage_any')}% of the population live in a household receiving any cash "
-        f"benefit. {n('gap_children')}% of children live in households without social assistance, {n('gap_old')}% of "
-        f"persons aged 65+ receive no pension and {n('gap_workers')}% of employed persons have no social insurance; "
-        f"BISP misses {n('bisp_exclusion')}% of the poor {ref('coverage_any', 'bisp_exclusion')}. Enrolment in the "
+        f"**Gaps.** On {survey}, {n('sdg_total')}% of the population receive at least one social protection benefit "
+        f"or contribute to social insurance, the SDG 1.3.1 total. {n('cov_old')}% of persons aged 65+ receive a "
+        f"pension{published('cov_old')} and {n('cov_children')}% of children live in a household receiving a family "
+        f"cash benefit{published('cov_children')}; persons with disabilities ({n('cov_disabled')}%) and the unemployed "
+        f"({n('cov_unemployed')}%) receive no benefit for their contingency, which KP does not pay, and "
+        f"{n('gap_workers')}% of employed persons have no social insurance {ref('sdg_total', 'gap_workers')}. Enrolment in the "
         f"Sehat card is universal by policy, but the card pays for {n('sehat_per_1000')} admissions per 1,000 residents "
         f"a year, {n('sehat_share')}% of the benchmark of comparable countries "
         f"({v.loc['sehat_share', 'what'].split(': ', 1)[1]}) {ref('sehat_per_1000')}.")
