@@ -54,7 +54,8 @@ def toy():
                       "persons with disabilities", "unemployed 15-64"],
             "estimate": [33.5, 19.4, 29.3, 0.0, 0.0],
             "anchor": ["", "20% (Pakistan, 2021; HelpAge International blog)", "1,224,411 families (Khyber Pakhtunkhwa, 2018; The News)",
-                       "37,000 persons (Khyber Pakhtunkhwa, 2024-25; The Nation)", float("nan")]}),
+                       "37,000 persons (Khyber Pakhtunkhwa, 2024-25; The Nation)", float("nan")],
+            "calibration_input": ["", "pension_60plus", "bisp_families", "", float("nan")]}),
         "04_package_costs": pk,
         "04_fan_package_cost": pd.DataFrame({"year": [2030], "q05": [4.51], "q95": [6.85]}),
         "05_poverty_impact": pd.DataFrame({"scenario": ["kp_medium"] * 3 + ["kp_low"],
@@ -156,3 +157,14 @@ def test_key_numbers_rounded_by_unit():
     kn = pd.DataFrame({"value": [443227.25, 1119.99, 28.913, 5.9443, 312.66],
                        "unit": ["persons", "PKR billion", "%", "% of KP GDP", "% of the package cost"]})
     assert summary.rounded(kn).tolist() == [443227.0, 1120.0, 28.9, 5.94, 313.0]
+
+
+def test_calibration_inputs_are_said_to_be_inputs():
+    kn = summary.key_numbers(toy(), 2030, "kp_medium", n_schemes=32)
+    text = summary.summary_markdown(kn, 2030)
+    assert "reproduce its calibration targets: inputs, not findings" in text
+    # the published anchor is quoted without the calibration marker
+    assert "(published: 20% (Pakistan, 2021; HelpAge International blog))" in text and "[calibration" not in text
+    t = toy()
+    t["03_sdg131"]["calibration_input"] = ""
+    assert "inputs, not findings" not in summary.summary_markdown(summary.key_numbers(t, 2030, "kp_medium", n_schemes=32), 2030)

@@ -26,6 +26,8 @@ TABLES = ("01_population_summary", "01_dependency_ratios", "03_protection_gaps",
           "03_sdg131", "04_package_costs", "04_package_costs_net", "04_fan_package_cost", "05_poverty_impact",
           "05_contributory_capacity", "06_fiscal_paths", "06_financing_packages", "07_recommendation_costs",
           "07_matrix_sources")
+#: marks a key number that reproduces a calibration target of the survey (an input, not a finding)
+CALIBRATED = "[calibration input"
 #: how the summary names the packages it quotes (the reference scenario is "the full floor")
 PACKAGE_WORDS = {"package_lifecycle": "the life-cycle package", "package_minimum": "the minimum package"}
 COLUMNS = ["chapter", "key", "what", "value", "unit", "table", "synthetic"]
@@ -119,7 +121,9 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
             ("cov_unemployed", "unemployed 15-64", "Unemployed receiving an unemployment benefit")):
         r = _one(sdg, "03_sdg131", group=group)
         anchor = r.get("anchor") if isinstance(r.get("anchor"), str) and r.get("anchor") else ""
-        add(3, key, what + (f" (published: {anchor})" if anchor else ""), r["estimate"], "%", "03_sdg131")
+        cal = r.get("calibration_input") if isinstance(r.get("calibration_input"), str) and r.get("calibration_input") else ""
+        add(3, key, what + (f" (published: {anchor})" if anchor else "") + (f" {CALIBRATED}: {cal}]" if cal else ""),
+            r["estimate"], "%", "03_sdg131")
     su = _one(t["03_sehat_utilisation"], "03_sehat_utilisation", chosen=True)  # the headline count and benchmark
     add(3, "sehat_per_1000", "Admissions paid by the Sehat card per 1,000 residents a year", su["per_1000"],
         "per 1,000 a year", "03_sehat_utilisation")
@@ -224,8 +228,11 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         return f"({', '.join(labels)})"
 
     def published(key):
-        what = str(v.loc[key, "what"])
+        what = str(v.loc[key, "what"]).split(f" {CALIBRATED}", 1)[0]
         return f" (published: {what.split('(published: ', 1)[1]}" if "(published: " in what else ""
+
+    def calibrated(*keys):
+        return [k for k in keys if f" {CALIBRATED}" in str(v.loc[k, "what"])]
 
     synth = bool(kn.loc[kn["chapter"] == 3, "synthetic"].any())
     survey = "the synthetic household survey (a stand-in for PBS microdata)" if synth else "the household survey"
@@ -247,7 +254,9 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         f"{n('gap_workers')}% of employed persons have no social insurance {ref('sdg_total', 'gap_workers')}. Enrolment in the "
         f"Sehat card is universal by policy, but the card pays for {n('sehat_per_1000')} admissions per 1,000 residents "
         f"a year, {n('sehat_share')}% of the benchmark of comparable countries "
-        f"({v.loc['sehat_share', 'what'].split(': ', 1)[1]}) {ref('sehat_per_1000')}.")
+        f"({v.loc['sehat_share', 'what'].split(': ', 1)[1]}) {ref('sehat_per_1000')}."
+        + (" The pension and family-benefit coverage of the survey reproduce its calibration targets: inputs, not "
+           "findings." if synth and calibrated("cov_old", "cov_children") else ""))
     parts.append(
         f"**Impact.** Simulated on the same survey, the full floor would lower the poverty headcount from "
         f"{n('impact_headcount_pre', '{:.1f}')}% to {n('impact_headcount_post', '{:.1f}')}% and close "
