@@ -111,7 +111,10 @@ def test_options_point_to_their_laws(facts):
     t = fr.option_links(facts, labels).set_index("option")
     assert "Minimum Wages Act" in t.loc["EG", "instruments"]
     assert t.loc["CS", "fact_ids"] == "L07, L11"
-    assert t.loc["SP", "instruments"].startswith("none found")
+    assert t.loc["SP", "instruments"].startswith("no existing law")
+    # the universal child benefit is a new provincial benefit, not one of the federal BISP Act (L08)
+    t2 = fr.option_links(facts, {"child_benefit": "CB", "maternity_benefit": "MB"}).set_index("option")
+    assert t2.loc["CB", "instruments"].startswith("no existing law") and "L11" not in t2.loc["MB", "fact_ids"]
 
 
 def test_dialogue_table_needs_one_entry_per_step(facts):

@@ -54,7 +54,8 @@ def test_matrix_from_toy_tables_has_known_numbers():
     assert list(m["guarantee"]) == ["Health", "Children", "Working age", "Elderly"]
     assert (m.map(lambda v: bool(str(v).strip()))).all().all()
     # health: coverage 10 -> gap 90.0, administrative (no CI); children 20 -> 80.0 (CI 78.0-82.0)
-    assert ("90.0% of whole population (Sehat card use) not covered (administrative data against a benchmark, "
+    # a share of benchmark admissions, not of persons
+    assert ("90.0% of the benchmark inpatient admissions not paid by the card (administrative data against a benchmark, "
             "no sampling error)") in m.loc[0, "policy_gaps"]
     assert "nan" not in m.loc[0, "policy_gaps"]
     assert "80.0% of children 0-14 not covered (95% CI 78.0-82.0)" in m.loc[1, "policy_gaps"]
@@ -105,7 +106,8 @@ def test_real_matrix_uses_the_chapter_03_and_04_numbers():
     for r in gp.itertuples():
         assert r.estimate == g.loc[r.group, "estimate"]
         cell = m.loc[list(s["guarantees"]).index(r.guarantee), "policy_gaps"]
-        assert f"{g.loc[r.group, 'estimate']:.1f}% of {r.group}" in cell
+        what = "the benchmark inpatient admissions" if pd.isna(g.loc[r.group, "ci_low"]) else r.group  # Sehat use: a share of admissions
+        assert f"{g.loc[r.group, 'estimate']:.1f}% of {what}" in cell
     # every recommended cost equals chapter 04's cost of that provision in 2030
     c = t["costs"].set_index("benefit")
     rc = matrix.recommended_costs(t["costs"], s, 2030)

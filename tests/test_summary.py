@@ -109,7 +109,7 @@ def test_summary_text_quotes_the_numbers():
               "the SDG 1.3.1 total", "19% of persons aged 65+ receive a pension (published: 20% (Pakistan, 2021; "
               "HelpAge International blog)) and 29% of children live in a household receiving a family cash benefit "
               "(published: 1,224,411 families (Khyber Pakhtunkhwa, 2018; The News))",
-              "persons with disabilities (0%) and the unemployed (0%) receive no benefit", "synthetic household survey",
+              "persons with disabilities (0%) and the unemployed (0%) receive no regular benefit", "synthetic household survey",
               "5.3% of KP GDP in 2030 (Rs 1,018 billion or Rs 19,034 per resident a year, 0.53% of national GDP, "
               "a ratio that does not depend on "
               "the unofficial estimate of KP's GDP, and 44% of the KP budget)", "between 4.5% and 6.8%",

@@ -37,7 +37,7 @@ GROUPS = {
     "children 0-14": ("children", "g_child", "ben_bisp",
                       "household receives a family cash benefit (BISP; its child top-ups require it)"),
     "persons with disabilities": ("working age", "g_disabled", "c_disability_benefit",
-                                  "receives a regular disability cash benefit (none in the inventory: 0)"),
+                                  "receives a regular disability cash benefit (none regular in the inventory: 0; the KP disability allowance is small and irregular)"),
     "working-age employed 15-64 (social insurance)": ("working age", "g_worker", "c_formal",
                                                        "formal job (social-insurance coverage)"),
     "unemployed 15-64": ("working age", "g_unemployed", "c_unemployment_benefit",

@@ -170,7 +170,7 @@ def option_links(facts: pd.DataFrame, labels: dict) -> pd.DataFrame:
         mine = facts[facts["options"].str.split(";").map(lambda o: key in o)]
         rows.append({"option": label,
                      "instruments": "; ".join(f"{r.instrument} ({r.level})" for r in mine.itertuples()) or
-                     "none found: a new provincial scheme (social welfare is provincial since the 18th Amendment)",
+                     "no existing law: a new provincial act (social welfare is provincial since the 18th Amendment)",
                      "fact_ids": ", ".join(mine["fact_id"])})
     return pd.DataFrame(rows)
 

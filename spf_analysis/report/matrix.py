@@ -267,9 +267,10 @@ def recommended_costs(costs: pd.DataFrame, spec: dict, year: int) -> pd.DataFram
 def _fmt_gap(r) -> str:
     """A gap with its survey CI; a gap from administrative data against a benchmark (no sampling
     error: chapter 03's Sehat card use) says so instead of printing an empty CI."""
-    ci = (f"95% CI {r.ci_low:.1f}-{r.ci_high:.1f}" if pd.notna(r.ci_low) and pd.notna(r.ci_high)
-          else "administrative data against a benchmark, no sampling error")
-    return f"{r.estimate:.1f}% of {r.group} not covered ({ci}); covered = {r.covered_by}"
+    if not (pd.notna(r.ci_low) and pd.notna(r.ci_high)):  # a share of benchmark admissions, not of persons
+        return (f"{r.estimate:.1f}% of the benchmark inpatient admissions not paid by the card (administrative data "
+                f"against a benchmark, no sampling error); covered = {r.covered_by}")
+    return f"{r.estimate:.1f}% of {r.group} not covered (95% CI {r.ci_low:.1f}-{r.ci_high:.1f}); covered = {r.covered_by}"
 
 
 def _eligible(text: str) -> str:
