@@ -187,7 +187,7 @@ notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
 .PHONY: test chromium
 test: $(PROCESSED) $(REPORT) | $(READY) chromium ## Unit tests, nbval over the notebooks, browser check of the report
 	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 \
-	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
+	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests $(NOTEBOOKS:%=notebooks/%.ipynb)
 
 chromium: # headless Chromium for the browser check (Debian package; installed when root)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
@@ -217,7 +217,7 @@ lab: | $(READY) ## Open the notebooks in JupyterLab (installs it into the venv o
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
 	rm -rf data/processed/*.parquet data/processed/.*.tmp data/interim reports/notebooks reports/figures \
-	  reports/tables reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/.*.tmp
+	  reports/tables reports/scratch reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/.*.tmp
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV)
 

@@ -32,15 +32,21 @@ REPORT_XLSX = REPORTS / "rapid_assessment_tables.xlsx"
 SHARED = ROOT.parent / "shared"
 
 
+#: Where a notebook run outside the build (JupyterLab, a script) writes its figures and tables.
+SCRATCH = REPORTS / "scratch"
+
+
 def _output_root() -> Path:
     """Where notebooks write figures and tables.
 
     The build runner (:mod:`spf_analysis.build`) points ``SPF_OUTPUT_DIR`` at a
     staging folder and moves its content into ``reports/`` only when the
-    notebook succeeded; interactively (JupyterLab) outputs go to ``reports/``.
+    notebook succeeded; interactively (JupyterLab) outputs go to :data:`SCRATCH`,
+    which the build never reads, so an interactive run cannot change the report
+    behind make's back.
     """
     staged = os.environ.get("SPF_OUTPUT_DIR")
-    return Path(staged) if staged else REPORTS
+    return Path(staged) if staged else SCRATCH
 
 
 def figures_dir() -> Path:
