@@ -175,8 +175,10 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 # without .PRECIOUS, .DELETE_ON_ERROR would delete the published report when a later step fails
 .PRECIOUS: $(REPORT)
 
+# the title page names the commit (its hash and date): a new commit re-assembles the report
+GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
-	spf_analysis/report/assets/report.css params/report.yaml | $(READY)
+	spf_analysis/report/assets/report.css params/report.yaml $(GIT_HEAD) | $(READY)
 	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks

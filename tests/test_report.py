@@ -91,3 +91,19 @@ def test_wide_and_text_tables_are_marked():
     assert t[2]["class"] == ["spf-table"]
     assert "landscape" in soup.select("div.spf-table-block")[1]["class"]
     assert "landscape" not in soup.select("div.spf-table-block")[0]["class"]
+
+
+def test_edition_names_the_commit_not_the_clock(tmp_path):
+    import re as _re
+    import subprocess as _sp
+
+    from spf_analysis.report import assemble as _a
+    e = _a.commit_edition()
+    head = _sp.run(["git", "-C", str(_a.paths.ROOT), "log", "-1", "--format=%h %cs"], capture_output=True, text=True)
+    if head.returncode == 0:  # a checkout: the short hash and the commit date
+        assert [e["commit"], e["date"]] == head.stdout.split()
+        assert _re.fullmatch(r"[0-9a-f]{7,}", e["commit"]) and _re.fullmatch(r"\d{4}-\d\d-\d\d", e["date"])
+    assert _a.commit_edition(tmp_path) == {"commit": "unversioned", "date": "unversioned"}  # not a git checkout
+    meta = _a.load_meta()
+    assert "{commit}" in meta["edition"] and "{date}" in meta["edition"]
+    assert any("not an official publication" in n for n in meta["notes"])

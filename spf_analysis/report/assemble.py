@@ -24,6 +24,7 @@ import copy
 import html
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -152,6 +153,7 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
         for lvl, text, hid in toc)
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     e = {k: html.escape(str(v)) for k, v in meta.items() if not isinstance(v, list)}
+    e["edition"] = html.escape(str(meta["edition"]).format(**commit_edition()))
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in meta.get("notes", []))
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -185,6 +187,18 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
 </body>
 </html>
 """
+
+
+def commit_edition(root: Path = paths.ROOT) -> dict:
+    """``{"commit": short hash, "date": commit date YYYY-MM-DD}`` of the checked-out commit, read from
+    git (fixed arguments, no shell): the edition is the commit's, never the build's clock, so two
+    builds of one commit are identical. Outside a git checkout both are "unversioned"."""
+    try:
+        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h %cs"], capture_output=True,
+                             text=True, timeout=30, check=True).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        out = []
+    return {"commit": out[0], "date": out[1]} if len(out) == 2 else {"commit": "unversioned", "date": "unversioned"}
 
 
 def load_meta(file: Path = REPORT_META) -> dict:
