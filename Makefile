@@ -213,9 +213,11 @@ bench: $(MODEL_RUN) | $(READY) ## Benchmarks: build vs papermill floor (rebuilds
 
 # ------------------------------------------------------------------ utilities
 .PHONY: lab
-lab: | $(READY) ## Open the notebooks in JupyterLab (installs it into the venv on first use)
+# PORT=8890 (checked: 1024-65535) reaches spf_analysis.lab through the environment, no shell;
+# it adds --allow-root when run as root, --no-browser, and makes spf-kp the default kernel
+lab: | $(READY) ## Open the notebooks in JupyterLab, kernel spf-kp (installs it on first use); PORT=8890
 	$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet -r requirements-lab.txt
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(PY) -m spf_analysis.lab
 
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
