@@ -116,6 +116,9 @@ model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every
 # ------------------------------------------------------------------- notebooks
 NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix 08_policy_framework A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
+# the ordered list reaches the runner through the environment (no shell sees it): each run
+# prints its place in it and its time, `[3/11] 03_coverage_gaps ... 12.4 s` (spf_analysis.build)
+export SPF_NOTEBOOKS := $(NOTEBOOKS)
 # every notebook run: the runner, the notebook's parameters and the settings shared by chapters;
 # the package files a notebook imports come from $(DEPS_MK); its data inputs are listed below
 # Command-line overrides, `make report ARGS_04_costing_options='tornado_year=2033'`: make exports
@@ -125,7 +128,7 @@ $(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARG
 .PRECIOUS: $(EXECUTED)  # replaced only by a successful run (spf_analysis.build)
 reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
 	$(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
-	$(PY) -m spf_analysis.build $*
+	@$(PY) -m spf_analysis.build $*
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES) \
@@ -212,9 +215,11 @@ bench: $(MODEL_RUN) | $(READY) ## Benchmarks: build vs papermill floor (rebuilds
 
 # ------------------------------------------------------------------ utilities
 .PHONY: lab
-lab: | $(READY) ## Open the notebooks in JupyterLab (installs it into the venv on first use)
+# PORT=8890 (checked: 1024-65535) reaches spf_analysis.lab through the environment, no shell;
+# it adds --allow-root when run as root, --no-browser, and makes spf-kp the default kernel
+lab: | $(READY) ## Open the notebooks in JupyterLab, kernel spf-kp (installs it on first use); PORT=8890
 	$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet -r requirements-lab.txt
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(PY) -m spf_analysis.lab
 
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw

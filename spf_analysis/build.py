@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from spf_analysis.config import params as P
@@ -38,6 +40,55 @@ from spf_analysis.config.steps import run_step
 
 KERNEL = "spf-kp"
 STAGING = paths.REPORTS / ".build"
+#: the kernel logs at CRITICAL only: its "running over TCP without encryption" warning
+#: (the kernel is local, on 127.0.0.1) and the "KeyboardInterrupt caught in kernel" line
+#: that the shutdown of a finished kernel can produce are not build messages. A cell's error
+#: is in the cell's outputs and a dead kernel is reported by nbclient, neither via this log.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+#: the environment variable through which the Makefile passes its ordered notebook list
+NOTEBOOK_LIST_ENV = "SPF_NOTEBOOKS"
+
+
+def counter(notebook: str) -> str:
+    """``[3/11] 03_coverage_gaps``: the notebook's place in the Makefile's list (``$(NOTEBOOKS)``,
+    exported as ``SPF_NOTEBOOKS``), or the bare name when it is not in the list."""
+    names = os.environ.get(NOTEBOOK_LIST_ENV, "").split()
+    if notebook in names:
+        return f"[{names.index(notebook) + 1}/{len(names)}] {notebook}"
+    return notebook
+
+
+def progress(notebook: str, seconds: float, ok: bool = True) -> str:
+    """The line a notebook run ends with: ``[3/11] 03_coverage_gaps ... 12.4 s``."""
+    return f"{counter(notebook)} ... {seconds:.1f} s" + ("" if ok else " (failed)")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def failure_location(error, executed_nb: dict | None = None) -> str:
+    """Where a papermill execution error happened, in the terms of the source notebook:
+    ``cell 2 (from 0), line 4: assert not fail, 'asked to fail'`` then ``AssertionError: ...``.
+
+    papermill counts cells in the executed copy, which holds the injected-parameters cell;
+    that cell is not in ``notebooks/``, so it is taken out of the index (``executed_nb``: the
+    saved partial copy). The line number is
+    the one IPython gives for the cell's own frame (``Cell In[2], line 4``)."""
+    index = getattr(error, "cell_index", None)
+    if index is None:
+        return ""
+    if executed_nb is not None:  # the saved copy also holds papermill's error banners (added after)
+        tags = [c.get("metadata", {}).get("tags", []) for c in executed_nb.get("cells", [])]
+        tags = [t for t in tags if "papermill-error-cell-tag" not in t]
+        index -= sum("injected-parameters" in t for t in tags[:index])
+    where = f"cell {index} (from 0)"
+    tb = [_ANSI.sub("", t) for t in (getattr(error, "traceback", None) or [])]
+    m = next((m for t in tb if (m := re.search(r"Cell In\[\d*\], line (\d+)", t))), None)
+    lines = (getattr(error, "source", "") or "").splitlines()
+    if m and 0 < int(m[1]) <= len(lines):
+        where += f", line {m[1]}: {lines[int(m[1]) - 1].strip()}"
+    ename, evalue = getattr(error, "ename", ""), getattr(error, "evalue", "")
+    return f"{where}\n{ename}: {evalue}" if ename else where
 
 
 def parse_overrides(items: list[str], origin: str = "override") -> dict:
@@ -119,8 +170,6 @@ class NotebookFailed(RuntimeError):
 
 
 def run(notebook: str, overrides: dict | None = None) -> Path:
-    import re
-
     import papermill as pm
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", notebook):
@@ -142,18 +191,21 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
     try:
         try:
             pm.execute_notebook(str(src), str(executed), parameters=values, kernel_name=KERNEL,
-                                progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS))
+                                progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS),
+                                extra_arguments=KERNEL_ARGS)
         except OSError:  # a full disk, an unreadable file: reported as such by run_step
             raise
         except Exception as e:  # papermill's execution error carries the failing cell's traceback
-            kept = ""
+            kept, nb = "", None
             if executed.exists():  # kept to see which cell failed (reports/.build/failed/)
                 failed = STAGING / "failed" / executed.name
                 failed.parent.mkdir(parents=True, exist_ok=True)
                 nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
                 failed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
                 kept = f"; the partly executed copy is {paths.rel(failed)}"
-            raise NotebookFailed(f"notebooks/{notebook}.ipynb failed ({type(e).__name__}){kept}\n{e}") from None
+            at = failure_location(e, nb)
+            at = f"\nat {at}" if at else ""
+            raise NotebookFailed(f"notebooks/{notebook}.ipynb failed ({type(e).__name__}){kept}{at}\n{e}") from None
         nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
         executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
         _publish(notebook, stage, executed)
@@ -187,17 +239,24 @@ def main(argv=None) -> int:
         print("usage: python -m spf_analysis.build NN_name [key=value ...]", file=sys.stderr)
         return 2
     notebook, rest = argv[0], argv[1:]
-    done = []
+    live = sys.stdout.isatty()  # on a terminal the line shows while the notebook runs, then is completed
 
     def body():
-        overrides = {**parse_overrides(env_overrides(notebook), f"ARGS_{notebook}"),
-                     **parse_overrides(rest, "command-line override")}
-        done.append(run(notebook, overrides))
+        try:
+            overrides = {**parse_overrides(env_overrides(notebook), f"ARGS_{notebook}"),
+                         **parse_overrides(rest, "command-line override")}
+            run(notebook, overrides)
+        except BaseException:
+            if live:  # end the progress line before the error message
+                print(flush=True)
+            raise
 
+    start = time.monotonic()
+    if live:
+        print(f"{counter(notebook)} ...", end="", flush=True)
     status = run_step(f"notebook {notebook}", body, errors=(P.ParameterError, FileNotFoundError, NotebookFailed),
                       unchanged=f"reports/notebooks/{notebook}.ipynb and its figures and tables")
-    if status == 0:
-        print(f"executed {paths.rel(done[0])}")
+    print(("\r" if live else "") + progress(notebook, time.monotonic() - start, ok=status == 0), flush=True)
     return status
 
 

@@ -1,6 +1,7 @@
 """The notebook runner replaces outputs only on success."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -147,3 +148,35 @@ def test_overrides_come_from_the_environment_and_are_checked(sandbox, monkeypatc
     monkeypatch.setenv("ARGS_09_test", "fail=true")
     assert build.main(["09_test"]) == 1
     assert "09_test.ipynb failed" in capsys.readouterr().err
+
+
+def test_each_run_prints_its_place_in_the_makefile_list_and_its_time(sandbox, monkeypatch, capsys):
+    assert build.progress("09_test", 12.44) == "09_test ... 12.4 s"  # not in a list: the bare name
+    monkeypatch.setenv("SPF_NOTEBOOKS", "00_a 09_test 10_b")  # as the Makefile exports $(NOTEBOOKS)
+    assert build.progress("09_test", 12.44) == "[2/3] 09_test ... 12.4 s"
+    assert build.progress("09_test", 3.06, ok=False) == "[2/3] 09_test ... 3.1 s (failed)"
+    assert build.main(["09_test"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and re.fullmatch(r"\[2/3\] 09_test \.\.\. \d+\.\d s", out[0]), out
+
+
+def test_a_failure_names_the_source_cell_and_line(sandbox, monkeypatch, capsys):
+    # the sandbox notebook: cell 0 parameters, cell 1 whose 4th line is the assert; papermill counts
+    # the injected-parameters cell too (index 2), the message counts cells of notebooks/09_test.ipynb
+    with pytest.raises(build.NotebookFailed) as e:
+        build.run("09_test", {"fail": True})
+    first = str(e.value).splitlines()[:3]
+    assert first[0].startswith("notebooks/09_test.ipynb failed (PapermillExecutionError); the partly executed copy is ")
+    assert first[1:] == ["at cell 1 (from 0), line 4: assert not fail, 'asked to fail'",
+                         "AssertionError: asked to fail"], first
+    monkeypatch.setenv("SPF_NOTEBOOKS", "09_test")
+    monkeypatch.setenv("ARGS_09_test", "fail=true")
+    assert build.main(["09_test"]) == 1
+    out, err = capsys.readouterr()
+    assert "at cell 1 (from 0), line 4" in err and re.fullmatch(r"\[1/1\] 09_test \.\.\. \d+\.\d s \(failed\)\n", out)
+
+
+def test_the_kernel_log_stays_quiet_on_a_successful_run(sandbox, capfd):
+    build.run("09_test")
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "KeyboardInterrupt" not in err, err
