@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString
 from nbconvert import HTMLExporter
 
 from spf_analysis.config import paths
@@ -97,6 +97,16 @@ LONG_SOURCE = 300
 WIDE_COLUMNS = 8
 #: a table with a cell longer than this is a text table: cells wrap and keep their line breaks
 TEXT_CELL = 80
+#: a table with more columns than this gets a landscape page in print
+LANDSCAPE_COLUMNS = 9
+#: ... and so does one whose estimated width (:func:`table_width`) is above this many characters.
+#: An A4 portrait text block (17.4 cm) holds about 110 characters of DejaVu Sans at 7.5 pt,
+#: about 125 at the 6.5-7 pt of wide and text tables; landscape (26.1 cm) holds half as much again.
+LANDSCAPE_CHARS = 130
+#: in the width estimate, a cell counts at most this many characters (longer text wraps) ...
+WRAP_CELL = 18
+#: ... and a word at most this many (longer ones, such as URLs, may break in text cells)
+LONG_WORD = 25
 
 
 def collapse_sources(soup: BeautifulSoup) -> None:
@@ -120,19 +130,64 @@ def collapse_sources(soup: BeautifulSoup) -> None:
                 p["class"] = p.get("class", []) + ["long"]
 
 
+def _columns(table) -> list:
+    """The header cells of the table's last header row (one per column)."""
+    rows = table.select("thead tr")
+    if rows:
+        return rows[-1].find_all("th")
+    first = table.find("tr")
+    return first.find_all("th") if first is not None else []
+
+
+def table_width(table) -> int:
+    """Estimated width of a table in characters: per column, the longest of its header's longest
+    word (headers wrap only between words), each cell's longest word, and each cell's length up to
+    :data:`WRAP_CELL` (longer text wraps), words counted up to :data:`LONG_WORD`; plus 2 a column for
+    the padding."""
+    head = _columns(table)
+    widths = [min(LONG_WORD, max((len(w) for w in th.get_text(" ").split()), default=0)) for th in head]
+    for tr in table.select("tbody tr") or table.select("tr")[1:]:
+        for i, cell in enumerate(tr.find_all(["td", "th"])[:len(widths)]):
+            text = cell.get_text(" ").strip()
+            word = min(LONG_WORD, max((len(w) for w in text.split()), default=0))
+            widths[i] = max(widths[i], word, min(len(text), WRAP_CELL))
+    return sum(w + 2 for w in widths)
+
+
+def is_landscape(table) -> bool:
+    """A table gets a landscape page in print when it is wide: more than :data:`LANDSCAPE_COLUMNS`
+    columns, or an estimated width above :data:`LANDSCAPE_CHARS` characters."""
+    return len(_columns(table)) > LANDSCAPE_COLUMNS or table_width(table) > LANDSCAPE_CHARS
+
+
+def break_ids(soup: BeautifulSoup) -> None:
+    """In table headers, allow a line break after each underscore (``<wbr>``), so an identifier such
+    as ``package_minimum`` wraps at its parts instead of inside a word."""
+    for th in soup.select("table.spf-table th"):
+        for text in list(th.find_all(string=lambda t: "_" in t)):
+            parts = str(text).split("_")
+            nodes = []
+            for part in parts[:-1]:
+                nodes += [NavigableString(part + "_"), soup.new_tag("wbr")]
+            if parts[-1]:
+                nodes.append(NavigableString(parts[-1]))
+            text.replace_with(*nodes)
+
+
 def mark_tables(soup: BeautifulSoup) -> None:
-    """Class ``wide`` on tables with many columns, ``text`` on tables holding long text cells."""
+    """Class ``wide`` on tables with many columns, ``text`` on tables holding long text cells;
+    class ``landscape`` on the block (caption, table, source, note) of a wide table (:func:`is_landscape`)."""
     for table in soup.select("table.spf-table"):
-        head = table.select("thead th") or table.select("tr:first-child th")
+        head = _columns(table)
         classes = table.get("class", [])
         if len(head) > WIDE_COLUMNS:
             classes.append("wide")
         if any(len(td.get_text()) > TEXT_CELL for td in table.select("td")):
             classes.append("text")
-            block = table.find_parent("div", class_="spf-table-block")
-            if block is not None and len(head) >= 5:  # a wide text table gets a landscape page in print
-                block["class"] = block.get("class", []) + ["landscape"]
         table["class"] = classes
+        block = table.find_parent("div", class_="spf-table-block")
+        if block is not None and is_landscape(table):
+            block["class"] = block.get("class", []) + ["landscape"]
 
 
 def assemble(notebooks: list[Path], meta: dict) -> str:
@@ -142,6 +197,7 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
         a.decompose()
     collapse_sources(soup)
     mark_tables(soup)
+    break_ids(soup)
     used: set = set()
     toc = []
     for h in soup.find_all(["h1", "h2"]):
