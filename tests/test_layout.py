@@ -92,3 +92,19 @@ def test_headers_are_not_split_inside_a_word(tmp_path):
     on = [i for i, page in enumerate(pages) if "Table 1.1" in page]
     assert len(on) == 1 and sizes[on[0]][0] > sizes[on[0]][1]  # 13 columns: a landscape page
     assert "A note." in pages[on[0]]                           # with its note
+
+
+def test_heading_before_a_landscape_table_goes_with_it():
+    wide = table_block("Table 1.1", wide_headers(), [[1] * 13])
+    html_ = ('<section class="chapter">'
+             '<div class="cell text_cell"><div class="inner_cell"><div class="rendered_html"><h2>1.1 Alone</h2></div></div></div>'
+             f'<div class="cell code_cell"><div class="output">{wide}</div></div>'
+             '<div class="cell text_cell"><div class="inner_cell"><div class="rendered_html"><h2>1.2 With text</h2>'
+             '<p>Prose.</p></div></div></div>'
+             f'<div class="cell code_cell"><div class="output">{wide}</div></div></section>')
+    soup = BeautifulSoup(html_, "html.parser")
+    report.mark_tables(soup)
+    report.lead_headings(soup)
+    cells = soup.select("div.text_cell")
+    assert "landscape-lead" in cells[0]["class"]      # heading only: onto the landscape page
+    assert "landscape-lead" not in cells[1]["class"]  # heading and prose stay in portrait

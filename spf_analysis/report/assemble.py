@@ -105,8 +105,10 @@ LANDSCAPE_COLUMNS = 9
 LANDSCAPE_CHARS = 130
 #: in the width estimate, a cell counts at most this many characters (longer text wraps) ...
 WRAP_CELL = 18
-#: ... and a word at most this many (longer ones, such as URLs, may break in text cells)
+#: in a text table's cells, a word longer than this (a URL, a path, a parameter key) may break
+#: after ``/ _ . - ? & =`` (:func:`break_ids` adds ``<wbr>``)
 LONG_WORD = 25
+_BREAK_AFTER = re.compile(r"(?<=[/_.?&=-])(?=[^/])")
 
 
 def collapse_sources(soup: BeautifulSoup) -> None:
@@ -139,18 +141,23 @@ def _columns(table) -> list:
     return first.find_all("th") if first is not None else []
 
 
+def _longest_part(text: str) -> int:
+    """The longest run of the text that cannot wrap: words, and long words' parts between the
+    characters after which :func:`break_ids` allows a break."""
+    parts = [p for w in text.split() for p in (_BREAK_AFTER.split(w) if len(w) > LONG_WORD else [w])]
+    return max((len(p) for p in parts), default=0)
+
+
 def table_width(table) -> int:
     """Estimated width of a table in characters: per column, the longest of its header's longest
-    word (headers wrap only between words), each cell's longest word, and each cell's length up to
-    :data:`WRAP_CELL` (longer text wraps), words counted up to :data:`LONG_WORD`; plus 2 a column for
-    the padding."""
+    word (headers wrap only between words), each cell's longest unbreakable run (:func:`_longest_part`)
+    and each cell's length up to :data:`WRAP_CELL` (longer text wraps); plus 2 a column for the padding."""
     head = _columns(table)
-    widths = [min(LONG_WORD, max((len(w) for w in th.get_text(" ").split()), default=0)) for th in head]
+    widths = [_longest_part(th.get_text(" ")) for th in head]
     for tr in table.select("tbody tr") or table.select("tr")[1:]:
         for i, cell in enumerate(tr.find_all(["td", "th"])[:len(widths)]):
             text = cell.get_text(" ").strip()
-            word = min(LONG_WORD, max((len(w) for w in text.split()), default=0))
-            widths[i] = max(widths[i], word, min(len(text), WRAP_CELL))
+            widths[i] = max(widths[i], _longest_part(text), min(len(text), WRAP_CELL))
     return sum(w + 2 for w in widths)
 
 
@@ -160,18 +167,31 @@ def is_landscape(table) -> bool:
     return len(_columns(table)) > LANDSCAPE_COLUMNS or table_width(table) > LANDSCAPE_CHARS
 
 
+def _insert_breaks(soup: BeautifulSoup, cell, pattern: re.Pattern, long_only: bool) -> None:
+    for text in list(cell.find_all(string=True)):
+        words = re.split(r"(\s+)", str(text))
+        if not any(pattern.search(w) and (len(w) > LONG_WORD or not long_only) for w in words):
+            continue
+        nodes = []
+        for w in words:
+            parts = pattern.split(w) if (len(w) > LONG_WORD or not long_only) else [w]
+            for j, part in enumerate(parts):
+                if j:
+                    nodes.append(soup.new_tag("wbr"))
+                if part:
+                    nodes.append(NavigableString(part))
+        text.replace_with(*nodes)
+
+
 def break_ids(soup: BeautifulSoup) -> None:
-    """In table headers, allow a line break after each underscore (``<wbr>``), so an identifier such
-    as ``package_minimum`` wraps at its parts instead of inside a word."""
+    """Allow line breaks where a word may wrap without being split inside a word (``<wbr>``): in
+    table headers after each underscore, so an identifier such as ``package_minimum`` wraps at its
+    parts; in text tables' cells, within words longer than :data:`LONG_WORD` (URLs, paths, keys)
+    after ``/ _ . - ? & =``."""
     for th in soup.select("table.spf-table th"):
-        for text in list(th.find_all(string=lambda t: "_" in t)):
-            parts = str(text).split("_")
-            nodes = []
-            for part in parts[:-1]:
-                nodes += [NavigableString(part + "_"), soup.new_tag("wbr")]
-            if parts[-1]:
-                nodes.append(NavigableString(parts[-1]))
-            text.replace_with(*nodes)
+        _insert_breaks(soup, th, re.compile(r"(?<=_)(?=.)"), long_only=False)
+    for td in soup.select("table.spf-table.text td"):
+        _insert_breaks(soup, td, _BREAK_AFTER, long_only=True)
 
 
 def mark_tables(soup: BeautifulSoup) -> None:
@@ -190,6 +210,23 @@ def mark_tables(soup: BeautifulSoup) -> None:
             block["class"] = block.get("class", []) + ["landscape"]
 
 
+def lead_headings(soup: BeautifulSoup) -> None:
+    """A notebook cell holding only headings, followed by a cell that opens with a landscape table,
+    goes onto the landscape page with it (class ``landscape-lead``): otherwise the page change
+    before the table would leave the heading alone at the foot of the portrait page."""
+    for block in soup.select("div.spf-table-block.landscape"):
+        cell = block.find_parent("div", class_="cell")
+        if cell is None or not cell.get_text(" ", strip=True).startswith(block.get_text(" ", strip=True)[:80]):
+            continue
+        prev = cell.find_previous_sibling("div")
+        if prev is None or "text_cell" not in prev.get("class", []):
+            continue
+        content = [el for el in prev.find_all(True) if el.name in ("p", "ul", "ol", "table", "div", "img")
+                   and not el.get("class", []) and el.get_text(strip=True)]
+        if prev.find(["h1", "h2", "h3", "h4"]) is not None and not prev.find("h1") and not content:
+            prev["class"] = prev.get("class", []) + ["landscape-lead"]
+
+
 def assemble(notebooks: list[Path], meta: dict) -> str:
     chapters = "\n".join(chapter_html(p) for p in notebooks)
     soup = BeautifulSoup(chapters, "html.parser")
@@ -197,6 +234,7 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
         a.decompose()
     collapse_sources(soup)
     mark_tables(soup)
+    lead_headings(soup)
     break_ids(soup)
     used: set = set()
     toc = []
