@@ -108,3 +108,12 @@ def test_heading_before_a_landscape_table_goes_with_it():
     cells = soup.select("div.text_cell")
     assert "landscape-lead" in cells[0]["class"]      # heading only: onto the landscape page
     assert "landscape-lead" not in cells[1]["class"]  # heading and prose stay in portrait
+
+
+def test_only_rows_with_very_long_cells_may_split():
+    rows = "<tr><td>" + "x " * (report.TALL_CELL // 2 + 1) + "</td></tr><tr><td>" + "y " * 50 + "</td></tr>"
+    soup = BeautifulSoup(f"<table class='spf-table'><thead><tr><th>a</th></tr></thead><tbody>{rows}</tbody></table>",
+                         "html.parser")
+    report.mark_tables(soup)
+    trs = soup.select("tbody tr")
+    assert trs[0].get("class") == ["tall"] and trs[1].get("class") is None

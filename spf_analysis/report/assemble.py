@@ -97,6 +97,9 @@ LONG_SOURCE = 300
 WIDE_COLUMNS = 8
 #: a table with a cell longer than this is a text table: cells wrap and keep their line breaks
 TEXT_CELL = 80
+#: a table row with a cell longer than this (about half a landscape page in a matrix column) may
+#: split across pages (class ``tall``); other rows stay whole
+TALL_CELL = 600
 #: a table with more columns than this gets a landscape page in print
 LANDSCAPE_COLUMNS = 9
 #: ... and so does one whose estimated width (:func:`table_width`) is above this many characters.
@@ -204,6 +207,9 @@ def mark_tables(soup: BeautifulSoup) -> None:
             classes.append("wide")
         if any(len(td.get_text()) > TEXT_CELL for td in table.select("td")):
             classes.append("text")
+            for tr in table.select("tr"):
+                if any(len(td.get_text()) > TALL_CELL for td in tr.find_all("td")):
+                    tr["class"] = tr.get("class", []) + ["tall"]
         table["class"] = classes
         block = table.find_parent("div", class_="spf-table-block")
         if block is not None and is_landscape(table):
