@@ -13,6 +13,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
+LAB_READY := $(VENV)/.lab
 
 # Reproducibility: fixed hash seed; fixed timestamp for fonts embedded in the PDF.
 export PYTHONHASHSEED := 0
@@ -21,11 +22,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
 # ----------------------------------------------------------------- environment
+# pip shows its progress on the first setup (no environment yet: minutes of downloads) and is quiet
+# when it only updates one (make expands the recipe before it runs, so this sees the state before)
+PIP_PROGRESS = $(if $(wildcard $(PY)),--quiet,--progress-bar on)
 $(READY): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
 	  { echo "error: Python 3.11 is required (PYTHON=$(PYTHON)); set PYTHON=/path/to/python3.11" >&2; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	test -x $(PY) || { echo "first setup: creating $(VENV) and installing the pinned packages (a few minutes)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install $(PIP_PROGRESS) --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name spf-kp --display-name "Python (spf-kp)" >/dev/null
 	touch $@
@@ -190,8 +194,8 @@ notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
 
 # ----------------------------------------------------------------------- tests
 .PHONY: test chromium
-test: $(PROCESSED) $(REPORT) | $(READY) chromium ## Unit tests, nbval over the notebooks, browser check of the report
-	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 \
+test: $(PROCESSED) $(REPORT) | $(READY) chromium $(LAB_READY) ## Unit tests, nbval over the notebooks, browser check of the report, JupyterLab serving /lab
+	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 SPF_REQUIRE_LAB=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests $(NOTEBOOKS:%=notebooks/%.ipynb)
 
 chromium: # headless Chromium for the browser check (Debian package; installed when root)
@@ -217,14 +221,19 @@ bench: $(MODEL_RUN) | $(READY) ## Benchmarks: build vs papermill floor (rebuilds
 .PHONY: lab
 # PORT=8890 (checked: 1024-65535) reaches spf_analysis.lab through the environment, no shell;
 # it adds --allow-root when run as root, --no-browser, and makes spf-kp the default kernel
-lab: | $(READY) ## Open the notebooks in JupyterLab, kernel spf-kp (installs it on first use); PORT=8890
-	$(PY) -c 'import jupyterlab' 2>/dev/null || $(PY) -m pip install --quiet -r requirements-lab.txt
+lab: | $(LAB_READY) ## Open the notebooks in JupyterLab, kernel spf-kp (installs it on first use); PORT=8890
 	$(PY) -m spf_analysis.lab
+
+# JupyterLab on top of the pinned environment (requirements-lab.txt; make test checks that it serves /lab)
+$(LAB_READY): requirements-lab.txt | $(READY)
+	@echo "installing JupyterLab (requirements-lab.txt)"
+	$(PY) -m pip install --disable-pip-version-check -r requirements-lab.txt
+	touch $@
 
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
 	rm -rf data/processed/*.parquet data/processed/.*.tmp data/interim reports/notebooks reports/figures \
-	  reports/tables reports/scratch reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/.*.tmp
+	  reports/tables reports/scratch reports/failed reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/.*.tmp
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV)
 

@@ -40,6 +40,12 @@ from spf_analysis.config.steps import run_step
 
 KERNEL = "spf-kp"
 STAGING = paths.REPORTS / ".build"
+
+
+def failed_copy(notebook: str) -> Path:
+    """Where a failed run keeps its partly executed copy: ``reports/failed/NN_name.ipynb`` (open it
+    in JupyterLab to see the failing cell; the build never reads it, a successful run removes it)."""
+    return paths.REPORTS / "failed" / f"{notebook}.ipynb"
 #: the kernel logs at CRITICAL only: its "running over TCP without encryption" warning
 #: (the kernel is local, on 127.0.0.1) and the "KeyboardInterrupt caught in kernel" line
 #: that the shutdown of a finished kernel can produce are not build messages. A cell's error
@@ -197,8 +203,8 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
             raise
         except Exception as e:  # papermill's execution error carries the failing cell's traceback
             kept, nb = "", None
-            if executed.exists():  # kept to see which cell failed (reports/.build/failed/)
-                failed = STAGING / "failed" / executed.name
+            if executed.exists():  # kept to see which cell failed (reports/failed/, read by nothing)
+                failed = failed_copy(notebook)
                 failed.parent.mkdir(parents=True, exist_ok=True)
                 nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
                 failed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -209,6 +215,7 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
         nb = scrub(json.loads(executed.read_text(encoding="utf-8")), notebook)
         executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
         _publish(notebook, stage, executed)
+        failed_copy(notebook).unlink(missing_ok=True)  # an earlier failure's copy no longer applies
     finally:
         if old_env is None:
             os.environ.pop("SPF_OUTPUT_DIR", None)

@@ -42,9 +42,9 @@ def sandbox(tmp_path, monkeypatch):
 
 
 def snapshot(root):
-    """Every output (reports/.build is scratch: staging, and the partial copy of a failed run)."""
+    """Every output (reports/.build is scratch, reports/failed the partial copy of a failed run)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and not str(p.relative_to(root)).startswith(".build")}
+            if p.is_file() and not str(p.relative_to(root)).startswith((".build", "failed"))}
 
 
 def test_failure_leaves_reports_unchanged(sandbox):
@@ -133,8 +133,10 @@ def test_a_failed_run_keeps_its_partial_copy_aside(sandbox):
     with pytest.raises(build.NotebookFailed, match="partly executed copy is .*09_test.ipynb"):
         build.run("09_test", {"fail": True})
     assert snapshot(sandbox) == before
-    kept = json.loads((sandbox / ".build/failed/09_test.ipynb").read_text())
+    kept = json.loads((sandbox / "failed/09_test.ipynb").read_text())
     assert any(o.get("output_type") == "error" for c in kept["cells"] for o in c.get("outputs", []))
+    build.run("09_test")  # a later success removes the copy, which no longer applies
+    assert not (sandbox / "failed/09_test.ipynb").exists()
 
 
 def test_overrides_come_from_the_environment_and_are_checked(sandbox, monkeypatch, capsys):

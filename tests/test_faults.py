@@ -77,8 +77,9 @@ def snapshot(root: Path) -> dict:
     for d in OUTPUT_DIRS:
         for p in sorted((root / d).rglob("*")):
             rel = p.relative_to(root)
-            # reports/.build: scratch (staging, stamps); .survey_config: make's stamp of the values given
-            if p.is_file() and not str(rel).startswith("reports/.build") and p.name != ".survey_config":
+            # reports/.build: scratch (staging, stamps); reports/failed: a failed run's partial copy (a
+            # diagnostic, not an output); .survey_config: make's stamp of the values given
+            if p.is_file() and not str(rel).startswith(("reports/.build", "reports/failed")) and p.name != ".survey_config":
                 out[str(rel)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
@@ -152,8 +153,8 @@ def test_a_failing_cell_keeps_the_outputs_and_shows_the_partial_notebook(tree):
     nb.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     r = make(tree, "notebooks")
     fails_cleanly(tree, before, r, "error: notebook 02_mapping_schemes: notebooks/02_mapping_schemes.ipynb failed",
-                  "reports/.build/failed/02_mapping_schemes.ipynb", "injected", traceback=True)
-    assert (tree / "reports/.build/failed/02_mapping_schemes.ipynb").exists()
+                  "reports/failed/02_mapping_schemes.ipynb", "injected", traceback=True)
+    assert (tree / "reports/failed/02_mapping_schemes.ipynb").exists()
 
 
 # -------------------------------------------------------------- data and model steps
