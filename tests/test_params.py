@@ -148,3 +148,16 @@ def test_one_yaml_reader():
     assert {rel for rel, _ in found} <= YAML_PARSER_ALLOWED, \
         f"parse YAML files with spf_analysis.config.errors.read_yaml: {[x for x in found if x[0] not in YAML_PARSER_ALLOWED]}"
     assert any(rel == "config/errors.py" for rel, _ in found)  # the check sees the reader itself
+
+
+def test_in_jupyterlab_the_params_file_replaces_the_cell_values():
+    """A notebook opened in JupyterLab (kernel started by a Jupyter server) runs the values of
+    params/NN.yaml, as the build does; under the build, nbval or papermill nothing changes."""
+    file_values = params.load_values("01_demographic_profile")
+    ns = dict(file_values, top_districts=file_values["top_districts"] + 3)  # the cell says otherwise
+    assert params.use_params_file(ns, "01_demographic_profile", environ={}) == {}
+    assert ns["top_districts"] == file_values["top_districts"] + 3
+    changed = params.use_params_file(ns, "01_demographic_profile", environ={"JPY_SESSION_NAME": "x.ipynb"})
+    assert changed == {"top_districts": (file_values["top_districts"] + 3, file_values["top_districts"])}
+    assert ns == file_values
+

@@ -13,13 +13,14 @@ file (or the override) and the key.
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 from spf_analysis.config import paths
 from spf_analysis.config.parameters import ParameterError, Spec, check_value, read_declared, rel
 
 __all__ = ["ParameterError", "params_file", "notebook_file", "declarations", "load_values", "notebook_parameters",
-           "check", "default_type"]
+           "check", "default_type", "use_params_file"]
 
 
 def params_file(notebook: str) -> Path:
@@ -38,6 +39,28 @@ def declarations(notebook: str, file: Path | None = None) -> dict[str, Spec]:
 
 def load_values(notebook: str, file: Path | None = None) -> dict:
     return {k: s.value for k, s in declarations(notebook, file).items()}
+
+
+def use_params_file(namespace: dict, notebook: str, environ=None) -> dict:
+    """In JupyterLab, give the notebook the values of ``params/<notebook>.yaml``, as the build does.
+
+    The build (papermill) injects the file's values, checked, after the ``parameters`` cell; a
+    notebook opened in JupyterLab would otherwise run the cell's literals, which a researcher who
+    edited the YAML expects to be replaced. Called in the cell after the ``parameters`` cell:
+    ``params.use_params_file(globals(), "04_costing_options")``. It acts only in a kernel started
+    by a Jupyter server (``JPY_SESSION_NAME`` set), never under the build, nbval or a papermill run
+    of one's own. Returns ``{name: (cell value, file value)}`` for the values it changed, and says so.
+    """
+    environ = os.environ if environ is None else environ
+    if not environ.get("JPY_SESSION_NAME"):
+        return {}
+    values = check(notebook)
+    changed = {k: (namespace.get(k), v) for k, v in values.items() if namespace.get(k) != v}
+    namespace.update(values)
+    if changed:
+        print(f"parameters from {rel(params_file(notebook))} (as the build runs them): "
+              + ", ".join(f"{k} = {v!r} (cell: {c!r})" for k, (c, v) in changed.items()))
+    return changed
 
 
 def notebook_parameters(notebook: Path) -> dict:
