@@ -1,7 +1,12 @@
 """Tables for policy users: reproducible Excel workbooks.
 
 :func:`write_xlsx` writes one sheet per table, each headed by its title and
-source, plus a contents sheet. The file is byte-identical from one build to
+source, plus a contents sheet linking every sheet (and each sheet links back).
+A sheet shows its table as the report does: the report's column headers and,
+for each number, the Excel format translated (:func:`excel_number_format`) from
+the Python format spec the report used, both read from the column record of the
+table in ``NN_index.csv`` (:func:`spf_analysis.report.exhibits.column_record`);
+the cells keep the full-precision numbers of the CSV. The file is byte-identical from one build to
 the next: the workbook's created/modified properties are fixed and the zip
 entries get a fixed timestamp (openpyxl stamps them with the clock).
 """
