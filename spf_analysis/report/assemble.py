@@ -37,7 +37,8 @@ from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
-from spf_analysis.report.exhibits import SYNTHETIC_LABEL, SYNTHETIC_NOTICE, read_index
+from spf_analysis.report.exhibits import (LABEL_COLUMN, SYNTHETIC_LABEL, SYNTHETIC_NOTICE, column_record,
+                                          read_columns, read_index, resolve_formats)
 from spf_analysis.report.tables import workbook_bytes
 
 ASSETS = Path(__file__).parent / "assets"
@@ -315,7 +316,8 @@ def load_meta(file: Path = REPORT_META) -> dict:
 
 def table_sheets(notebooks: list[Path]) -> list[dict]:
     """Every table of the given chapters, in order, from their index files; a synthetic table's
-    sheet carries the synthetic-data label (and its CSV's last column ``data`` says it on every row)."""
+    sheet carries the synthetic-data label (and its CSV's last column ``data`` says it on every row).
+    Each sheet gets the headers and number formats the report shows (the index's column record)."""
     sheets = []
     for nb in notebooks:
         index = paths.REPORTS / "tables" / f"{nb.stem.split('_', 1)[0]}_index.csv"
@@ -327,10 +329,15 @@ def table_sheets(notebooks: list[Path]) -> list[dict]:
             synthetic = str(r.synthetic) == "True"
             if synthetic:
                 note = (note + " " if note else "") + SYNTHETIC_NOTICE
-            sheets.append({"name": Path(r.file).stem, "title": f"{r.label}. {r.title}",
+            df = pd.read_csv(paths.REPORTS / r.file)
+            columns = read_columns(getattr(r, "columns", ""))
+            if not columns:  # an index written before the column record: Chapter.table's defaults
+                columns = read_columns(column_record(list(df.columns), {LABEL_COLUMN: "Data"},
+                                                     resolve_formats(df)))
+            sheets.append({"name": Path(r.file).stem, "label": r.label, "title": r.title,
                            "source": r.source, "note": note,
                            "data": SYNTHETIC_LABEL if synthetic else "",
-                           "df": pd.read_csv(paths.REPORTS / r.file)})
+                           "columns": columns, "df": df})
     return sheets
 
 

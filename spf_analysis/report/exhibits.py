@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import html
 import io as _io
+import json
 
 import matplotlib
 
@@ -104,6 +105,47 @@ def _align_numbers(table_html: str, numeric: list[int]) -> str:
             if i < len(cells):
                 cells[i]["class"] = cells[i].get("class", []) + ["num"]
     return str(soup)
+
+
+def resolve_formats(df: pd.DataFrame, formats: dict | None = None, *,
+                    float_spec: str = "{:,.1f}") -> dict:
+    """The format spec of every column of ``df``, as :meth:`Chapter.table` shows it: ``formats``
+    where given, else ``"{}"`` for a column named like ``year``, ``"{:,.0f}"`` for integers,
+    ``float_spec`` for floats and None (shown as it is) for anything else."""
+    formats = dict(formats or {})
+    out = {}
+    for col in df.columns:
+        fmt = formats.get(col)
+        if fmt is None:
+            s = df[col]
+            if "year" in str(col).lower():
+                fmt = "{}"
+            elif pd.api.types.is_bool_dtype(s):
+                fmt = None
+            elif pd.api.types.is_integer_dtype(s):
+                fmt = "{:,.0f}"
+            elif pd.api.types.is_float_dtype(s):
+                fmt = float_spec
+        out[col] = fmt
+    return out
+
+
+# ---------------------------------------------------------------- the column record of a table
+def column_record(columns: list, labels: dict, formats: dict) -> str:
+    """Compact JSON list, one ``{"id", "label", "format"}`` per CSV column: the column's name,
+    the header the report shows (``labels``, else the name) and its Python format spec
+    (``formats``; null: shown as it is). Stored in the table's row of ``NN_index.csv``, it
+    gives the Excel workbook the report's headers and number formats (:func:`read_columns`)."""
+    return json.dumps([{"id": str(c), "label": str(labels.get(c, c)), "format": formats.get(c)}
+                       for c in columns], ensure_ascii=False, separators=(",", ":"))
+
+
+def read_columns(text) -> list[dict]:
+    """The column record of an index row (:func:`column_record`); [] when there is none (a
+    figure, or an index written before the record existed)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    return json.loads(text)
 
 
 class Exhibit:
@@ -196,13 +238,15 @@ class Chapter:
         return f"Table {self.number}.{self._tab}"
 
     def _register(self, kind: str, label: str, name: str, title: str, source: str,
-                  note: str | None, file: str, synthetic: bool, report: bool = True) -> None:
+                  note: str | None, file: str, synthetic: bool, report: bool = True,
+                  columns: str = "") -> None:
         """Record the output in ``reports/tables/NN_index.csv`` (read by the report
         to build the Excel workbook of all tables and to check that every exhibit is
-        in the report). An output written again (a re-run cell) replaces its row."""
+        in the report). ``columns``: a table's :func:`column_record` (empty for a figure).
+        An output written again (a re-run cell) replaces its row."""
         row = {"kind": kind, "label": label, "name": name, "title": title,
                "source": source, "note": note or "", "file": file,
-               "synthetic": synthetic, "report": bool(report)}
+               "synthetic": synthetic, "report": bool(report), "columns": columns}
         for i, r in enumerate(self._index):
             if r["file"] == file:
                 self._index[i] = row
@@ -303,7 +347,14 @@ class Chapter:
             data = data.drop(columns=LABEL_COLUMN)
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv",
                     table_csv(labelled(data, synthetic_rows) if synthetic else data))
-        self._register("table", label, name, title, source, note, file, synthetic, report)
+        formats = resolve_formats(data, formats)  # every CSV column: its format spec, or None
+        # ---- the column record of NN_index.csv (header and format of each CSV column, for the
+        # workbook): ``labels`` and ``formats`` must be final here (what the report shows)
+        record = column_record(list(data.columns) + ([LABEL_COLUMN] if synthetic else []),
+                               {**(labels or {}), **({LABEL_COLUMN: "Data"} if synthetic else {})},
+                               formats)
+        self._register("table", label, name, title, source, note, file, synthetic, report,
+                       columns=record)
         if not report:
             return self._emit(Exhibit("table", label, name, file, (
                 f'<div class="spf-workbook-only" id="{self._stem(name)}">\n'
@@ -311,7 +362,6 @@ class Chapter:
                 f'not printed here ({len(data):,} rows); it is in the Excel workbook '
                 f'rapid_assessment_tables.xlsx (sheet {html.escape(self._stem(name)[:31])}) and in '
                 f'reports/tables/{html.escape(self._stem(name))}.csv.</p>\n</div>')))
-        formats = dict(formats or {})
         shown = data
         if rows is not None:
             mask = pd.Series(rows, index=data.index).astype(bool) if not isinstance(rows, pd.Series) \
@@ -331,13 +381,6 @@ class Chapter:
         for col in shown.columns:
             fmt = formats.get(col)
             s = shown[col]
-            if fmt is None:
-                if "year" in str(col).lower():
-                    fmt = "{}"
-                elif pd.api.types.is_integer_dtype(s):
-                    fmt = "{:,.0f}"
-                elif pd.api.types.is_float_dtype(s):
-                    fmt = "{:,.1f}"
             if fmt is not None:
                 shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
             elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
@@ -353,7 +396,8 @@ class Chapter:
             f'{self._title(label, title)}\n{table_html}\n{self._foot(source, note, synthetic)}\n</div>'))
 
 
-INDEX_COLUMNS = ["kind", "label", "name", "title", "source", "note", "file", "synthetic", "report"]
+INDEX_COLUMNS = ["kind", "label", "name", "title", "source", "note", "file", "synthetic", "report",
+                 "columns"]
 
 
 def read_index(chapters, tables_dir=None) -> pd.DataFrame:
@@ -361,7 +405,8 @@ def read_index(chapters, tables_dir=None) -> pd.DataFrame:
 
     ``chapters``: notebook stems (``04_costing_options``) or keys (``04``, ``S``). Adds
     the column ``chapter`` (the stem given) and ``index_file``; ``report`` is a bool
-    (True in an index written before the column existed). A chapter without an index
+    (True in an index written before the column existed); ``columns`` is the table's column
+    record (:func:`read_columns`; empty in an index written before the column existed). A chapter without an index
     file contributes nothing.
     """
     from pathlib import Path
@@ -376,6 +421,8 @@ def read_index(chapters, tables_dir=None) -> pd.DataFrame:
         idx = pd.read_csv(f, keep_default_na=False, dtype=str)
         if "report" not in idx.columns:
             idx["report"] = "True"
+        if "columns" not in idx.columns:
+            idx["columns"] = ""
         idx["report"] = idx["report"].astype(str) != "False"
         idx["chapter"] = str(stem)
         idx["index_file"] = f"reports/tables/{f.name}"

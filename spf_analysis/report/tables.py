@@ -1,7 +1,12 @@
 """Tables for policy users: reproducible Excel workbooks.
 
 :func:`write_xlsx` writes one sheet per table, each headed by its title and
-source, plus a contents sheet. The file is byte-identical from one build to
+source, plus a contents sheet linking every sheet (and each sheet links back).
+A sheet shows its table as the report does: the report's column headers and,
+for each number, the Excel format translated (:func:`excel_number_format`) from
+the Python format spec the report used, both read from the column record of the
+table in ``NN_index.csv`` (:func:`spf_analysis.report.exhibits.column_record`);
+the cells keep the full-precision numbers of the CSV. The file is byte-identical from one build to
 the next: the workbook's created/modified properties are fixed and the zip
 entries get a fixed timestamp (openpyxl stamps them with the clock).
 """
@@ -35,11 +40,128 @@ def sheet_name(name: str, used: set) -> str:
     return out
 
 
+#: a Python format spec with optional literal text around it: "{:,.1f}", "{}", "{:.1f} %"
+_SPEC = re.compile(r"^(?P<pre>[^{}]*)\{(?::(?P<spec>[^{}]*))?\}(?P<post>[^{}]*)$")
+#: the format-spec mini-language: [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+_MINI = re.compile(r"^(?:.?[<>=^])?(?P<sign>[-+ ]?)z?#?0?(?:\d+)?(?P<group>[,_]?)"
+                   r"(?:\.(?P<prec>\d+))?(?P<type>[bcdeEfFgGnosxX%]?)$")
+
+
+def excel_number_format(spec: str | None) -> str:
+    """The Excel number format that shows a number as the Python format ``spec`` does.
+
+    ``"{:,.0f}"`` -> ``#,##0``, ``"{:,.1f}"`` -> ``#,##0.0``, ``"{:.2f}"`` -> ``0.00``,
+    ``"{:.1%}"`` -> ``0.0%`` (the cell keeps the fraction, as the CSV does), ``"{:+.1f}"`` ->
+    ``+0.0;-0.0``, ``"{:.2e}"`` -> ``0.00E+00``, ``"{}"`` and ``"{:d}"`` (years, counts) -> ``0``,
+    literal text around the field is kept (``"{:.1f} %"`` -> ``0.0" %"``). A spec whose digits
+    depend on the value (``g``, ``n``, ``{:,}``) or that is not a number format -> ``General``."""
+    m = _SPEC.match(spec or "")
+    if not m:
+        return "General"
+    body = m["spec"] or ""
+    if body == "":
+        core = "0"  # str(v): meant for years and other integers
+    else:
+        f = _MINI.match(body)
+        if not f or f["type"] not in ("f", "F", "%", "d", "e", "E"):
+            return "General"
+        prec = int(f["prec"]) if f["prec"] is not None else (0 if f["type"] == "d" else 6)
+        core = ("#,##0" if f["group"] else "0") + ("." + "0" * prec if prec else "")
+        if f["type"] in ("e", "E"):
+            core = "0" + ("." + "0" * prec if prec else "") + "E+00"
+        elif f["type"] == "%":
+            core += "%"
+        if f["sign"] == "+":
+            core = f"+{core};-{core}"
+    pre, post = m["pre"], m["post"]
+    if '"' in pre + post:
+        return "General"
+    if pre or post:
+        quote = (lambda t: f'"{t}"' if t else "")
+        core = ";".join(quote(pre) + part + quote(post) for part in core.split(";"))
+    return core
+
+
+def _shown(value, spec: str | None) -> str:
+    """``value`` as the report shows it (for column widths)."""
+    if spec:
+        try:
+            return spec.format(value)
+        except (ValueError, TypeError):
+            pass
+    return str(value)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+HEADER_WIDTH = 18  # a header of up to this many characters widens its column rather than wrapping
+MAX_WIDTH = 50     # column widths are capped; longer text wraps
+LINE_HEIGHT = 15   # points, one line of 11-point Calibri
+
+
+def _write_table(ws, df: pd.DataFrame, columns: list[dict], first: int) -> None:
+    """Write ``df`` with its header row at row ``first``: the headers of ``columns`` (the column
+    record, :func:`spf_analysis.report.exhibits.column_record`; a column not in it keeps its
+    name) in bold, wrapped; each number in its column's Excel format; frozen panes below the
+    header (and right of the first column when it holds row labels: text); an autofilter;
+    widths from the formatted values."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    record = {c["id"]: c for c in columns}
+    specs = [record.get(str(c), {}).get("format") for c in df.columns]
+    heads = [str(record.get(str(c), {}).get("label", c)) for c in df.columns]
+    formats = [excel_number_format(s) if s else "General" for s in specs]
+    for j, h in enumerate(heads, start=1):
+        cell = ws.cell(first, j, h)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    widths = [0] * len(heads)
+    for i, row in enumerate(df.itertuples(index=False), start=first + 1):
+        for j, v in enumerate(row):
+            v = None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
+            cell = ws.cell(i, j + 1, v)
+            if v is None:
+                continue
+            if _is_number(v):
+                cell.number_format = formats[j]
+            text = _shown(v, specs[j]) if _is_number(v) else str(v)
+            longest = max(len(t) for t in text.split("\n"))
+            if longest > MAX_WIDTH - 2:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            widths[j] = max(widths[j], longest)
+    lines = 1
+    for j, h in enumerate(heads):
+        word = max((len(w) for w in h.split()), default=0)
+        width = min(max(widths[j], min(len(h), HEADER_WIDTH), word, 6) + 2, MAX_WIDTH)
+        ws.column_dimensions[get_column_letter(j + 1)].width = width
+        # the wrapped header: about (width - 1) characters a line
+        lines = max(lines, sum(-(-max(len(part), 1) // max(width - 1, 1)) for part in h.split("\n")))
+    ws.row_dimensions[first].height = LINE_HEIGHT * lines
+    text_first = len(df.columns) > 1 and not pd.api.types.is_numeric_dtype(df.iloc[:, 0])
+    ws.freeze_panes = f"{'B' if text_first else 'A'}{first + 1}"
+    if len(df.columns):
+        ws.auto_filter.ref = f"A{first}:{get_column_letter(len(df.columns))}{first + max(len(df), 1)}"
+
+
+def _link(cell, sheet: str) -> None:
+    """Make ``cell`` an internal link to cell A1 of ``sheet`` (Excel's Hyperlink style)."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location="'{}'!A1".format(sheet.replace("'", "''")))
+    cell.style = "Hyperlink"
+
+
 def workbook_bytes(sheets: list[dict], title: str) -> bytes:
-    """``sheets``: dicts with ``name``, ``df`` and optional ``title``,
-    ``source``, ``note`` and ``data`` (a data label, e.g. that the table is built on
-    the synthetic survey: shown in bold red on the row under the sheet's title and in
-    the contents sheet's column "Data"). Returns the .xlsx bytes (deterministic)."""
+    """``sheets``: dicts with ``name``, ``df`` and optional ``label`` ("Table 4.2"), ``title``,
+    ``source``, ``note``, ``columns`` (the column record of the table: the headers and number
+    formats the report shows, :func:`spf_analysis.report.exhibits.column_record`, as a list of
+    dicts) and ``data`` (a data label, e.g. that the table is built on the synthetic survey:
+    shown in bold red on the row under the sheet's title and in the contents sheet's column
+    "Data"). The contents sheet links each sheet; each sheet links back to it from the blank row
+    above its table. Returns the .xlsx bytes (deterministic)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -53,18 +175,22 @@ def workbook_bytes(sheets: list[dict], title: str) -> bytes:
     contents.append([title])
     contents["A1"].font = Font(bold=True, size=12)
     contents.append([])
-    contents.append(["Sheet", "Table", "Source", "Note", "Data"])
+    contents.append(["Sheet", "Table", "Title", "Source", "Note", "Data"])
     for c in contents[3]:
         c.font = Font(bold=True)
+    contents.freeze_panes = "B4"
     used = {"contents"}
     for s in sheets:
         name = sheet_name(s["name"], used)
-        contents.append([name, s.get("title", ""), s.get("source", ""), s.get("note", ""),
+        label = s.get("label", "")
+        contents.append([name, label, s.get("title", ""), s.get("source", ""), s.get("note", ""),
                          s.get("data", "")])
+        _link(contents.cell(contents.max_row, 1), name)
         if s.get("data"):
-            contents.cell(contents.max_row, 5).font = Font(bold=True, color=DATA_COLOUR)
+            contents.cell(contents.max_row, 6).font = Font(bold=True, color=DATA_COLOUR)
         ws = wb.create_sheet(name)
-        ws.append([s.get("title", s["name"])])
+        heading = s.get("title", s["name"])
+        ws.append([f"{label}. {heading}" if label else heading])
         ws["A1"].font = Font(bold=True)
         if s.get("data"):
             ws.append([f"Data: {s['data']}"])
@@ -72,19 +198,11 @@ def workbook_bytes(sheets: list[dict], title: str) -> bytes:
         ws.append([f"Source: {s['source']}" if s.get("source") else ""])
         if s.get("note"):
             ws.append([f"Note: {s['note']}"])
-        ws.append([])
-        df = s["df"]
-        ws.append([str(c) for c in df.columns])
-        header = ws.max_row
-        for c in ws[header]:
-            c.font = Font(bold=True)
-        for row in df.itertuples(index=False):
-            ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
-                       for v in row])
-        for col in ws.columns:
-            width = max(len(str(c.value)) if c.value is not None and c.row >= header else 0 for c in col)
-            ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 50)
-    for col, w in zip("ABCDE", (28, 60, 60, 40, 40)):
+        ws.append(["Back to contents"])
+        _link(ws.cell(ws.max_row, 1), contents.title)
+        _write_table(ws, s["df"], list(s.get("columns") or []), ws.max_row + 1)
+    contents.auto_filter.ref = f"A3:F{max(contents.max_row, 4)}"
+    for col, w in zip("ABCDEF", (30, 11, 60, 60, 40, 40)):
         contents.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)
@@ -117,22 +235,34 @@ def write_xlsx(target: Path, sheets: list[dict], title: str) -> None:
 _EXCEL_EPOCH = (2016, 1, 1, 0, 0, 0)  # = SOURCE_DATE_EPOCH of the Makefile
 
 
-def write_scenario_workbook(sheets: Mapping[str, pd.DataFrame], target: Path, *, title: str, notes: Mapping[str, str] | None = None) -> Path:
+def scenario_formats(df: pd.DataFrame, formats: Mapping[str, str] | None = None) -> dict:
+    """The format spec of each column of a costing-scenario table: the rules of
+    :meth:`~spf_analysis.report.exhibits.Chapter.table` (:func:`~spf_analysis.report.exhibits.resolve_formats`)
+    with floats as whole numbers (people, PKR), except the costs in percent of GDP or budget
+    (``cost_pct_*``) and ``benefit_level_share``, to three decimals; ``formats`` overrides."""
+    from spf_analysis.report.exhibits import resolve_formats
+
+    shares = {c: "{:.3f}" for c in df.columns if str(c).startswith("cost_pct") or c == "benefit_level_share"}
+    return resolve_formats(df, {**shares, **dict(formats or {})}, float_spec="{:,.0f}")
+
+
+def write_scenario_workbook(sheets: Mapping[str, pd.DataFrame], target: Path, *, title: str,
+                            notes: Mapping[str, str] | None = None,
+                            formats: Mapping[str, str] | None = None) -> Path:
     """Write ``{sheet name: table}`` to an .xlsx deterministically and atomically.
 
     Fixed workbook properties (creator, created/modified dates) and fixed zip
     entry timestamps make two builds byte-identical; the file is written to a
     temporary name and moved into place (:func:`spf_analysis.config.fsutil.atomic_path`),
     so a failure leaves the previous workbook untouched.  ``notes``: an optional
-    first sheet ``notes`` of key/value rows (sources, conventions).
+    first sheet ``notes`` of key/value rows (sources, conventions). Numbers get the Excel
+    formats of :func:`scenario_formats` (``formats``: Python format specs by column, overriding
+    them), translated by :func:`excel_number_format`; header row frozen, with an autofilter.
     """
     import datetime as dt
     import io as _io
 
     from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    import numpy as np
 
     from spf_analysis.config.fsutil import atomic_path
 
@@ -151,18 +281,9 @@ def write_scenario_workbook(sheets: Mapping[str, pd.DataFrame], target: Path, *,
     for name, df in all_sheets.items():
         if len(name) > 31 or any(c in name for c in "[]:*?/\\"):
             raise ValueError(f"invalid Excel sheet name {name!r}")
-        ws = wb.create_sheet(name)
-        ws.append([str(c) for c in df.columns])
-        for row in df.itertuples(index=False):
-            ws.append([None if (isinstance(v, float) and np.isnan(v)) else (v.item() if hasattr(v, "item") else v) for v in row])
-        for j, col in enumerate(df.columns, start=1):
-            width = max([len(str(col))] + [len(f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)) for v in df[col].head(200)])
-            ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 80)
-            if pd.api.types.is_float_dtype(df[col]):
-                fmt = "0.000" if col.startswith("cost_pct") or col in ("benefit_level_share",) else "#,##0"
-                for cell in ws[get_column_letter(j)][1:]:
-                    cell.number_format = fmt
-        ws.freeze_panes = "A2"
+        fmts = scenario_formats(df, formats)
+        record = [{"id": str(c), "label": str(c), "format": fmts[c]} for c in df.columns]
+        _write_table(wb.create_sheet(name), df, record, 1)
     buf = _io.BytesIO()
     wb.save(buf)
     target = Path(target)
