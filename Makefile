@@ -123,6 +123,8 @@ EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # the ordered list reaches the runner through the environment (no shell sees it): each run
 # prints its place in it and its time, `[3/11] 03_coverage_gaps ... 12.4 s` (spf_analysis.build)
 export SPF_NOTEBOOKS := $(NOTEBOOKS)
+# the labels of every id an exhibit shows (spf_analysis.config.labels), read by every chapter and the workbook
+LABELS := $(wildcard params/labels/*.yaml)
 # every notebook run: the runner, the notebook's parameters and the settings shared by chapters;
 # the package files a notebook imports come from $(DEPS_MK); its data inputs are listed below
 # Command-line overrides, `make report ARGS_04_costing_options='tornado_year=2033'`: make exports
@@ -131,7 +133,7 @@ export SPF_NOTEBOOKS := $(NOTEBOOKS)
 $(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARGS_$(nb))))
 .PRECIOUS: $(EXECUTED)  # replaced only by a successful run (spf_analysis.build)
 reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
-	$(RUNNER_MODULES) data/raw/manifest.csv | $(READY)
+	$(RUNNER_MODULES) data/raw/manifest.csv $(LABELS) | $(READY)
 	@$(PY) -m spf_analysis.build $*
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
@@ -185,7 +187,7 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 # the title page names the commit (its hash and date): a new commit re-assembles the report
 GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
-	spf_analysis/report/assets/report.css params/report.yaml $(GIT_HEAD) | $(READY)
+	spf_analysis/report/assets/report.css params/report.yaml $(LABELS) $(GIT_HEAD) | $(READY)
 	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks

@@ -246,6 +246,7 @@ class Scenario:
     benefits: tuple[Benefit, ...]
     max_age: int = 100
     description: str = ""
+    label: str = ""
     file: str | None = None
     spec: Mapping[str, Any] = field(default_factory=dict)
 
@@ -645,7 +646,7 @@ def cost_scenario(scenario: Scenario, population: pd.DataFrame, macro: pd.DataFr
 # Scenario files
 # ----------------------------------------------------------------------------
 
-_TOP_KEYS = {"name", "description", "baseline", "horizon", "population", "benefits"}
+_TOP_KEYS = {"name", "label", "description", "baseline", "horizon", "population", "benefits"}
 _PROVENANCE = {"source", "rationale"}
 #: value-node keys allowed for each benefit field (besides source / rationale)
 _BENEFIT_NODES = {
@@ -988,6 +989,7 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
     return Scenario(
         name=str(spec.get("name", Path(file).stem if file else "scenario")),
         description=str(spec.get("description", "")),
+        label=str(spec.get("label", "")),
         years=np.arange(start, end + 1),
         benefits=tuple(benefits),
         max_age=max_age,
@@ -1030,6 +1032,9 @@ def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | 
     override = _read_yaml(path)
     _check_structure(override, path)
     merged = _merge(base_spec, override)
+    merged.pop("label", None)  # a scenario's label is its own, never its baseline's
+    if "label" in override:
+        merged["label"] = override["label"]
     return _build(merged, path, max_age)
 
 

@@ -107,11 +107,6 @@ def merged_districts_share(age_group: str = "00-04", year: int = 2023) -> float:
 
 # ----------------------------------------------------------------------------- tables of chapter 4
 
-#: readable names of the benefits (exhibits carry no code names)
-BENEFIT_LABELS = {"child_benefit": "Child benefit", "social_pension": "Social pension",
-                  "disability_benefit": "Disability benefit", "maternity_benefit": "Maternity benefit",
-                  "sehat_extension": "Sehat card extension", "maternity_care": "Maternity care",
-                  "employment_guarantee": "Employment guarantee", "contribution_subsidy": "Contribution subsidy"}
 #: who receives a benefit under each survey targeting rule (costing.TARGETING_RULES), as a label
 RULE_LABELS = {"universal": "universal", "bisp_household": "children of BISP families only",
                "no_pension": "only those without a contributory or civil-service pension",
@@ -129,7 +124,9 @@ def ages_label(b, years=None, year=None) -> str:
 
 def benefit_label(b) -> str:
     """``"Child benefit 0-5, children of BISP families only"``: the readable name, ages and who receives it."""
-    return f"{BENEFIT_LABELS.get(b.name, b.name.replace('_', ' ').capitalize())} {ages_label(b)}, {RULE_LABELS[b.targeting_rule()]}"
+    from spf_analysis.config import labels
+
+    return f"{labels.label(b.name)} {ages_label(b)}, {RULE_LABELS[b.targeting_rule()]}"
 
 
 def targeted_benefit(variant, reference) -> str:

@@ -39,6 +39,7 @@ from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
 from spf_analysis.report.exhibits import (LABEL_COLUMN, SYNTHETIC_LABEL, SYNTHETIC_NOTICE, column_record,
                                           read_columns, read_index, resolve_formats)
+from spf_analysis.config import labels
 from spf_analysis.report.tables import workbook_bytes
 
 ASSETS = Path(__file__).parent / "assets"
@@ -334,6 +335,9 @@ def table_sheets(notebooks: list[Path]) -> list[dict]:
             if not columns:  # an index written before the column record: Chapter.table's defaults
                 columns = read_columns(column_record(list(df.columns), {LABEL_COLUMN: "Data"},
                                                      resolve_formats(df)))
+            # the cells in words, as the report shows them (ids labelled, booleans yes/no), except
+            # the columns of values a reader types (keys=)
+            df = labels.relabel(df, keys=[c["id"] for c in columns if c.get("key")])
             sheets.append({"name": Path(r.file).stem, "label": r.label, "title": r.title,
                            "source": r.source, "note": note,
                            "data": SYNTHETIC_LABEL if synthetic else "",

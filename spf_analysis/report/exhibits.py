@@ -36,6 +36,7 @@ import pandas as pd  # noqa: E402
 
 from spf_analysis.config import paths  # noqa: E402
 from spf_analysis.config.fsutil import write_bytes  # noqa: E402
+from spf_analysis.config import labels as _labels  # noqa: E402
 
 SYNTHETIC_NOTICE = ("Synthetic data: estimated on the seeded synthetic KP survey "
                     "calibrated to published aggregates, not on PBS microdata.")
@@ -110,14 +111,17 @@ def _align_numbers(table_html: str, numeric: list[int]) -> str:
 def resolve_formats(df: pd.DataFrame, formats: dict | None = None, *,
                     float_spec: str = "{:,.1f}") -> dict:
     """The format spec of every column of ``df``, as :meth:`Chapter.table` shows it: ``formats``
-    where given, else ``"{}"`` for a column named like ``year``, ``"{:,.0f}"`` for integers,
+    where given, else the format of the column's registered unit (:mod:`spf_analysis.config.labels`)
+    for a numeric column, else ``"{}"`` for a column named like ``year``, ``"{:,.0f}"`` for integers,
     ``float_spec`` for floats and None (shown as it is) for anything else."""
     formats = dict(formats or {})
     out = {}
     for col in df.columns:
         fmt = formats.get(col)
+        s = df[col]
+        if fmt is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            fmt = _labels.unit_format(col)
         if fmt is None:
-            s = df[col]
             if "year" in str(col).lower():
                 fmt = "{}"
             elif pd.api.types.is_bool_dtype(s):
@@ -131,13 +135,20 @@ def resolve_formats(df: pd.DataFrame, formats: dict | None = None, *,
 
 
 # ---------------------------------------------------------------- the column record of a table
-def column_record(columns: list, labels: dict, formats: dict) -> str:
-    """Compact JSON list, one ``{"id", "label", "format"}`` per CSV column: the column's name,
-    the header the report shows (``labels``, else the name) and its Python format spec
-    (``formats``; null: shown as it is). Stored in the table's row of ``NN_index.csv``, it
-    gives the Excel workbook the report's headers and number formats (:func:`read_columns`)."""
-    return json.dumps([{"id": str(c), "label": str(labels.get(c, c)), "format": formats.get(c)}
-                       for c in columns], ensure_ascii=False, separators=(",", ":"))
+def column_record(columns: list, labels: dict, formats: dict, keys=()) -> str:
+    """Compact JSON list, one ``{"id", "label", "format"}`` per CSV column (plus ``"key": true`` for a
+    column of values a reader types, shown as they are): the column's name, the header the report
+    shows (:func:`spf_analysis.config.labels.header`: ``labels``, else the registry's label and unit,
+    else the name) and its Python format spec (``formats``; null: shown as it is). Stored in the
+    table's row of ``NN_index.csv``, it gives the Excel workbook the report's headers, number formats
+    and which columns keep their ids (:func:`read_columns`)."""
+    out = []
+    for c in columns:
+        r = {"id": str(c), "label": _labels.header(c, labels), "format": formats.get(c)}
+        if c in keys:
+            r["key"] = True
+        out.append(r)
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
 def read_columns(text) -> list[dict]:
@@ -286,6 +297,8 @@ class Chapter:
         synthetic = self.synthetic if synthetic is None else bool(synthetic)
         if not source:
             raise ValueError(f"figure {name!r} needs a source")
+        # a reader sees words, not code ids, in titles, axes, ticks and legends
+        _labels.check_text(_labels.figure_texts(fig) + [title], f"figure {self._stem(name)}")
         file = f"figures/{self._stem(name)}.png"
         label = self._label("figure", file)
         png = figure_png(fig, synthetic=synthetic)
@@ -303,7 +316,8 @@ class Chapter:
     def table(self, df: pd.DataFrame, name: str, title: str, source: str,
               note: str | None = None, formats: dict | None = None,
               labels: dict | None = None, index: bool = False, synthetic=None,
-              rows=None, columns: list | None = None, report: bool = True):
+              rows=None, columns: list | None = None, report: bool = True,
+              keys: list | None = None):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
         ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
@@ -314,6 +328,13 @@ class Chapter:
         ``rows`` (a boolean mask over ``df``) and ``columns`` (a list) restrict
         what the report shows of a long or wide table; the CSV and the Excel
         workbook keep all of it, and the note says so.
+
+        Headers and cells are shown in words (:mod:`spf_analysis.config.labels`): a column's
+        header is its ``labels=`` entry, else its registered label and unit; id values (a
+        scenario, a benefit) and booleans (yes/no) are labelled; a column's default format
+        comes from its registered unit. An id left in a header, a cell or the title stops the
+        build (:class:`~spf_analysis.config.labels.UnlabelledId`). ``keys`` names columns
+        whose values a reader types (YAML keys, file names): shown as code, not labelled.
 
         ``report=False`` makes the table workbook-only: it is written and indexed
         (CSV, Excel workbook) but the report shows only a line with its label, title
@@ -328,6 +349,7 @@ class Chapter:
         """
         if not source:
             raise ValueError(f"table {name!r} needs a source")
+        keys = list(keys or [])
         synthetic_rows = None  # a per-row flag: which rows the CSV labels
         if synthetic is not None and np.ndim(synthetic) == 1:
             synthetic_rows = [bool(v) for v in synthetic]
@@ -352,7 +374,7 @@ class Chapter:
         # workbook): ``labels`` and ``formats`` must be final here (what the report shows)
         record = column_record(list(data.columns) + ([LABEL_COLUMN] if synthetic else []),
                                {**(labels or {}), **({LABEL_COLUMN: "Data"} if synthetic else {})},
-                               formats)
+                               formats, keys)
         self._register("table", label, name, title, source, note, file, synthetic, report,
                        columns=record)
         if not report:
@@ -377,19 +399,30 @@ class Chapter:
                     f"{f' and {shown.shape[1]} of {data.shape[1]} columns' if shown.shape[1] != data.shape[1] else ''}"
                     f"; the full table is in reports/tables/{self._stem(name)}.csv and the Excel workbook.")
             note = f"{note} {part}" if note else part
-        shown = shown.copy()
+        unknown = [c for c in keys if c not in data.columns]
+        if unknown:
+            raise ValueError(f"table {name!r}: keys {unknown} not in the table")
+        where = f"table {self._stem(name)}"
+        _labels.check_text([title], where)
+        shown = _labels.relabel(shown, keys)
         for col in shown.columns:
             fmt = formats.get(col)
             s = shown[col]
             if fmt is not None:
                 shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
+            elif col in keys:  # shown as code: \ue000 ... \ue001 become <code> ... </code> after escaping
+                shown[col] = ["" if pd.isna(v) else f"\ue000{v}\ue001" for v in s]
             elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
+                _labels.check_text([v for v in s if isinstance(v, str)], f"{where}, column {col!r}")
                 shown[col] = [v.replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
         numeric = [i for i, c in enumerate(shown.columns)
                    if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
-        shown = shown.rename(columns=labels or {})
+        headers = [_labels.header(c, labels) for c in shown.columns]
+        _labels.check_text(headers, f"{where}, headers")
+        shown.columns = headers
         table_html = _align_numbers(shown.to_html(index=False, escape=True, classes="spf-table", border=0,
-                                                  na_rep="").replace("\x1f", "<br/>"), numeric)
+                                                  na_rep="").replace("\x1f", "<br/>")
+                                    .replace("\ue000", "<code>").replace("\ue001", "</code>"), numeric)
         return self._emit(Exhibit(
             "table", label, name, file,
             f'<div class="spf-table-block" id="{self._stem(name)}">\n'
