@@ -92,7 +92,7 @@ def test_column_record_of_chapter_table():
     record = exhibits.read_columns(idx.loc[0, "columns"])
     # every CSV column, shown or not, and the synthetic-data column last
     assert record == [{"id": "scheme", "label": "scheme", "format": None},
-                      {"id": "year", "label": "year", "format": "{}"},
+                      {"id": "year", "label": "Year", "format": "{}"},  # the registry's label
                       {"id": "people", "label": "people", "format": "{:,.0f}"},
                       {"id": "cost", "label": "Cost (PKR bn)", "format": "{:,.1f}"},
                       {"id": "rate", "label": "Take-up", "format": "{:.1%}"},
