@@ -94,3 +94,32 @@ def test_figure_refuses_an_id_in_its_legend(tmp_path, monkeypatch):
     ax.plot([1, 2], label=labels.label("kp_medium"))
     ax.legend()
     ch.figure(fig, "ok", "Costs", source="test")
+
+
+def test_code_refs_show_the_keys_a_text_cites_as_code(tmp_path, monkeypatch):
+    from spf_analysis.report.exhibits import Chapter
+
+    monkeypatch.setenv("SPF_OUTPUT_DIR", str(tmp_path))
+    ch = Chapter(9, "Test")
+    df = pd.DataFrame({"Parameter": ["n_draws"], "Rationale": ["Lower bound, as for roster_age_min."]})
+    with pytest.raises(labels.UnlabelledId, match="roster_age_min"):  # an id in free text is caught
+        ch.table(df, "bad", "Parameters", source="test", keys=["Parameter"])
+    ex = ch.table(df, "ok", "Parameters", source="test", keys=["Parameter"], code_refs=["Rationale"])
+    # the words stay words, the cited key is code; the CSV keeps the text as it is
+    assert "<td>Lower bound, as for <code>roster_age_min</code>.</td>" in ex.html
+    assert pd.read_csv(tmp_path / "tables" / "09_ok.csv")["Rationale"][0] == "Lower bound, as for roster_age_min."
+    with pytest.raises(ValueError, match="not in the table"):
+        ch.table(df, "bad2", "Parameters", source="test", code_refs=["Note"])
+
+
+def test_in_words_labels_the_ids_of_a_composed_text():
+    assert labels.in_words("S24 Sahara card: benefit_amount") == "S24 Sahara card: benefit amount"
+    assert labels.in_words("kp_medium vs kp_low") == "Full floor, medium level vs Full floor, low level"
+    with pytest.raises(labels.UnlabelledId, match="mystery_id"):
+        labels.in_words("a mystery_id")
+
+
+@pytest.mark.parametrize("v,shown", [(40641120.0, "40,641,120"), (601300.14, "601,300"), (7.456, "7.46"),
+                                     (0.15321, "0.153"), (0.0041, "0.0041"), (3030.32, "3,030")])
+def test_by_magnitude_shows_counts_as_integers_and_small_values_to_three_digits(v, shown):
+    assert labels.BY_MAGNITUDE.format(v) == shown

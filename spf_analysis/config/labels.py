@@ -67,6 +67,18 @@ UNIT_FORMATS = {
 }
 
 
+class ByMagnitude:
+    """A display format for a column whose rows hold different units (a count beside a share):
+    integers with thousands separators from 100 up, else three significant digits. Used like a
+    format spec (``formats={"target": labels.BY_MAGNITUDE}``)."""
+
+    def format(self, v) -> str:
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
+BY_MAGNITUDE = ByMagnitude()
+
+
 class UnlabelledId(ValueError):
     """An exhibit would show an id that has no label in the registry."""
 
@@ -164,6 +176,14 @@ def label(ident: str) -> str:
                        + (" (or a 'label' to its scenario file)" if ident.startswith(("kp_", "package_")) else ""))
 
 
+def in_words(text):
+    """``text`` with each id in it replaced by its :func:`label` (an id without one is an
+    :class:`UnlabelledId`): for a composed text such as "S24 Sahara card: benefit_amount"."""
+    if not isinstance(text, str):
+        return text
+    return ID.sub(lambda m: label(m.group(1)), text)
+
+
 def labels(idents) -> list[str]:
     """:func:`label` of each id."""
     return [label(i) for i in idents]
@@ -218,11 +238,25 @@ def relabel(df: pd.DataFrame, keys=()) -> pd.DataFrame:
     return out
 
 
+#: the marks around a span shown as code (``<code>``) in a table cell: a key a reader types
+CODE_OPEN, CODE_CLOSE = "\ue000", "\ue001"
+_CODE_SPAN = re.compile(f"{CODE_OPEN}[^{CODE_CLOSE}]*{CODE_CLOSE}")
+
+
+def mark_code(text):
+    """``text`` with each id in it marked as code (:data:`CODE_OPEN` ... :data:`CODE_CLOSE`): for
+    free text that cites keys a reader types (a parameter, a processed table) by name."""
+    if not isinstance(text, str):
+        return text
+    return ID.sub(lambda m: f"{CODE_OPEN}{m.group(1)}{CODE_CLOSE}", text)
+
+
 def check_text(texts, where: str) -> None:
-    """Raise :class:`UnlabelledId` when any of ``texts`` shows an id (``where`` names the exhibit)."""
+    """Raise :class:`UnlabelledId` when any of ``texts`` shows an id (``where`` names the exhibit);
+    spans marked as code (:func:`mark_code`) are keys, not ids to label."""
     found: dict[str, str] = {}
     for t in texts:
-        for i in find_ids(t if isinstance(t, str) else str(t)):
+        for i in find_ids(_CODE_SPAN.sub(" ", t if isinstance(t, str) else str(t))):
             found.setdefault(i, t)
     if found:
         reg = registry()

@@ -176,9 +176,12 @@ def harmonised_growth(p0: pd.Series, p1: pd.Series, crosswalk: pd.DataFrame,
 
 
 #: Column headings of :func:`dependency_ratios` tables in the report.
-DEPENDENCY_LABELS = {"geography": "territory", "share_0-14": "0-14 %", "share_15-64": "15-64 %",
-                     "share_65+": "65+ %", "child_dependency": "child dependency",
-                     "old_age_dependency": "old-age dependency", "total_dependency": "total dependency"}
+DEPENDENCY_LABELS = {"geography": "Territory", "year": "Census year", "area": "Area",
+                     "population": "Population (persons)", "share_0-14": "Aged 0-14 (%)",
+                     "share_15-64": "Aged 15-64 (%)", "share_65+": "Aged 65+ (%)",
+                     "child_dependency": "Child dependency (per 100 aged 15-64)",
+                     "old_age_dependency": "Old-age dependency (per 100 aged 15-64)",
+                     "total_dependency": "Total dependency (per 100 aged 15-64)"}
 
 #: Readable names of the aggregate geographies of :data:`spf_analysis.data.io.GEOGRAPHIES`.
 GEOGRAPHY_LABELS = {

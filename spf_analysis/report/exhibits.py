@@ -317,7 +317,7 @@ class Chapter:
               note: str | None = None, formats: dict | None = None,
               labels: dict | None = None, index: bool = False, synthetic=None,
               rows=None, columns: list | None = None, report: bool = True,
-              keys: list | None = None):
+              keys: list | None = None, code_refs: list | None = None):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
         ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
@@ -335,6 +335,8 @@ class Chapter:
         comes from its registered unit. An id left in a header, a cell or the title stops the
         build (:class:`~spf_analysis.config.labels.UnlabelledId`). ``keys`` names columns
         whose values a reader types (YAML keys, file names): shown as code, not labelled.
+        ``code_refs`` names free-text columns (a rationale, a formula) that cite such keys
+        by name: their text is shown as words, the ids in it as inline code.
 
         ``report=False`` makes the table workbook-only: it is written and indexed
         (CSV, Excel workbook) but the report shows only a line with its label, title
@@ -350,6 +352,7 @@ class Chapter:
         if not source:
             raise ValueError(f"table {name!r} needs a source")
         keys = list(keys or [])
+        code_refs = list(code_refs or [])
         synthetic_rows = None  # a per-row flag: which rows the CSV labels
         if synthetic is not None and np.ndim(synthetic) == 1:
             synthetic_rows = [bool(v) for v in synthetic]
@@ -399,9 +402,9 @@ class Chapter:
                     f"{f' and {shown.shape[1]} of {data.shape[1]} columns' if shown.shape[1] != data.shape[1] else ''}"
                     f"; the full table is in reports/tables/{self._stem(name)}.csv and the Excel workbook.")
             note = f"{note} {part}" if note else part
-        unknown = [c for c in keys if c not in data.columns]
+        unknown = [c for c in keys + code_refs if c not in data.columns]
         if unknown:
-            raise ValueError(f"table {name!r}: keys {unknown} not in the table")
+            raise ValueError(f"table {name!r}: keys/code_refs {unknown} not in the table")
         where = f"table {self._stem(name)}"
         _labels.check_text([title], where)
         shown = _labels.relabel(shown, keys)
@@ -413,6 +416,8 @@ class Chapter:
             elif col in keys:  # shown as code: \ue000 ... \ue001 become <code> ... </code> after escaping
                 shown[col] = ["" if pd.isna(v) else f"\ue000{v}\ue001" for v in s]
             elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
+                if col in code_refs:  # the keys a text cites by name: inline code (\ue000 ... \ue001)
+                    s = pd.Series([_labels.mark_code(v) for v in s], index=s.index, dtype=object)
                 _labels.check_text([v for v in s if isinstance(v, str)], f"{where}, column {col!r}")
                 shown[col] = [v.replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
         numeric = [i for i, c in enumerate(shown.columns)
