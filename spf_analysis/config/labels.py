@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from spf_analysis.config import paths
+from spf_analysis.config.errors import FileKeyError, read_yaml
 
 #: an id: lower-case snake_case with at least one underscore, not inside a path, file name,
 #: address or a longer token (``reports/tables/04_x.csv``, ``https://a_b``, ``x.y_z``)
@@ -83,7 +84,7 @@ class UnlabelledId(ValueError):
     """An exhibit would show an id that has no label in the registry."""
 
 
-class LabelRegistryError(ValueError):
+class LabelRegistryError(FileKeyError):
     """A malformed or contradictory entry in ``params/labels/*.yaml``."""
 
 
@@ -110,8 +111,6 @@ def registry() -> dict:
 
 
 def _load(files: list[Path]) -> dict:
-    import yaml
-
     columns: dict[str, tuple[str, str]] = {}
     values: dict[str, str] = {}
     home: dict[str, str] = {}
@@ -126,7 +125,7 @@ def _load(files: list[Path]) -> dict:
     scen = paths.PARAMS / "scenarios"
     for f in files:
         where = paths.rel(f) if hasattr(paths, "rel") else str(f)
-        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        doc = read_yaml(f, LabelRegistryError, name=where) or {}
         if f.parent == scen:
             label = doc.get("label")
             if not isinstance(label, str) or not label.strip():
