@@ -134,3 +134,19 @@ def test_household_proxies_on_a_hand_made_survey():
     assert f.loc[101, ["head_female", "head_edu_matric", "head_employee", "n_employed"]].tolist() == [1, 1, 1, 1]
     assert f.loc[102, ["urban", "head_edu_higher", "head_unpaid_or_unemployed", "any_disability"]].tolist() == [1, 1, 1, 1]
     assert f.loc[102, "log_cons"] == pytest.approx(np.log(300.0))
+
+
+def test_household_level_errors_equal_the_person_level_bisp_table():
+    """On the synthetic survey, the BISP row (households with person weights w x size) equals chapter 3's
+    person-level BISP targeting table (spf_analysis.household.gaps.bisp_targeting): estimates and SEs."""
+    from spf_analysis.household import gaps, synth
+
+    h, p = synth.generate()
+    line = float(synth.read_targets().set_index("target_id").loc["poverty_line", "value"])
+    f = pmt.household_proxies(h, p, line)
+    mine = pmt.targeting_errors(f, {"bisp": f["rec_bisp"].to_numpy() == 1}).iloc[0]
+    ref = gaps.bisp_targeting(gaps.survey_design(h, p, line)).set_index(["target", "indicator"])
+    poor = ref.xs("poor (pre-transfer consumption below the poverty line)")
+    for k in ("exclusion", "inclusion"):
+        assert mine[k] == pytest.approx(poor.loc[f"{k}_error", "estimate"], rel=1e-10)
+        assert mine[f"{k}_se"] == pytest.approx(poor.loc[f"{k}_error", "se"], rel=1e-8)

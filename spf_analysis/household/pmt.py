@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spf_analysis.stats import indicators
 from spf_analysis.stats.regression import SurveyRegression, survey_wls
 from spf_analysis.stats.survey import Design
 
@@ -180,25 +181,21 @@ def targeting_errors(frame: pd.DataFrame, assignments: dict[str, np.ndarray], le
     """Exclusion and inclusion errors (module docstring) of each assignment, counted in persons, with
     design-based CIs; also the households selected (weighted) and the share of persons covered.
 
-    ``frame``: one row per household with ``weights``, ``hhsize``, ``poor``, ``stratum``, ``psu``."""
+    ``frame``: one row per household with ``weights``, ``hhsize``, ``poor``, ``stratum``, ``psu``.
+    The errors are :func:`spf_analysis.stats.indicators.targeting_errors` (the estimator of
+    chapter 3's BISP table) on the households with person weights ``w n``: every person of a
+    household shares its weight, poverty status and selection, so the PSU totals of the linearised
+    scores -- hence estimates and SEs -- equal those of the person-level design."""
+    w = frame["weights"].to_numpy(float)
     n = frame["hhsize"].to_numpy(float)
-    poor = frame["poor"].to_numpy(float)
+    d = Design(frame.assign(_pw=w * n), "_pw", "stratum", "psu", lonely_psu=lonely_psu)
     rows = []
     for method, s in assignments.items():
-        s = np.asarray(s, float)
-        d = Design(frame.assign(_poor=n * poor, _excl=n * poor * (1 - s), _sel=n * s, _incl=n * (1 - poor) * s,
-                                _pers=n, _hh=s),
-                   "weights", "stratum", "psu", lonely_psu=lonely_psu)
-        ex = d.ratio("_excl", "_poor", level=level).iloc[0]
-        row = {"method": method, "households": float(np.sum(frame["weights"].to_numpy(float) * s)),
-               "coverage": float(np.sum(frame["weights"] * n * s) / np.sum(frame["weights"] * n)),
-               "exclusion": ex["estimate"], "exclusion_se": ex["se"], "exclusion_ci_low": ex["ci_low"],
-               "exclusion_ci_high": ex["ci_high"]}
-        if s.sum() > 0:
-            inc = d.ratio("_incl", "_sel", level=level).iloc[0]
-            row.update(inclusion=inc["estimate"], inclusion_se=inc["se"], inclusion_ci_low=inc["ci_low"],
-                       inclusion_ci_high=inc["ci_high"])
-        else:
-            row.update(inclusion=np.nan, inclusion_se=np.nan, inclusion_ci_low=np.nan, inclusion_ci_high=np.nan)
+        s = np.asarray(s, bool)
+        row = {"method": method, "households": float(np.sum(w * s)), "coverage": float(np.sum(w * n * s) / np.sum(w * n))}
+        te = indicators.targeting_errors(d.with_columns(_sel=s.astype(int)), "_sel", "poor", level=level).set_index("indicator")
+        for k, ind in (("exclusion", "exclusion_error"), ("inclusion", "inclusion_error")):
+            for col, suffix in (("estimate", ""), ("se", "_se"), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+                row[k + suffix] = float(te.loc[ind, col])
         rows.append(row)
     return pd.DataFrame(rows)
