@@ -188,3 +188,58 @@ def line_panels(data: pd.DataFrame, panel: str, x: str, lines: dict, ncols: int 
         axes.flat[0].legend(loc="upper left", fontsize=7.5)
     fig.tight_layout()
     return fig
+
+
+def _ci_long(data: pd.DataFrame, estimate: str, ci_low: str, ci_high: str, keys: list[str]) -> pd.DataFrame:
+    """Three rows per estimate (``ci_low``, ``estimate``, ``ci_high``) in a column ``_v``."""
+    parts = [data[keys].assign(_v=data[c].to_numpy(float)) for c in (ci_low, estimate, ci_high)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _ci_range(v) -> tuple[float, float]:
+    return float(np.min(v)), float(np.max(v))
+
+
+def estimate_chart(data: pd.DataFrame, x: str, estimate: str, ci_low: str, ci_high: str, hue: str | None = None,
+                   kind: str = "bar", colors: list | None = None, order=None, hue_order=None, ax=None,
+                   xlabel: str = "", ylabel: str = "", title: str = ""):
+    """Design-based estimates with their confidence intervals (seaborn ``barplot``/``pointplot``).
+
+    The estimates and CIs are computed beforehand (survey engine); seaborn only draws them. Each
+    estimate enters as three rows (``ci_low``, ``estimate``, ``ci_high``): the bar height / point is
+    their median -- the estimate itself, since ``ci_low <= estimate <= ci_high`` -- and the error
+    bar their range -- exactly the CI (``errorbar`` callable, no bootstrap, nothing random). The
+    house style (``use_style``) is kept: no seaborn theme is set.
+    """
+    import seaborn as sns
+
+    use_style()
+    if kind not in ("bar", "point"):
+        raise ValueError(f"kind must be 'bar' or 'point', got {kind!r}")
+    bad = ~((data[ci_low] <= data[estimate] + 1e-12) & (data[estimate] <= data[ci_high] + 1e-12))
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} row(s) with an estimate outside its CI")
+    keys = [x] + ([hue] if hue else [])
+    long = _ci_long(data, estimate, ci_low, ci_high, keys)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+    else:
+        fig = ax.figure
+    n_hue = long[hue].nunique() if hue else 1
+    pal = (colors or list(PALETTE.values()))[:n_hue] if hue else None
+    common = dict(data=long, x=x, y="_v", hue=hue, order=order, hue_order=hue_order, estimator="median",
+                  errorbar=_ci_range, palette=pal, ax=ax)
+    if kind == "bar":
+        sns.barplot(**common, color=None if hue else (colors or [PALETTE["blue"]])[0], capsize=0.15,
+                    err_kws={"linewidth": 0.9, "color": "black"}, saturation=1)
+    else:
+        sns.pointplot(**common, color=None if hue else (colors or [PALETTE["blue"]])[0], dodge=0.3 if hue else False,
+                      markersize=4, linewidth=1.2, capsize=0.05, err_kws={"linewidth": 0.9})
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    if hue:
+        ax.legend(title=None, frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig
