@@ -95,6 +95,9 @@ def test_references_html_sorted_with_links():
     items = soup.select("ol.references li")
     assert [li.select_one(".ref-short").get_text() for li in items] == ["PBS Census 2017, Table 17", "UN DESA, WPP 2019"]
     assert items[1].select_one("a.ref-url")["href"] == "https://population.un.org/wpp/"
+    # a URL field with two addresses (the two census extractions) gives two links
+    two = BeautifulSoup(references.references_html(["PBS Census 2017 and 2023, Table 4"]), "html.parser")
+    assert [a["href"].split("/")[3] for a in two.select("a.ref-url")] == ["colincookman", "myaseen208"]
     assert "15 files" in items[1].get_text() and "14 more in the same folder" in items[1].get_text()
 
 

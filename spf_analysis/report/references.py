@@ -35,6 +35,7 @@ REFERENCE_COLUMNS = ["key", "short", "year", "entry", "url"]
 #: items that need no entry: the study's own arithmetic
 GENERIC = {"project calculations"}
 _EXHIBIT = re.compile(r"^(as for )?(Tables?|Figures?) [A-Z0-9]+\.\d+|^[Cc]hapters? \d")
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;)]")
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9 ,'()/-]{0,40}: ")
 
 
@@ -80,12 +81,9 @@ def registry() -> dict[str, Entry]:
     out: dict[str, Entry] = {}
     m = manifest.read_manifest()
     for short, g in m.groupby("short", sort=False):
-        if len(g) == 1:
-            r = g.iloc[0]
-            text = f"{r.title}. {r.publisher}. {r.locator}."
-        else:
-            r = g.iloc[0]
-            text = f"{r.citation}. {r.publisher}. {len(g)} files."
+        r = g.iloc[0]
+        parts = [r.title, r.publisher, r.locator] if len(g) == 1 else [r.citation, r.publisher, f"{len(g)} files"]
+        text = " ".join(_sentence(x) for x in parts if x.strip())
         per_row = PER_ROW in short
         if per_row:
             text += " Each row of the file carries its own source (title, URL, locator, snippet): see the file."
@@ -96,6 +94,12 @@ def registry() -> dict[str, Entry]:
             raise ValueError(f"docs/references.csv: short citation {r.short!r} is also a manifest short")
         out[r.short] = Entry(r.short, r.entry, [r.url] if r.url else [], [], False, r.year)
     return out
+
+
+def _sentence(x: str) -> str:
+    """``x`` as a sentence: capital first letter, one final full stop."""
+    x = x.strip()
+    return x[:1].upper() + x[1:] + ("" if x.endswith((".", "?", "!")) else ".")
 
 
 def split_source(text: str) -> list[str]:
@@ -171,7 +175,10 @@ def references_html(shorts) -> str:
     for s in sorted(set(shorts), key=_sort_key):
         e = reg[s]
         year = f" ({html.escape(e.year)})" if e.year else ""
-        urls = " ".join(f'<a class="ref-url" href="{html.escape(u)}">{html.escape(u)}</a>' for u in e.urls)
+        # a manifest URL field may hold several addresses and remarks
+        # ("https://bisp.gov.pk/ (first_source_url per row)"): every address becomes a link
+        urls = " ".join(_URL.sub(lambda m: f'<a class="ref-url" href="{m.group(0)}">{m.group(0)}</a>', html.escape(u))
+                        for u in e.urls)
         files = (f' <span class="ref-files">File{"s" if len(e.files) > 1 else ""}: '
                  + (", ".join(html.escape(f) for f in e.files) if len(e.files) <= 3
                     else html.escape(f"{e.files[0]} and {len(e.files) - 1} more in the same folder"))
