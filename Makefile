@@ -133,7 +133,7 @@ LABELS := $(wildcard params/labels/*.yaml)
 $(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARGS_$(nb))))
 .PRECIOUS: $(EXECUTED)  # replaced only by a successful run (spf_analysis.build)
 reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
-	$(RUNNER_MODULES) data/raw/manifest.csv $(LABELS) | $(READY)
+	$(RUNNER_MODULES) data/raw/manifest.csv docs/references.csv $(LABELS) | $(READY)
 	@$(PY) -m spf_analysis.build $*
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
@@ -187,7 +187,8 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 # the title page names the commit (its hash and date): a new commit re-assembles the report
 GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
-	spf_analysis/report/assets/report.css params/report.yaml $(LABELS) $(GIT_HEAD) | $(READY)
+	spf_analysis/report/assets/report.css params/report.yaml docs/references.csv docs/abbreviations.csv \
+	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY)
 	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks

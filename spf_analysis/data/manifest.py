@@ -2,13 +2,16 @@
 
 ``data/raw/manifest.csv`` has one row per raw file: ``path`` (relative to
 ``data/raw``), ``title``, ``publisher``, ``source_url``, ``locator``,
-``licence``, ``retrieval_note``, ``citation`` (the short form printed under
-figures and tables) and ``sha256``. A raw file that is not in the manifest, a
+``licence``, ``retrieval_note``, ``citation`` (the full citation, shown in the
+report's References), ``short`` (the short citation printed in the source line under
+figures and tables, e.g. "PBS Census 2017 and 2023, Table 4"; files with one short
+citation share one References entry; a file whose rows carry their own sources says
+"(per-row sources)" and is not cited row by row) and ``sha256``. A raw file that is not in the manifest, a
 manifest row whose file is missing, and a checksum mismatch are errors that
 name the file.
 
 A new raw file is registered with ``python -m spf_analysis.data.manifest add PATH
-TITLE PUBLISHER URL LOCATOR LICENCE RETRIEVAL_NOTE CITATION``. Maintainers who
+TITLE PUBLISHER URL LOCATOR LICENCE RETRIEVAL_NOTE CITATION [SHORT]``. Maintainers who
 change a raw file on purpose run ``python -m spf_analysis.data.manifest update`` to
 record the new checksums, and say why in the commit.
 """
@@ -24,7 +27,7 @@ import pandas as pd
 from spf_analysis.config import paths
 
 COLUMNS = ["path", "title", "publisher", "source_url", "locator", "licence",
-           "retrieval_note", "citation", "sha256"]
+           "retrieval_note", "citation", "short", "sha256"]
 IGNORED = {"manifest.csv", "README.md"}
 
 
@@ -48,7 +51,7 @@ def read_manifest(file: Path | None = None) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ManifestError(f"data/raw/manifest.csv: missing column(s) {missing}")
-    for col in ["path", "title", "source_url", "citation"]:
+    for col in ["path", "title", "source_url", "citation", "short"]:
         empty = df[col].str.strip() == ""
         if empty.any():
             line = int(empty.to_numpy().nonzero()[0][0]) + 2
@@ -98,8 +101,10 @@ def update(raw: Path | None = None) -> None:
 
 
 def add(path: str, title: str, publisher: str, source_url: str, locator: str, licence: str,
-        retrieval_note: str, citation: str, raw: Path | None = None) -> None:
-    """Append a row for a new raw file (with its checksum) to the manifest."""
+        retrieval_note: str, citation: str, short: str | None = None,
+        raw: Path | None = None) -> None:
+    """Append a row for a new raw file (with its checksum) to the manifest; ``short`` (the
+    source-line citation) defaults to ``citation``."""
     raw = raw or paths.RAW
     file = raw / "manifest.csv"
     df = read_manifest(file)
@@ -108,24 +113,25 @@ def add(path: str, title: str, publisher: str, source_url: str, locator: str, li
     if not (raw / path).is_file():
         raise ManifestError(f"data/raw/{path}: no such file")
     row = dict(zip(COLUMNS, [path, title, publisher, source_url, locator, licence,
-                             retrieval_note, citation, sha256(raw / path)]))
+                             retrieval_note, citation, short or citation, sha256(raw / path)]))
     df = pd.concat([df, pd.DataFrame([row])], ignore_index=True).sort_values("path")
     df[COLUMNS].to_csv(file, index=False, lineterminator="\n")
 
 
 def cite(*files: str) -> str:
-    """Short citation(s) for raw files (paths relative to ``data/raw``), in
-    the order given, without repeats: the source line under a figure."""
+    """Short citation(s) (column ``short``) for raw files (paths relative to ``data/raw``),
+    in the order given, without repeats, joined by "; ": the source line under a figure
+    (the full entries are in the report's References, :mod:`spf_analysis.report.references`)."""
     df = read_manifest().set_index("path")
     unknown = [f for f in files if f not in df.index]
     if unknown:
         raise KeyError(f"not in data/raw/manifest.csv: {unknown}")
     seen: list[str] = []
     for f in files:
-        c = df.loc[f, "citation"]
+        c = df.loc[f, "short"]
         if c not in seen:
             seen.append(c)
-    return "; ".join(seen) + "."
+    return "; ".join(seen)
 
 
 def main(argv=None) -> int:
@@ -135,7 +141,7 @@ def main(argv=None) -> int:
         if cmd == "verify":
             n = verify()
             print(f"data/raw: {n} files match the manifest")
-        elif cmd == "add" and len(argv) == 9:
+        elif cmd == "add" and len(argv) in (9, 10):
             add(*argv[1:])
             print(f"data/raw/manifest.csv: added {argv[1]}")
         elif cmd == "update":
@@ -143,7 +149,7 @@ def main(argv=None) -> int:
             print("data/raw/manifest.csv: checksums updated")
         else:
             print("usage: python -m spf_analysis.data.manifest verify | update | add PATH TITLE "
-                  "PUBLISHER URL LOCATOR LICENCE RETRIEVAL_NOTE CITATION", file=sys.stderr)
+                  "PUBLISHER URL LOCATOR LICENCE RETRIEVAL_NOTE CITATION [SHORT]", file=sys.stderr)
             return 2
     except ManifestError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -37,13 +37,17 @@ from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
 from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
+from spf_analysis.config import labels
+from spf_analysis.report import references
 from spf_analysis.report.exhibits import (LABEL_COLUMN, SYNTHETIC_LABEL, SYNTHETIC_NOTICE, column_record,
                                           read_columns, read_index, resolve_formats)
-from spf_analysis.config import labels
 from spf_analysis.report.tables import workbook_bytes
 
 ASSETS = Path(__file__).parent / "assets"
 REPORT_META = paths.PARAMS / "report.yaml"
+#: the abbreviations of the front matter (abbreviation, expansion); tests/test_references.py
+#: checks that every one is used in the report and every one the report uses is listed
+ABBREVIATIONS = paths.ROOT / "docs" / "abbreviations.csv"
 PDF_EPOCH = 1451606400  # 2016-01-01, the end of project PAK/12/50/JPN
 SKIP_TAGS = {"parameters", "injected-parameters", "remove"}
 
@@ -244,6 +248,10 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
+    link_exhibits(soup)
+    cited = references.cited(p.get_text(" ", strip=True) for p in soup.select("p.source"))
+    link_references(soup, cited)
+    soup.append(BeautifulSoup(references.references_html(cited), "html.parser"))
     used: set = set()
     toc = []
     for h in soup.find_all(["h1", "h2"]):
@@ -283,12 +291,86 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
 {toc_html}
 </ol>
 </nav>
+{abbreviations_html()}
 <main>
 {soup.decode(formatter="html5")}
 </main>
 </body>
 </html>
 """
+
+
+def abbreviations_html(file: Path = ABBREVIATIONS) -> str:
+    """The list of abbreviations (front matter, after the contents), from ``docs/abbreviations.csv``."""
+    df = pd.read_csv(file, dtype=str, keep_default_na=False)
+    df = df.sort_values("abbreviation", key=lambda c: c.str.upper())
+    rows = "\n".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(e)}</td></tr>"
+                     for a, e in zip(df["abbreviation"], df["expansion"]))
+    return (f'<section class="abbreviations" id="abbreviations">\n<h2 class="toc-title">Abbreviations</h2>\n'
+            f'<table class="abbreviations">\n{rows}\n</table>\n</section>')
+
+
+def _exhibit_ids(soup: BeautifulSoup) -> dict[str, str]:
+    """Exhibit label ("Table 4.2") -> the id of its block."""
+    ids = {}
+    for cls in BLOCKS:
+        for block in soup.select(f".{cls}"):
+            lab = block.select_one(".caption .label")
+            if lab and block.get("id"):
+                ids[lab.get_text(strip=True).rstrip(".")] = block["id"]
+    return ids
+
+
+def _link_matches(soup: BeautifulSoup, node, pattern: re.Pattern, href) -> None:
+    """Replace the matches of ``pattern`` in text ``node`` by links to ``href(match)`` (None: no link)."""
+    s, pieces, pos = str(node), [], 0
+    for m in pattern.finditer(s):
+        target = href(m)
+        if not target:
+            continue
+        pieces.append(NavigableString(s[pos:m.start()]))
+        a = soup.new_tag("a", href=target)
+        a["class"] = "xref"
+        a.string = m.group(0)
+        pieces.append(a)
+        pos = m.end()
+    if pieces:
+        pieces.append(NavigableString(s[pos:]))
+        node.replace_with(*pieces)
+
+
+def link_exhibits(soup: BeautifulSoup) -> None:
+    """Every "Table N.M" / "Figure N.M" of the text becomes a link to the exhibit's block
+    (plural lists link to their first exhibit); not the exhibit's own caption label, not the
+    data cells of the chapters' tables (they quote other documents; the executive summary's
+    tables are linked)."""
+    ids = _exhibit_ids(soup)
+
+    def href(m):
+        labels = cited_labels(m.group(0))
+        return f"#{ids[labels[0]]}" if labels and labels[0] in ids else None
+
+    for sec in soup.select("section.chapter"):
+        for node in list(sec.find_all(string=True)):
+            if not CITATION.search(node) or node.find_parent(["a", "style", "script"]) is not None:
+                continue
+            if node.find_parent(class_="caption") is not None:
+                continue
+            t = node.find_parent("table", class_="spf-table")
+            if t is not None and not _chapter_of(t).startswith("S_"):
+                continue
+            _link_matches(soup, node, CITATION, href)
+
+
+def link_references(soup: BeautifulSoup, cited: list[str]) -> None:
+    """In the source lines, each short citation links to its References entry."""
+    if not cited:
+        return
+    pattern = re.compile("|".join(re.escape(c) for c in sorted(cited, key=len, reverse=True)))
+    for p in soup.select("p.source"):
+        for node in list(p.find_all(string=True)):
+            if node.find_parent("a") is None:
+                _link_matches(soup, node, pattern, lambda m: f"#{references.anchor(m.group(0))}")
 
 
 def commit_edition(root: Path = paths.ROOT) -> dict:

@@ -283,7 +283,8 @@ class Chapter:
         parts = []
         if note:
             parts.append(f'<p class="note">Note: {html.escape(note)}</p>')
-        parts.append(f'<p class="source">Source: {html.escape(source)}</p>')
+        end = "" if source.rstrip().endswith(".") else "."
+        parts.append(f'<p class="source">Source: {html.escape(source.rstrip())}{end}</p>')
         if synthetic:
             parts.append(f'<p class="synthetic">{html.escape(SYNTHETIC_NOTICE)}</p>')
         return "\n".join(parts)

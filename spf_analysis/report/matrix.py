@@ -1,6 +1,6 @@
 """The ABND assessment matrix (chapter 07): one row per SPF guarantee.
 
-Columns (ILO ABND guide 2013, module 6; shared/methods/README.md section 1):
+Columns (ILO ABND guide 2013, module 6; docs/methods.md#the-assessment-and-its-matrix):
 SPF provision | existing schemes | policy gaps (quantified) | implementation issues |
 recommendations (costed, with their cost in % of KP GDP for a stated year, and not costed).
 
