@@ -434,17 +434,16 @@ _NUMBER_TEXT = re.compile(r"^[+\-\u2212]?[\d.,]+%?(\s|$)")
 
 
 def _numeric_text(s: pd.Series) -> bool:
-    """A text column of a grid whose cells all start with a number ("12.3\\n(11.9 to 12.7)"): aligned right."""
-    v = [x for x in s if isinstance(x, str) and x]
-    return bool(v) and len(v) == sum(1 for x in s if not (x is None or (isinstance(x, float) and np.isnan(x)))) \
-        and all(_NUMBER_TEXT.match(x) for x in v)
+    """A text column of a grid whose cells all start with a number ("12.3\\n[11.9, 12.7]"): aligned right."""
+    v = [x for x in s if not (x is None or (isinstance(x, float) and np.isnan(x)) or x == "")]
+    return bool(v) and all(isinstance(x, str) and _NUMBER_TEXT.match(x) for x in v)
 
 
 def grid(df: pd.DataFrame, index, columns: str, value: str = "estimate", low: str | None = "ci_low",
          high: str | None = "ci_high", fmt: str = "{:.1f}", index_order=None, column_order=None) -> pd.DataFrame:
     """A long table (one row per ``index`` x ``columns`` pair) as a grid for the report: one row per
     ``index`` value, one column per ``columns`` value, each cell the ``value`` formatted with ``fmt``
-    and, when ``low``/``high`` are given, its interval on a second line: "12.3\\n(11.9 to 12.7)".
+    and, when ``low``/``high`` are given, its interval on a second line: "12.3\\n[11.9, 12.7]".
     The numbers are those of ``df``; only their arrangement changes (the CSV keeps ``df``)."""
     index = [index] if isinstance(index, str) else list(index)
 
@@ -453,7 +452,7 @@ def grid(df: pd.DataFrame, index, columns: str, value: str = "estimate", low: st
             return ""
         out = fmt.format(r[value])
         if low and high and pd.notna(r[low]) and pd.notna(r[high]):
-            out += f"\n({fmt.format(r[low])} to {fmt.format(r[high])})"
+            out += f"\n[{fmt.format(r[low])},\u00a0{fmt.format(r[high])}]"  # no break inside the interval
         return out
 
     d = df.assign(_cell=df.apply(cell, axis=1))
