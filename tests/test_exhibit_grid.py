@@ -51,3 +51,23 @@ def test_locators_are_code_and_other_ids_still_stop_the_build(tmp_path, monkeypa
 def test_numeric_text_columns_align_right():
     assert exhibits._numeric_text(pd.Series(["27.0\n[24.6, 29.3]", "-1.5", ""]))
     assert not exhibits._numeric_text(pd.Series(["Full floor", "27.0"]))
+
+
+def test_point_labels_do_not_overlap():
+    import matplotlib.pyplot as plt
+
+    from spf_analysis.report import plots
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    xs, ys = [1.0, 1.0, 1.0, 5.0], [2.0, 2.0, 2.0, 9.0]  # three points on top of each other
+    ax.scatter(xs, ys)
+    ann = plots.label_points(ax, xs, ys, ["Full floor, medium level", "Medium, phased roadmap", "Child benefit", "Far"])
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(a, r) for a in ann]  # the text alone, without its leader line
+    assert not any(boxes[i].overlaps(boxes[j]) for i in range(4) for j in range(i + 1, 4))
+    assert [a.xyann[1] for a in ann[:3]] == [3, -10, 12]  # above, below, then further up
+    assert ann[2].arrow_patch is not None and ann[0].arrow_patch is None  # only a displaced label has a leader line
+    plt.close(fig)
