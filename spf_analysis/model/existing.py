@@ -390,7 +390,7 @@ def mapping_table(mapping: SchemeMapping, existing: pd.DataFrame, net: pd.DataFr
     """One row per provision and existing scheme in ``year``: relation, scheme, its KP spending
     (the figure and its period; carried to ``year``), the offset of ``scenario`` (PKR billion,
     attributed to the items absorbed in proportion to their spending), the federal share of the
-    net cost (%) and the source. ``existing``: :func:`existing_by_year`."""
+    net cost (%), the fact id of the figure (``fact``) and its source. ``existing``: :func:`existing_by_year`."""
     sel = net[(net["scenario"] == scenario) & (net["year"] == year)].set_index("benefit")
     ex = existing[existing["year"] == year]
     rows = []
@@ -402,7 +402,7 @@ def mapping_table(mapping: SchemeMapping, existing: pd.DataFrame, net: pd.DataFr
         pf = ex[ex["provision"] == p.name]
         if pf.empty:
             rows.append({**base, "scheme": "none in KP", "figure_pkr_bn": np.nan, "figure_period": "",
-                         "existing_in_year_pkr_bn": np.nan, "carried": "", "source": p.rationale})
+                         "existing_in_year_pkr_bn": np.nan, "carried": "", "fact": "", "source": p.rationale})
             continue
         total = pf["absorbed"].fillna(0).sum()
         for _, f in pf.iterrows():
@@ -416,7 +416,8 @@ def mapping_table(mapping: SchemeMapping, existing: pd.DataFrame, net: pd.DataFr
                          "figure_period": f["period"] if has else "not found",
                          "existing_in_year_pkr_bn": f["existing"] / 1e9 if has else np.nan,
                          "carried": ("held at real value (CPI)" if f["carried"] == "cpi" else "held in rupees") if has else "",
-                         "source": (f"{f['source_id']}: {f['source_title']}" if has else f["not_found"])})
+                         "fact": f["source_id"] if has else "",
+                         "source": f["source_title"] if has else f["not_found"]})
     cols = ["provision", "relation", "scheme", "figure_pkr_bn", "figure_period", "carried", "existing_in_year_pkr_bn",
-            "offset_pkr_bn", "federal_share_pct", "source"]
+            "offset_pkr_bn", "federal_share_pct", "fact", "source"]
     return pd.DataFrame(rows, columns=cols)

@@ -162,25 +162,21 @@ def financing_requirements(cost: float, gdp: float, bases: dict[str, float]) -> 
     return pd.DataFrame(rows)
 
 
-#: How each option's low and high yield for KP is built (:func:`option_yields`); the indicators
-#: are those of ``fiscal_space_indicators`` (data/raw/fiscal/fiscal_space_yields.csv).
+#: How each option's low and high yield for KP is built (:func:`option_yields`), in words; the
+#: formulas over the indicators are in :data:`YIELD_FORMULAS`.
 YIELD_RULES = {
     "reallocation": ("the wheat/flour subsidy (scheme series, S28) re-allocated",
                      "all subsidies of the KP budget 2025-26 less the health card and the grants to "
-                     "Medical Teaching Institutions (kp_subsidies_total - kp_subsidy_health_card - "
-                     "kp_subsidy_mti_hospitals)"),
+                     "Medical Teaching Institutions"),
     "tax": ("one further year of the budget's target growth of tax revenue on the 2025-26 tax "
-            "receipts, above the nominal GDP growth the frame already gives them "
-            "(kp_own_tax_receipts x (kp_tax_revenue_growth_target - KP GDP growth of the next year))",
-            "KP's tax receipts raised in proportion to the federal benchmark for the provinces "
-            "(kp_own_tax_receipts x (provincial_tax_revenue_gdp_expected / provincial_tax_revenue_gdp - 1))"),
+            "receipts, above the nominal GDP growth the frame already gives them",
+            "KP's tax receipts raised in proportion to the federal benchmark for the provinces"),
     "contributions": ("ESSI contributions (provincial) of workers with contributory capacity, at the "
                       "contribution subsidy's take-up (chapter 5)",
                       "ESSI contributions (provincial) of all workers with contributory capacity (chapter 5); "
                       "their EOBI contributions are federal receipts and finance EOBI pensions, not the KP budget"),
     "transfers": ("no new NFC award (the 7th award has been rolled over since 2010) and no new aid",
-                  "KP's claimed NFC shortfall after the FATA merger (kp_nfc_claim_shortfall_max) plus "
-                  "all foreign grants of the 2024-25 budget (kp_foreign_grants)"),
+                  "KP's claimed NFC shortfall after the FATA merger plus all foreign grants of the 2024-25 budget"),
     "iff": ("none: a federal competence", "none: a federal competence"),
     "reserves": ("none: the provincial surplus is committed to the IMF programme",
                  "the KP budget surplus of the fiscal frame (receipts - expenditure) in the target year"),
@@ -188,6 +184,21 @@ YIELD_RULES = {
              "none: borrowing is limited by the NEC and finances projects, not recurrent transfers"),
     "macro": ("none: monetary and exchange-rate policy are federal / State Bank competences",
               "none: monetary and exchange-rate policy are federal / State Bank competences"),
+}
+
+#: The formula of each yield over the indicators of ``fiscal_space_indicators``
+#: (data/raw/fiscal/fiscal_space_yields.csv, column ``indicator``), "" when the yield uses none of them:
+#: what a reader types to find the figures (shown as code).
+YIELD_FORMULAS = {
+    "reallocation": ("", "kp_subsidies_total - kp_subsidy_health_card - kp_subsidy_mti_hospitals"),
+    "tax": ("kp_own_tax_receipts x (kp_tax_revenue_growth_target - KP GDP growth of the next year)",
+            "kp_own_tax_receipts x (provincial_tax_revenue_gdp_expected / provincial_tax_revenue_gdp - 1)"),
+    "contributions": ("", ""),
+    "transfers": ("", "kp_nfc_claim_shortfall_max + kp_foreign_grants"),
+    "iff": ("", ""),
+    "reserves": ("", ""),
+    "debt": ("", ""),
+    "macro": ("", ""),
 }
 
 
@@ -212,7 +223,7 @@ def option_yields(ind: pd.DataFrame, gdp: pd.Series, target_year: int, *, wheat_
     ``contrib_takeup``: the share of them assumed enrolled in the low case.  Rules:
     :data:`YIELD_RULES` (the frame already grows own receipts with nominal GDP, so the tax
     option counts only growth above it).  Returns ``key, option, yield_low, yield_high, yield_low_pct_gdp,
-    yield_high_pct_gdp, basis_low, basis_high`` in the order of :data:`ILO_OPTIONS`.
+    yield_high_pct_gdp, basis_low, basis_high, formula_low, formula_high`` in the order of :data:`ILO_OPTIONS`.
     """
     g_t = float(gdp.loc[target_year])
 
@@ -245,7 +256,8 @@ def option_yields(ind: pd.DataFrame, gdp: pd.Series, target_year: int, *, wheat_
         lo, hi = values[key]
         rows.append({"key": key, "option": label, "yield_low": lo, "yield_high": hi,
                      "yield_low_pct_gdp": lo / g_t * 100, "yield_high_pct_gdp": hi / g_t * 100,
-                     "basis_low": YIELD_RULES[key][0], "basis_high": YIELD_RULES[key][1]})
+                     "basis_low": YIELD_RULES[key][0], "basis_high": YIELD_RULES[key][1],
+                     "formula_low": YIELD_FORMULAS[key][0], "formula_high": YIELD_FORMULAS[key][1]})
     return pd.DataFrame(rows)
 
 

@@ -26,6 +26,7 @@ import base64
 import html
 import io as _io
 import json
+import re
 
 import matplotlib
 
@@ -318,7 +319,8 @@ class Chapter:
               note: str | None = None, formats: dict | None = None,
               labels: dict | None = None, index: bool = False, synthetic=None,
               rows=None, columns: list | None = None, report: bool = True,
-              keys: list | None = None, code_refs: list | None = None):
+              keys: list | None = None, code_refs: list | None = None, view: pd.DataFrame | None = None,
+              locators: list | None = None):
         """Save ``df`` as ``reports/tables/NN_name.csv`` and display it captioned.
 
         ``formats`` maps a column to a format spec (e.g. ``"{:,.0f}"``); by
@@ -339,6 +341,16 @@ class Chapter:
         ``code_refs`` names free-text columns (a rationale, a formula) that cite such keys
         by name: their text is shown as words, the ids in it as inline code.
 
+        ``locators`` names text columns (a source or rationale) whose ids are locators a reader
+        types, such as a processed table and a fact or indicator key (``scheme_facts F101``): each
+        such id is shown as code within the words instead of stopping the build.
+
+        ``view`` is what the report shows instead of ``df`` when ``df`` is a long table that reads
+        better as a grid (e.g. :func:`grid`: scenarios as rows, indicators as columns); the CSV
+        and the workbook keep ``df`` (other chapters read it by its column names). ``formats``,
+        ``labels`` and ``keys`` then refer to the columns of ``view``; ``rows`` and ``columns``
+        do not apply.
+
         ``report=False`` makes the table workbook-only: it is written and indexed
         (CSV, Excel workbook) but the report shows only a line with its label, title
         and where it is. Use it only for tables too long to print.
@@ -354,6 +366,7 @@ class Chapter:
             raise ValueError(f"table {name!r} needs a source")
         keys = list(keys or [])
         code_refs = list(code_refs or [])
+        locators = list(locators or [])
         synthetic_rows = None  # a per-row flag: which rows the CSV labels
         if synthetic is not None and np.ndim(synthetic) == 1:
             synthetic_rows = [bool(v) for v in synthetic]
@@ -373,7 +386,8 @@ class Chapter:
             data = data.drop(columns=LABEL_COLUMN)
         write_bytes(paths.tables_dir() / f"{self._stem(name)}.csv",
                     table_csv(labelled(data, synthetic_rows) if synthetic else data))
-        formats = resolve_formats(data, formats)  # every CSV column: its format spec, or None
+        given_formats = dict(formats or {})
+        formats = resolve_formats(data, given_formats)  # every CSV column: its format spec, or None
         # ---- the column record of NN_index.csv (header and format of each CSV column, for the
         # workbook): ``labels`` and ``formats`` must be final here (what the report shows)
         record = column_record(list(data.columns) + ([LABEL_COLUMN] if synthetic else []),
@@ -389,6 +403,11 @@ class Chapter:
                 f'rapid_assessment_tables.xlsx (sheet {html.escape(self._stem(name)[:31])}) and in '
                 f'reports/tables/{html.escape(self._stem(name))}.csv.</p>\n</div>')))
         shown = data
+        if view is not None:
+            if rows is not None or columns is not None:
+                raise ValueError(f"table {name!r}: give either view or rows/columns")
+            shown = view
+            formats = resolve_formats(view, given_formats)  # the view's columns, as shown
         if rows is not None:
             mask = pd.Series(rows, index=data.index).astype(bool) if not isinstance(rows, pd.Series) \
                 else rows.reindex(data.index).fillna(False).astype(bool)
@@ -398,16 +417,18 @@ class Chapter:
             if unknown:
                 raise ValueError(f"table {name!r}: columns {unknown} not in the table")
             shown = shown[list(columns)]
-        if shown.shape != data.shape:
+        if view is None and shown.shape != data.shape:
             part = (f"The report shows {len(shown)} of {len(data)} rows"
                     f"{f' and {shown.shape[1]} of {data.shape[1]} columns' if shown.shape[1] != data.shape[1] else ''}"
                     f"; the full table is in reports/tables/{self._stem(name)}.csv and the Excel workbook.")
             note = f"{note} {part}" if note else part
-        unknown = [c for c in keys + code_refs if c not in data.columns]
+        unknown = [c for c in keys + code_refs + locators
+                   if c not in (view.columns if view is not None else data.columns)]
         if unknown:
-            raise ValueError(f"table {name!r}: keys/code_refs {unknown} not in the table")
+            raise ValueError(f"table {name!r}: keys/code_refs/locators {unknown} not in the table")
         where = f"table {self._stem(name)}"
         _labels.check_text([title], where)
+        base = shown  # the values before formatting: which columns are numbers
         shown = _labels.relabel(shown, keys)
         for col in shown.columns:
             fmt = formats.get(col)
@@ -416,13 +437,16 @@ class Chapter:
                 shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
             elif col in keys:  # shown as code: \ue000 ... \ue001 become <code> ... </code> after escaping
                 shown[col] = ["" if pd.isna(v) else f"\ue000{v}\ue001" for v in s]
+            elif col in locators:  # ids in the text shown as code, the words as they are
+                shown[col] = [_labels.ID.sub("\ue000\\1\ue001", v).replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
             elif s.dtype == object or pd.api.types.is_string_dtype(s):  # line breaks in text cells survive as <br/> (pandas prints a literal \n)
                 if col in code_refs:  # the keys a text cites by name: inline code (\ue000 ... \ue001)
                     s = pd.Series([_labels.mark_code(v) for v in s], index=s.index, dtype=object)
                 _labels.check_text([v for v in s if isinstance(v, str)], f"{where}, column {col!r}")
                 shown[col] = [v.replace("\n", "\x1f") if isinstance(v, str) else v for v in s]
         numeric = [i for i, c in enumerate(shown.columns)
-                   if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+                   if (pd.api.types.is_numeric_dtype(base[c]) and not pd.api.types.is_bool_dtype(base[c]))
+                   or (view is not None and _numeric_text(base[c]))]
         headers = [_labels.header(c, labels) for c in shown.columns]
         _labels.check_text(headers, f"{where}, headers")
         shown.columns = headers
@@ -469,3 +493,39 @@ def read_index(chapters, tables_dir=None) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=INDEX_COLUMNS + ["chapter", "index_file"])
     return pd.concat(frames, ignore_index=True)
+
+
+_NUMBER_TEXT = re.compile(r"^[+\-\u2212]?[\d.,]+%?(\s|$)")
+
+
+def _numeric_text(s: pd.Series) -> bool:
+    """A text column of a grid whose cells all start with a number ("12.3\\n[11.9, 12.7]"): aligned right."""
+    v = [x for x in s if not (x is None or (isinstance(x, float) and np.isnan(x)) or x == "")]
+    return bool(v) and all(isinstance(x, str) and _NUMBER_TEXT.match(x) for x in v)
+
+
+def grid(df: pd.DataFrame, index, columns: str, value: str = "estimate", low: str | None = "ci_low",
+         high: str | None = "ci_high", fmt: str = "{:.1f}", index_order=None, column_order=None) -> pd.DataFrame:
+    """A long table (one row per ``index`` x ``columns`` pair) as a grid for the report: one row per
+    ``index`` value, one column per ``columns`` value, each cell the ``value`` formatted with ``fmt``
+    and, when ``low``/``high`` are given, its interval on a second line: "12.3\\n[11.9, 12.7]".
+    The numbers are those of ``df``; only their arrangement changes (the CSV keeps ``df``)."""
+    index = [index] if isinstance(index, str) else list(index)
+
+    def cell(r):
+        if pd.isna(r[value]):
+            return ""
+        out = fmt.format(r[value])
+        if low and high and pd.notna(r[low]) and pd.notna(r[high]):
+            out += f"\n[{fmt.format(r[low])},\u00a0{fmt.format(r[high])}]"  # no break inside the interval
+        return out
+
+    d = df.assign(_cell=df.apply(cell, axis=1))
+    g = d.pivot_table(index=index, columns=columns, values="_cell", aggfunc="first", sort=False)
+    if column_order is not None:
+        g = g[[c for c in column_order if c in g.columns]]
+    if index_order is not None:
+        g = g.reindex([i for i in index_order if i in g.index])
+    g = g.fillna("").reset_index()
+    g.columns.name = None
+    return g

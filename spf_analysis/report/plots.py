@@ -243,3 +243,32 @@ def estimate_chart(data: pd.DataFrame, x: str, estimate: str, ci_low: str, ci_hi
     if title:
         ax.set_title(title)
     return fig
+
+
+#: vertical offsets (points) tried in turn for a point's label: above, below, then further out
+LABEL_OFFSETS = (3, -10, 12, -19, 21, -28, 30, -37, 39, -46)
+
+
+def label_points(ax, xs, ys, texts, fontsize: float = 7) -> list:
+    """Label scatter points without letting two labels overlap: each label goes to the first of
+    :data:`LABEL_OFFSETS` (right of its point) where it overlaps no label already placed, points
+    taken from the lowest up (deterministic); a label moved beyond the first two offsets gets a
+    thin leader line to its point. Returns the annotations."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed, out = [], []
+    for x, y, t in sorted(zip(xs, ys, texts), key=lambda p: (p[1], p[0])):
+        for dy in LABEL_OFFSETS:  # the box of the text alone decides where it goes
+            a = ax.annotate(t, (x, y), xytext=(4, dy), textcoords="offset points", fontsize=fontsize)
+            box = a.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in placed) or dy == LABEL_OFFSETS[-1]:
+                break
+            a.remove()
+        if dy not in LABEL_OFFSETS[:2]:  # moved away from its point: a leader line
+            a.remove()
+            a = ax.annotate(t, (x, y), xytext=(4, dy), textcoords="offset points", fontsize=fontsize,
+                            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "dimgray", "shrinkA": 0, "shrinkB": 3})
+        placed.append(box)
+        out.append(a)
+    return out

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spf_analysis.config import labels as _labels
 from spf_analysis.config import paths
 from spf_analysis.household.gaps import SEHAT_USE_GROUP
 
@@ -130,18 +131,19 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     add(3, "sehat_share", f"Sehat card admissions as a share of the benchmark: {su['benchmark']}",
         su["share_of_benchmark_pct"], "%", "03_sehat_utilisation")
 
+    floor = _labels.label(package)  # the words a reader sees for a scenario (its file's 'label')
     pc = t["04_package_costs"]
     p = _one(pc, "04_package_costs", scenario=package, year=year)
-    add(4, "cost_floor_gdp", f"Cost of the full floor ({package}) in {year}", p["cost_pct_gdp"], "% of KP GDP", "04_package_costs")
-    add(4, "cost_floor_pkr", f"Cost of the full floor ({package}) in {year}", p["cost_pkr_bn"], "PKR billion", "04_package_costs")
-    add(4, "cost_floor_budget", f"Cost of the full floor ({package}) in {year}", p["cost_pct_budget"], "% of KP budget",
+    add(4, "cost_floor_gdp", f"Cost of the full floor ({floor}) in {year}", p["cost_pct_gdp"], "% of KP GDP", "04_package_costs")
+    add(4, "cost_floor_pkr", f"Cost of the full floor ({floor}) in {year}", p["cost_pkr_bn"], "PKR billion", "04_package_costs")
+    add(4, "cost_floor_budget", f"Cost of the full floor ({floor}) in {year}", p["cost_pct_budget"], "% of KP budget",
         "04_package_costs")
-    add(4, "cost_floor_per_head", f"Cost of the full floor ({package}) in {year}", p["cost_per_head_pkr"],
+    add(4, "cost_floor_per_head", f"Cost of the full floor ({floor}) in {year}", p["cost_per_head_pkr"],
         "PKR per KP resident a year", "04_package_costs")
-    add(4, "cost_floor_national_gdp", f"Cost of the full floor ({package}) in {year}", p["cost_pct_national_gdp"],
+    add(4, "cost_floor_national_gdp", f"Cost of the full floor ({floor}) in {year}", p["cost_pct_national_gdp"],
         "% of national GDP", "04_package_costs")
     for name in packages:
-        add(4, f"cost_{name}_gdp", f"Cost of {name} in {year}", _one(pc, "04_package_costs", scenario=name, year=year)["cost_pct_gdp"],
+        add(4, f"cost_{name}_gdp", f"Cost of {_labels.label(name)} in {year}", _one(pc, "04_package_costs", scenario=name, year=year)["cost_pct_gdp"],
             "% of KP GDP", "04_package_costs")
     net = t["04_package_costs_net"]
     for name in (package, *packages):
@@ -149,9 +151,9 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
             r = _one(net, "04_package_costs_net", scenario=name, year=year, measure=measure)
             for col, unit in (("pct_gdp", "% of KP GDP"), ("pct_national_gdp", "% of national GDP"),
                               ("pct_budget", "% of KP budget"), ("pkr_bn", "PKR billion")):
-                add(4, f"{measure}_{name}_{col}", f"{r['measure_label']} of {name} in {year}", r[col], unit, "04_package_costs_net")
+                add(4, f"{measure}_{name}_{col}", f"{r['measure_label']} of {_labels.label(name)} in {year}", r[col], unit, "04_package_costs_net")
     off = _one(net, "04_package_costs_net", scenario=package, year=year, measure="offset")
-    add(4, "offset_floor_pkr", f"Existing spending the full floor ({package}) replaces in {year}", off["pkr_bn"], "PKR billion",
+    add(4, "offset_floor_pkr", f"Existing spending the full floor ({floor}) replaces in {year}", off["pkr_bn"], "PKR billion",
         "04_package_costs_net")
     fan = _one(t["04_fan_package_cost"], "04_fan_package_cost", year=year)
     add(4, "cost_floor_q05", f"Full floor in {year}: 5th percentile of the Monte Carlo draws", fan["q05"], "% of KP GDP",
@@ -161,8 +163,8 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
 
     pi = t["05_poverty_impact"]
     for ind, what in (("headcount_pre", "Poverty headcount before the floor"),
-                      ("headcount_post", f"Poverty headcount with the full floor ({package})"),
-                      ("gap_reduction", f"Reduction of the poverty gap with the full floor ({package})")):
+                      ("headcount_post", f"Poverty headcount with the full floor ({floor})"),
+                      ("gap_reduction", f"Reduction of the poverty gap with the full floor ({floor})")):
         add(5, f"impact_{ind}", what, _one(pi, "05_poverty_impact", scenario=package, indicator=ind)["estimate"], "%",
             "05_poverty_impact")
     cc = _one(t["05_contributory_capacity"], "05_contributory_capacity", sector="all", employment_type="all")
@@ -174,7 +176,7 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     fp = t["06_fiscal_paths"]
     add(6, "balance_before", f"KP budget balance in {year} before any new benefit",
         _one(fp, "06_fiscal_paths", package="none", year=year)["balance_pct_gdp"], "% of KP GDP", "06_fiscal_paths")
-    add(6, "balance_after", f"KP budget balance in {year} after the full floor ({package})",
+    add(6, "balance_after", f"KP budget balance in {year} after the full floor ({floor})",
         _one(fp, "06_fiscal_paths", package=package, year=year)["balance_pct_gdp"], "% of KP GDP", "06_fiscal_paths")
 
     fin = t["06_financing_packages"]
@@ -184,7 +186,7 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
             r = _one(fin, "06_financing_packages", package=name, yield_case=case)
             opts = str(r["options_needed_largest_first"]) if str(r["options_needed_largest_first"]) != "nan" else ""
             rows.append({"chapter": 6, "key": f"fin_{name}_{case}",
-                         "what": f"Share of {name}'s cost in {year} the {case} yields of the ILO fiscal-space options cover"
+                         "what": f"Share of the cost of {_labels.label(name)} in {year} the {case} yields of the ILO fiscal-space options cover"
                                  + (f"; options needed: {opts}" if r["financed"] == "yes" else ""),
                          "value": float(r["covered_pct"]), "unit": "% of the package cost", "table": fin_label,
                          "synthetic": _meta(t, "06_financing_packages")[1]})
