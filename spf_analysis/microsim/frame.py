@@ -137,3 +137,106 @@ def replicate(frame: pd.DataFrame, copies: int, start: int = 0) -> pd.DataFrame:
     out = pd.concat([frame] * copies, ignore_index=True)
     out["hhcode"] = out["hhcode"].to_numpy(np.int64) + (k + 1) * 10**11
     return out
+
+
+#: replica ``k`` of :func:`replicate` / :meth:`Persons.replicate` adds ``(k + 1) x REPLICA_STRIDE`` to ``hhcode``
+REPLICA_STRIDE = 10**11
+
+
+class Persons:
+    """A person frame as columnar numpy arrays for the array engine, households contiguous.
+
+    Rows are sorted by (``hhcode``, ``idc``) (``order`` maps them back to the frame's rows; ``None``
+    when the frame was sorted already); a household is the slice ``starts[j]:starts[j+1]``, so
+    household totals are ``np.add.reduceat`` over ``starts`` and need no grouping.  Strings become
+    codes once: ``sex_codes`` (index into ``sex_levels``, -1 missing), ``uncovered`` (employed, not
+    formal: :func:`spf_analysis.microsim.capacity.capacity_flags`), and the survey's flags become
+    booleans (missing = no).  ``extra``: further columns kept for grouping (``partition_sums`` by).
+    """
+
+    ARRAYS = ("hh", "idc", "weights", "age", "sex_codes", "dis", "pmt", "cons", "adult_eq", "bisp", "pension",
+              "uncovered", "earn")
+
+    def __init__(self, *, sex_levels, starts, order=None, extra=None, **arrays):
+        for k in self.ARRAYS:
+            setattr(self, k, arrays[k])
+        self.sex_levels = tuple(sex_levels)
+        self.starts = starts
+        self.order = order
+        self.extra = dict(extra or {})
+        self.n = len(self.hh)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, extra=()) -> "Persons":
+        """The arrays of a person frame (:func:`person_frame` columns; any row order)."""
+        hh = frame["hhcode"].to_numpy(np.int64)
+        idc = frame["idc"].to_numpy(np.int64)
+        order = None
+        if len(hh) > 1 and not (np.all(hh[1:] >= hh[:-1]) and np.all((hh[1:] > hh[:-1]) | (idc[1:] >= idc[:-1]))):
+            order = np.lexsort((idc, hh))
+        take = (lambda a: a) if order is None else (lambda a: a[order])
+        has = frame.columns.__contains__
+        num = lambda c: frame[c].to_numpy(float) if has(c) else None  # noqa: E731
+        flag = lambda c: np.nan_to_num(frame[c].to_numpy(float), nan=0.0) == 1 if has(c) else None  # noqa: E731
+        codes, levels = pd.factorize(frame["sex"].astype("string"), sort=True) if has("sex") else (None, [])
+        age = frame["age"].to_numpy()
+        arrays = {
+            "hh": hh, "idc": idc, "weights": frame["weights"].to_numpy(float), "age": age,
+            "sex_codes": None if codes is None else codes.astype(np.int8), "dis": flag("disability"),
+            "pmt": num("pmt_score"), "cons": frame["cons_pae"].to_numpy(float), "adult_eq": frame["adult_eq"].to_numpy(float),
+            "bisp": flag("rec_bisp"),
+            "pension": pensioner(frame) if has("rec_pension_civil") and has("rec_pension_eobi") else None,
+            "uncovered": (eq(frame["labour_status"], "employed") & (np.asarray(age) >= 0) & ~flag("formal"))
+            if has("labour_status") and has("formal") else None,
+            "earn": np.nan_to_num(num("earnings_month"), nan=0.0) if has("earnings_month") else None,
+        }
+        missing = {k for k, v in arrays.items() if v is None}
+        arrays = {k: v for k, v in arrays.items() if v is not None}
+        arrays = {k: np.ascontiguousarray(take(v)) for k, v in arrays.items()}
+        h = arrays["hh"]
+        starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if len(h) else np.zeros(0, np.int64)
+        ex = {c: np.asarray(take(frame[c].to_numpy())) for c in extra}
+        arrays.update({k: None for k in missing})
+        return cls(sex_levels=[str(x) for x in levels], starts=starts.astype(np.int64), order=order, extra=ex, **arrays)
+
+    #: the frame column(s) behind each optional array
+    SOURCES = {"sex_codes": "sex", "dis": "disability", "pmt": "pmt_score", "bisp": "rec_bisp",
+               "pension": "rec_pension_civil/rec_pension_eobi", "uncovered": "labour_status/formal",
+               "earn": "earnings_month"}
+
+    def req(self, name: str) -> np.ndarray:
+        """The array ``name``; KeyError naming the frame column when the frame had none (a rule that reads it)."""
+        v = getattr(self, name)
+        if v is None:
+            raise KeyError(self.SOURCES.get(name, name))
+        return v
+
+    def sizes(self) -> np.ndarray:
+        """Members per household."""
+        return np.diff(np.r_[self.starts, self.n])
+
+    def household_index(self) -> np.ndarray:
+        """Household number (0, 1, ...) of every row."""
+        return np.repeat(np.arange(len(self.starts)), self.sizes())
+
+    def in_group(self, age_min: int, age_max: int | None = None, sex: str = "all") -> np.ndarray:
+        """:func:`in_group` on the arrays (the costing's group definition; missing sex is in no sex group)."""
+        m = self.age >= age_min
+        if age_max is not None:
+            m &= self.age <= age_max
+        if sex != "all":
+            m &= self.req("sex_codes") == (self.sex_levels.index(sex) if sex in self.sex_levels else -2)
+        return m
+
+    def replicate(self, copies: int, start: int = 0) -> "Persons":
+        """``copies`` replicas with new household ids, as :func:`replicate` (replica ``k`` adds ``(k + 1) x 10^11``
+        to ``hhcode``), built from the arrays: no frame, no sorting (the replicas of a sorted frame stay sorted)."""
+        if self.n and (self.hh.min() < 0 or self.hh.max() >= REPLICA_STRIDE):
+            raise ValueError(f"household codes must lie in [0, {REPLICA_STRIDE}) to be replicated")
+        arrays = {k: None if getattr(self, k) is None else np.tile(getattr(self, k), copies) for k in self.ARRAYS if k != "hh"}
+        off = np.repeat((np.arange(start, start + copies, dtype=np.int64) + 1) * REPLICA_STRIDE, self.n)
+        arrays["hh"] = np.tile(self.hh, copies) + off
+        starts = (np.tile(self.starts, copies)
+                  + np.repeat(np.arange(copies, dtype=np.int64) * self.n, len(self.starts)))
+        extra = {k: np.tile(v, copies) for k, v in self.extra.items()}
+        return Persons(sex_levels=self.sex_levels, starts=starts, order=None, extra=extra, **arrays)
