@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .frame import Persons, uniform_hash
 from .rules import RuleSet
@@ -35,7 +36,7 @@ def _draw_below(P: Persons, rows: np.ndarray, unit_idc, salt: int, p: float) -> 
         return np.ones(len(rows), dtype=bool)
     if p <= 0 or not len(rows):
         return np.zeros(len(rows), dtype=bool)
-    return uniform_hash(P.hh[rows], unit_idc if unit_idc is not None else P.idc[rows], salt) < p
+    return uniform_hash(P.hh_at(rows), unit_idc if unit_idc is not None else P.idc_at(rows), salt) < p
 
 
 def _first_of_household(P: Persons, rows: np.ndarray) -> np.ndarray:
@@ -43,9 +44,9 @@ def _first_of_household(P: Persons, rows: np.ndarray) -> np.ndarray:
     (rows sorted by household then member number: the first of each household, and any tie with it)."""
     if not len(rows):
         return rows
-    h = P.hh[rows]
+    h = P.hh_at(rows)
     new = np.r_[True, h[1:] != h[:-1]]
-    idc = P.idc[rows]
+    idc = P.idc_at(rows)
     return rows[idc == idc[new][np.cumsum(new) - 1]]
 
 
@@ -201,8 +202,145 @@ def quintiles(P: Persons, rs: RuleSet) -> np.ndarray:
     return np.searchsorted(np.asarray(rs.quintile_cuts), P.cons, side="left") + 1
 
 
+def _rows_in(rows: np.ndarray, sorted_rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` is in the ascending ``sorted_rows``."""
+    if not len(sorted_rows):
+        return np.zeros(len(rows), dtype=bool)
+    i = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
+    return sorted_rows[i] == rows
+
+
+def _in_table(table: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """``table[cells]``; a table true on one run of cells is two comparisons (no gather)."""
+    on = np.flatnonzero(table)
+    if not len(on):
+        return np.zeros(len(cells), dtype=bool)
+    if on[-1] - on[0] + 1 == len(on):
+        lo, hi = int(on[0]), int(on[-1])
+        return (cells >= lo) & (cells <= hi) if lo > 0 else cells <= hi
+    return table[cells]
+
+
+def _fast_sums(P: Persons, rs: RuleSet) -> pd.DataFrame:
+    """:func:`sums` without ``by`` from the compact arrays (:class:`Persons`): the same rules, evaluated where
+    they are cheap.  An age/sex rule is a lookup table over ``cell``; its eligible total is the table times
+    the weights per cell (one ``np.bincount`` per chunk for all rules); flag rules start from the rows of
+    their flag; take-up is drawn on the eligible rows only.  The gains added to welfare are one lookup per
+    person (the age/sex rules) plus adds on the rows of the others, added up per household
+    (``np.add.reduceat``); poverty and the transfers per adult equivalent are then household sums with the
+    household's weight (consumption and adult equivalents are household variables, ``P.hh_level``)."""
+    n = P.n
+    w, cell = P.weights, P.cell
+    n_h = len(P.starts)
+    W_cell = np.bincount(P.hc_cell, weights=P.hc_w, minlength=P.n_cells)
+    vals: dict[str, float] = {}
+    received: dict[str, tuple] = {}   # ("table", t) or ("rows", rows)
+    cash_table = np.zeros(P.n_cells)
+    gross_table = np.zeros(P.n_cells)
+    row_adds: list[tuple[np.ndarray, float, float]] = []
+    any_table = False
+
+    def members(rec, rows):  # which of ``rows`` receive ``rec``
+        return _in_table(rec[1], cell[rows]) if rec[0] == "table" else _rows_in(rows, rec[1])
+
+    for r in rs.rules:
+        g = P.group_table(r.age_min, r.age_max, r.sex)
+        if r.target in ("age", "health", "births"):
+            if r.target == "births":
+                g = g & (np.arange(P.n_cells) // (len(P.sex_levels) + 1) == 0)
+            e_sum = float(np.sum(W_cell[g]))
+            rec = ("table", g)
+            if r.takeup < 1 or any(a in received for a in r.exclusive_with):
+                rows = np.flatnonzero(_in_table(g, cell))
+                rec = ("rows", rows)
+        else:
+            if r.target == "disability":
+                rows = P.rows_dis[_in_table(g, cell[P.rows_dis])]
+                if r.thinning < 1:
+                    rows = rows[_draw_below(P, rows, None, r.salt ^ 0x5A5A5A5A, r.thinning)]
+            elif r.target == "poor_household":
+                score = P.pmt_h if rs.targeting == "pmt" else P.cons_h
+                cut = r.cutoff if r.aligned else rs.pmt_cut
+                ok = score <= cut if r.aligned else score < cut
+                if r.aligned and cut == np.inf:
+                    ok |= np.isnan(score)
+                hs = np.flatnonzero(ok)
+                lens = P.sizes_h[hs]
+                rows = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(P.starts[hs] - np.cumsum(lens) + lens, lens)
+                hid = np.repeat(hs, lens)
+                m = _in_table(g, cell[rows])
+                rows, hid = rows[m], hid[m]
+                if len(rows):  # the member with the lowest number among the eligible (rows sorted by idc within households)
+                    new = np.r_[True, hid[1:] != hid[:-1]]
+                    idc = P.idc_at(rows)
+                    rows = rows[idc == idc[new][np.cumsum(new) - 1]]
+            elif r.target == "contributory_capacity":
+                ru, eu = P.rows_uncovered, P.earn_uncovered
+                thr = r.cutoff if r.aligned else rs.capacity_threshold
+                rows = ru[_in_table(g, cell[ru]) & (eu >= thr)]
+            elif r.target == "bisp_household":
+                rows = P.rows_bisp[_in_table(g, cell[P.rows_bisp])]
+            elif r.target == "no_pension":
+                rows = np.flatnonzero(_in_table(g, cell))
+                rows = rows[~_rows_in(rows, P.rows_pension)]
+            else:
+                raise ValueError(f"unknown survey rule {r.target!r}")
+            e_sum = float(np.sum(w[rows]))
+            rec = ("rows", rows)
+        if rec[0] == "rows":
+            rows = rec[1]
+            unit_idc = np.zeros(len(rows), np.int64) if r.target == "poor_household" else None  # household draw
+            rows = rows[_draw_below(P, rows, unit_idc, r.salt, r.takeup)]
+            for a in r.exclusive_with:
+                if a in received:
+                    rows = rows[~members(received[a], rows)]
+            rec = ("rows", rows)
+            n_sum = float(np.sum(w[rows]))
+            if r.to_welfare and len(rows):
+                row_adds.append((rows, r.monthly * r.net_share, r.monthly))
+        else:
+            n_sum = e_sum
+            if r.to_welfare:
+                cash_table += rec[1] * (r.monthly * r.net_share)
+                gross_table += rec[1] * r.monthly
+                any_table = True
+        received[r.name] = rec
+        vals[f"e_{r.name}"], vals[f"n_{r.name}"], vals[f"a_{r.name}"] = e_sum, n_sum, n_sum * r.monthly * 12
+    same = all(c == g for _, c, g in row_adds) and np.array_equal(cash_table, gross_table)
+    hc = sparse.csr_matrix((P.hc_cnt, P.hc_cell, P.hc_indptr), shape=(n_h, P.n_cells)) if any_table else None
+    hh = []
+    for tab, k in ((cash_table, 1), (gross_table, 2)) if not same else ((cash_table, 1),):
+        tot = hc @ tab if any_table else np.zeros(n_h)
+        for rows, c, g in row_adds:
+            tot += np.bincount(np.searchsorted(P.starts, rows, side="right") - 1, minlength=n_h) * (c if k == 1 else g)
+        hh.append(tot)
+    hh_cash = hh[0]
+    hh_gross = hh[-1]
+    W, y0, ae, z = P.W_h, P.cons_h, P.ae_h, rs.line
+    cash_pae = hh_cash / ae
+    y1 = y0 + cash_pae
+    out = {"pop": float(np.sum(W))}
+    pre, post = {}, {}
+    for y, d in ((y0, pre), (y1, post)):
+        i = np.flatnonzero(y < z)
+        wi, gap = W[i], z - y[i]
+        d["poor"], d["gap"], d["shortfall"] = float(np.sum(wi)), float(np.sum(wi * (gap / z))), float(np.sum(wi * gap))
+    for k in ("poor", "gap", "shortfall"):
+        out[f"{k}_pre"], out[f"{k}_post"] = pre[k], post[k]
+    out = {c: out[c] for c in ("pop", "poor_pre", "poor_post", "gap_pre", "gap_post", "shortfall_pre", "shortfall_post")}
+    out["cash_pae"] = float(np.sum(W * cash_pae))
+    out["gross_pae"] = out["cash_pae"] if same else float(np.sum(W * (hh_gross / ae)))
+    out["ben_new"] = float(np.sum(W[hh_cash > 0]))
+    out.update(vals)
+    return pd.DataFrame([out], index=pd.Index(["all"], name="group"))
+
+
 def simulate_sums(P: Persons, rs: RuleSet, by: Sequence[str] = ()) -> pd.DataFrame:
-    """The hot path: :func:`engine` + :func:`sums` on the arrays, no frame (what chunks and Dask partitions run)."""
+    """The hot path, no frame (what chunks and Dask partitions run): :func:`partition_sums` of the rules on the
+    arrays ``P``.  Without ``by`` and with household-level welfare (``P.hh_level``) from the compact arrays
+    (:func:`_fast_sums`), else :func:`engine` + :func:`sums`."""
+    if not by and P.hh_level:
+        return _fast_sums(P, rs)
     return sums(P, engine(P, rs), rs, by, quintile=quintiles(P, rs) if "quintile" in by else None)
 
 
