@@ -8,6 +8,15 @@ e.g. about half the gross wage for Argentina's Trabajar: Jalan and Ravallion 200
 Economic Statistics 21(1)); the cost and the benefit-cost ratio's denominator stay the gross transfer.
 No other behavioural response.
 
+The engine (:func:`engine`) evaluates the rules as numpy array operations over persons: households are
+the slices of rows sorted by household code (:class:`spf_analysis.microsim.frame.Persons`), their totals
+``np.add.reduceat``; take-up is drawn (:func:`spf_analysis.microsim.frame.uniform_hash`, a pure function
+of the person's ids) only for the eligible rows, which gives the same draws as drawing for everyone.
+:func:`simulate` returns the per-person frame the chapter's inference reads; :func:`simulate_sums` is the
+hot path of chunks and Dask partitions (weighted sums only, from the compact arrays, no frame).  The
+engine it replaced is kept in :mod:`spf_analysis.microsim.reference` (tests/test_microsim_golden.py
+holds the two to 1e-12).
+
 Household aggregation needs every member of a household in the same frame or partition
 (:func:`spf_analysis.microsim.parallel.to_dask` partitions on household boundaries).  Aggregates
 are weighted sums (:func:`partition_sums`), so partition sums add up.
