@@ -15,8 +15,10 @@ The package, by concern (each module imports only those above it):
 * :mod:`.rules` -- scenario + year -> per-person rules, from the costing's per-year functions and
   the scenario's declared targeting (``targeting.rule``) and ``adds_to_consumption``; caseload
   alignment to the RAP;
-* :mod:`.simulate` -- vectorised application, household aggregation, weighted sums, survey costs;
-* :mod:`.parallel` -- the Dask path (same numbers as pandas);
+* :mod:`.simulate` -- the array engine (rules as numpy operations over persons, households as slices of
+  sorted household codes), weighted sums, survey costs;
+* :mod:`.reference` -- the engine it replaced (frozen, pandas), for the golden test and the benchmark;
+* :mod:`.parallel` -- the Dask path (partitions of whole households, generated in the workers; same numbers);
 * :mod:`.inference` -- design-based impact and coverage, reconciliation with the RAP costs.
 
 This module only re-exports their public API.
@@ -25,18 +27,18 @@ This module only re-exports their public API.
 from __future__ import annotations
 
 from .capacity import CAPACITY_FACTORS, capacity_flags, capacity_prevalence_factors, contribution_rates, contributory_capacity
-from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, in_group, survey_line, survey_price_year, person_frame,
+from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, REPLICA_STRIDE, Persons, in_group, survey_line, survey_price_year, person_frame,
                     pensioner, price_deflator, replicate, uniform_hash)
 from .inference import (ALIGNED_NOTES, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population, impact,
                         reconcile, run, survey_group_population)
-from .parallel import simulate_dask, sums_dask, to_dask
+from .parallel import replicated_sums_dask, simulate_dask, sums_dask, to_dask
 from .rules import (ALIGNED_TARGETS, ALIGNMENT, SURVEY_FLAG_TARGETS, TARGETING_RULES, BenefitRule, RuleSet, build_rules, caseload_cutoff,
                     poor_household_eligible, profile_at, single_benefits, survey_target)
-from .simulate import combine_sums, partition_sums, simulate, survey_costs
+from .simulate import combine_sums, engine, partition_sums, simulate, simulate_sums, survey_costs
 
 __all__ = [
     "survey_line", "survey_price_year", "TARGETING_RULES", "BenefitRule", "RuleSet", "person_frame", "price_deflator",
-    "build_rules", "simulate", "partition_sums", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
+    "build_rules", "simulate", "partition_sums", "Persons", "engine", "simulate_sums", "replicated_sums_dask", "REPLICA_STRIDE", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
     "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population",
     "capacity_flags", "contributory_capacity", "capacity_prevalence_factors", "CAPACITY_FACTORS", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",
     "ALIGNMENT", "ALIGNED_TARGETS", "SURVEY_FLAG_TARGETS", "caseload_cutoff", "in_group", "profile_at", "survey_target", "poor_household_eligible",

@@ -1,5 +1,12 @@
-"""The Dask path: partitions on household boundaries, the same rules and sums per partition
-(counter-based draws and row rules, so the numbers equal the pandas path to rounding)."""
+"""The Dask path: partitions of whole households, the array engine and its weighted sums per partition
+(counter-based draws and row rules, so the numbers equal the single-process engine's to rounding).
+
+Two ways in: :func:`to_dask` splits a frame on household boundaries (:func:`simulate_dask`,
+:func:`sums_dask`); :func:`replicated_sums_dask` builds the partitions inside the workers from the survey
+arrays and a copy index (replica ``k`` of :meth:`Persons.replicate`), so a census-size population (e.g.
+KP's 40M persons) never exists in the client: each worker holds one partition at a time and returns a
+row of sums.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .frame import Persons
 from .rules import RuleSet
-from .simulate import partition_sums, simulate
+from .simulate import simulate, simulate_sums
 
 
 def to_dask(frame: pd.DataFrame, npartitions: int):
@@ -31,14 +39,45 @@ def simulate_dask(ddf, rs: RuleSet):
     return ddf.map_partitions(simulate, rs, meta=meta)
 
 
+def _add(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Partition sums added up (groups absent from a partition count 0; index sorted)."""
+    parts = [p for p in parts if len(p)]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.add(p, fill_value=0.0)
+    return out.sort_index()
+
+
 def sums_dask(ddf, rs: RuleSet, by: Sequence[str] = ()) -> pd.DataFrame:
-    """:func:`partition_sums` on every partition, added up (same numbers as pandas)."""
+    """:func:`partition_sums` on every partition (the array engine, :func:`simulate_sums`), added up (same
+    numbers as the single process)."""
+    import dask
+
     by = list(by)
+    extra = [c for c in by if c != "quintile"]
 
     def part(p):
-        return partition_sums(simulate(p, rs), rs, by).reset_index()
+        return simulate_sums(Persons.from_frame(p, extra=extra), rs, by)
 
-    meta = part(ddf._meta)
-    parts = ddf.map_partitions(part, meta=meta).compute()
-    keys = by or ["group"]
-    return parts.groupby(keys, sort=True).sum()
+    tasks = [dask.delayed(part)(d) for d in ddf.to_delayed()]
+    return _add(list(dask.compute(*tasks)))
+
+
+def replicated_sums_dask(frame: pd.DataFrame | Persons, rs: RuleSet, copies: int, per_partition: int,
+                         by: Sequence[str] = ()) -> pd.DataFrame:
+    """Sums of ``copies`` replicas of ``frame`` (:meth:`Persons.replicate`), ``per_partition`` replicas per Dask
+    partition, each partition generated inside its worker from its first copy index (the client only holds
+    the survey's arrays and the rows of sums).  Runs on the current Dask scheduler (a ``distributed.Client``
+    when one is active)."""
+    import dask
+
+    by = list(by)
+    P = frame if isinstance(frame, Persons) else Persons.from_frame(frame, extra=[c for c in by if c != "quintile"])
+    base = dask.delayed(P, pure=True)
+
+    def part(p: Persons, start: int, c: int) -> pd.DataFrame:
+        return simulate_sums(p.replicate(c, start=start), rs, by)
+
+    tasks = [dask.delayed(part, pure=True)(base, k, min(per_partition, copies - k))
+             for k in range(0, copies, per_partition)]
+    return _add(list(dask.compute(*tasks)))
