@@ -161,3 +161,13 @@ def test_in_jupyterlab_the_params_file_replaces_the_cell_values():
     assert changed == {"top_districts": (file_values["top_districts"] + 3, file_values["top_districts"])}
     assert ns == file_values
 
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_reads_its_params_file_in_jupyterlab(nb):
+    """The cell after the parameters cell calls params.use_params_file for this notebook."""
+    import json
+
+    cells = [c for c in json.loads(nb.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    i = next(i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", []))
+    assert f'use_params_file(globals(), "{nb.stem}")' in "".join(cells[i + 1]["source"]), nb.name

@@ -436,7 +436,7 @@ def read_wpp2019_all() -> dict[str, pd.DataFrame]:
 #: The WPP 2024 extracts for Pakistan that the projection's comparison reads
 #: (``data/raw/un_wpp/wpp2024_pakistan_<name>.tsv``, R package ``wpp2024``, one row per calendar
 #: year): value columns with their range, and the years that must be present. Births and deaths
-#: are in thousands, rates per 1,000 population. The stored extracts hold no population by age.
+#: are in thousands, rates per 1,000 population. The extracts obtained hold no population by age.
 WPP2024_FILES = {
     "misc1dt": ({"births": (0, 1e5), "cbr": (0, 100), "cdr": (0, 100)}, range(1950, 2024)),
     "miscproj1dt": ({"births": (0, 1e5), "cbr": (0, 100), "cdr": (0, 100)}, range(2024, 2101)),

@@ -968,7 +968,7 @@ def wpp2019_child_shares(years) -> pd.DataFrame:
 def wpp_comparison(population: pd.DataFrame, births: pd.Series, tfr_scale: float, years, rates: dict | None = None) -> pd.DataFrame:
     """The KP projection against UN WPP Pakistan in ``years``: births per 1,000 population and TFR
     (WPP 2024, medium variant), shares of children 0-4 and 0-14 (KP; Pakistan from WPP 2019, the
-    only WPP age structure in ``data/raw/un_wpp``: the stored WPP 2024 extracts hold no population
+    only WPP age structure in ``data/raw/un_wpp``: the WPP 2024 extracts obtained hold no population
     by age)."""
     years = list(years)
     pop = population[population["year"].isin(years)]

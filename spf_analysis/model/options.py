@@ -8,7 +8,7 @@ derivation in the ``rationale``); these functions recompute them from ``data/raw
 * :func:`bisp_child_share`: the share of KP children in BISP Benazir Kafaalat families = BISP beneficiary
   families in KP (scheme_facts F010: 1.9 million, 2024-25) / KP households (census 2023 population / the
   census 2017 average household size of KP and ex-FATA) x the ratio of children per BISP family to children
-  per household (an assumption, 1: no stored source gives the household composition of BISP families;
+  per household (an assumption, 1: no source consulted gives the household composition of BISP families;
   BISP's proxy means test favours larger households, so the share is a lower bound).
 * :func:`pension_test_share`: the share of older persons without a contributory or civil-service pension
   = 1 - the share with one (3 of 15 million older persons, HelpAge International; survey target

@@ -305,15 +305,26 @@ def summary_markdown(kn: pd.DataFrame, year: int) -> str:
         + (": the floor must be phased in or financed by new revenue." if v.loc["balance_after", "value"] < 0 else "."))
     fin_names = [k[len("fin_"):-len("_high")] for k in v.index if k.startswith("fin_") and k.endswith("_high")]
     if fin_names:
-        def fin(name):
+        def opts(name):  # the options that together finance the package on high yields (None: none do)
             hi = v.loc[f"fin_{name}_high"]
             if "; options needed: " in hi["what"]:
-                opts = _and(hi["what"].split("; options needed: ", 1)[1].lower().split("; "))
-                return f"{pk(name)} could be financed by {opts}"
-            return f"{pk(name)} could not be financed (all of them together cover {hi['value']:.0f}% of it)"
+                return _and(hi["what"].split("; options needed: ", 1)[1].lower().split("; "))
+            return None
+
+        def fin(names):  # packages financed by the same options are named together, once
+            o = opts(names[0])
+            if o is None:
+                return f"{pk(names[0])} could not be financed (all of them together cover " \
+                       f"{v.loc[f'fin_{names[0]}_high', 'value']:.0f}% of it)"
+            if len(names) == 1:
+                return f"{pk(names[0])} could be financed by {o}"
+            return f"{_and([pk(x) for x in names])} could each be financed by {o}"
+        groups: dict = {}
+        for x in fin_names:
+            groups.setdefault(opts(x) or f"none:{x}", []).append(x)
         parts.append(
             "**Financing.** On the high yields of the eight ILO fiscal-space options (sourced ranges for KP), "
-            + "; ".join(fin(x) for x in fin_names) + ". On their low yields, all options together cover only "
+            + "; ".join(fin(g) for g in groups.values()) + ". On their low yields, all options together cover only "
             + _and([f"{v.loc[f'fin_{x}_low', 'value']:.0f}% of {pk(x)}" for x in fin_names])
             + f" {ref(f'fin_{fin_names[0]}_high')}: the larger packages depend on federal transfers and new provincial taxes.")
     parts.append(
