@@ -145,7 +145,8 @@ def column_record(columns: list, labels: dict, formats: dict, keys=()) -> str:
     and which columns keep their ids (:func:`read_columns`)."""
     out = []
     for c in columns:
-        r = {"id": str(c), "label": _labels.header(c, labels), "format": formats.get(c)}
+        fmt = formats.get(c)  # a format object (labels.BY_MAGNITUDE: rows of mixed units) is General in Excel
+        r = {"id": str(c), "label": _labels.header(c, labels), "format": fmt if isinstance(fmt, str) else None}
         if c in keys:
             r["key"] = True
         out.append(r)
