@@ -213,14 +213,17 @@ def unit_format(column) -> str | None:
 
 
 def relabel_value(v):
-    """A cell value as shown: an id with a label becomes the label; booleans become yes/no;
+    """A cell value as shown: an id with a label becomes the label (a value's label, else a column
+    id's header with its unit, as a long table's "indicator" column names them); booleans become yes/no;
     anything else is returned unchanged (:func:`check_text` catches ids left in free text)."""
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
         return "yes" if v else "no"
     if isinstance(v, str):
-        vals = registry()["values"]
-        if v in vals:
-            return vals[v]
+        reg = registry()
+        if v in reg["values"]:
+            return reg["values"][v]
+        if v in reg["columns"] and find_ids(v) == [v]:  # a long table's cell naming a column id
+            return header(v)
     return v
 
 

@@ -136,7 +136,7 @@ def resolve_formats(df: pd.DataFrame, formats: dict | None = None, *,
 
 
 # ---------------------------------------------------------------- the column record of a table
-def column_record(columns: list, labels: dict, formats: dict, keys=()) -> str:
+def column_record(columns: list, labels: dict, formats: dict, keys=(), code=()) -> str:
     """Compact JSON list, one ``{"id", "label", "format"}`` per CSV column (plus ``"key": true`` for a
     column of values a reader types, shown as they are): the column's name, the header the report
     shows (:func:`spf_analysis.config.labels.header`: ``labels``, else the registry's label and unit,
@@ -149,6 +149,8 @@ def column_record(columns: list, labels: dict, formats: dict, keys=()) -> str:
         r = {"id": str(c), "label": _labels.header(c, labels), "format": fmt if isinstance(fmt, str) else None}
         if c in keys:
             r["key"] = True
+        elif c in code:  # free text whose ids are shown as code (code_refs=, locators=)
+            r["code"] = True
         out.append(r)
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
@@ -393,7 +395,9 @@ class Chapter:
         # workbook): ``labels`` and ``formats`` must be final here (what the report shows)
         record = column_record(list(data.columns) + ([LABEL_COLUMN] if synthetic else []),
                                {**(labels or {}), **({LABEL_COLUMN: "Data"} if synthetic else {})},
-                               formats, keys)
+                               formats, keys, code_refs + locators)
+        # every header the workbook shows (all CSV columns, printed or not) is in words
+        _labels.check_text([c["label"] for c in read_columns(record)], f"table {self._stem(name)}, headers")
         self._register("table", label, name, title, source, note, file, synthetic, report,
                        columns=record)
         if not report:
