@@ -163,5 +163,5 @@ def test_numeric_columns_are_marked_for_right_alignment():
     df = pd.DataFrame({"district": ["A"], "agency": ["B"], "n": [1234], "share": [0.5], "flag": [True]})
     html = ch.table(df, "align", "Align", source="S")._repr_html_()
     assert '<td class="num">1,234</td>' in html and '<td class="num">0.5</td>' in html
-    assert "<td>A</td>" in html and "<td>B</td>" in html and "<td>True</td>" in html
+    assert "<td>A</td>" in html and "<td>B</td>" in html and "<td>yes</td>" in html  # booleans read yes/no
     assert '<th class="num">n</th>' in html
