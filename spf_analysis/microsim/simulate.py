@@ -196,14 +196,7 @@ def sums(P: Persons, res: dict[str, np.ndarray], rs: RuleSet, by: Sequence[str] 
             vals[k] = np.bincount(cw, weights=np.where(ok, v, 0.0), minlength=size)
     present = np.bincount(code[ok], minlength=size) > 0
     idx = np.flatnonzero(present)
-    parts, rem = [], idx
-    for lev in reversed(levels):
-        m = max(len(lev), 1)
-        parts.append(lev[rem % m])
-        rem = rem // m
-    parts = parts[::-1]
-    index = pd.MultiIndex.from_arrays(parts, names=by) if len(by) > 1 else pd.Index(parts[0], name=by[0])
-    return pd.DataFrame({k: v[idx] for k, v in vals.items()}, index=index)
+    return _group_frame(vals, idx, levels, by)
 
 
 def quintiles(P: Persons, rs: RuleSet) -> np.ndarray:
@@ -425,14 +418,7 @@ def partition_sums(sim: pd.DataFrame, rs: RuleSet, by: Sequence[str] = ()) -> pd
     cw = code[ok]
     vals = {k: np.bincount(cw, weights=v[ok], minlength=size) for k, v in cols.items()}
     idx = np.flatnonzero(np.bincount(cw, minlength=size) > 0)
-    parts, rem = [], idx
-    for lev in reversed(levels):
-        m = max(len(lev), 1)
-        parts.append(lev[rem % m])
-        rem = rem // m
-    parts = parts[::-1]
-    index = pd.MultiIndex.from_arrays(parts, names=by) if len(by) > 1 else pd.Index(parts[0], name=by[0])
-    return pd.DataFrame({k: v[idx] for k, v in vals.items()}, index=index)
+    return _group_frame(vals, idx, levels, by)
 
 
 def combine_sums(sums: pd.DataFrame) -> pd.DataFrame:
@@ -466,3 +452,16 @@ def survey_costs(sums: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     pk = {"benefit": "package", "eligible": np.nan, "beneficiaries": np.nan, "benefits": df["benefits"].sum(), "cost": df["cost"].sum()}
     return pd.concat([df, pd.DataFrame([pk])], ignore_index=True)
+
+
+def _group_frame(vals: dict, idx: np.ndarray, levels: list, by: list) -> pd.DataFrame:
+    """The sums ``vals`` (arrays over mixed-radix group codes) of the groups ``idx`` that occur,
+    indexed by the levels of ``by`` decoded from each code."""
+    parts, rem = [], idx
+    for lev in reversed(levels):
+        m = max(len(lev), 1)
+        parts.append(lev[rem % m])
+        rem = rem // m
+    parts = parts[::-1]
+    index = pd.MultiIndex.from_arrays(parts, names=by) if len(by) > 1 else pd.Index(parts[0], name=by[0])
+    return pd.DataFrame({k: v[idx] for k, v in vals.items()}, index=index)
