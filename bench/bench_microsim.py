@@ -25,17 +25,16 @@ Each figure of the array engine and Dask is the fastest of ``--repeat`` runs (th
 single process is measured before and after the Dask runs).  Peak memory: tracemalloc peak (Python and numpy allocations) of each single-process run and the process
 high-water mark (``resource.getrusage``, cumulative: the old engine runs last so that the marks before it
 are the array engine's and Dask's).  Each figure is printed and appended to ``reports/bench.csv``
-(machine-readable history; not part of the report).
+through ``bench/record.py`` (machine-readable history; not part of the report): persons / s with its
+same-run baseline and ratio, the issue's bounds as checks (>= 5M persons / s on one core, Dask totals
+equal to the single process, peak memory < 8 GB, per-worker ratio <= 1.5 as the ratio's goal).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import os
 import resource
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -48,9 +47,11 @@ from spf_analysis.config import paths
 from spf_analysis.household import synth
 from spf_analysis.microsim import reference
 
-CSV = paths.ROOT / "reports" / "bench.csv"
-FIELDS = ["when", "commit", "benchmark", "persons", "seconds", "persons_per_s", "tracemalloc_peak_mib", "max_rss_mib",
-          "baseline", "ratio", "ratio_meaning", "check"]
+sys.path.insert(0, str(paths.ROOT / "bench"))
+from record import Figure, write  # noqa: E402
+
+ONE_CORE_GOAL = 5e6  # persons / s on one core (issue 15)
+MEMORY_GOAL_MIB = 8 * 1024
 
 
 def _setup(scenario: str, year: int):
@@ -148,24 +149,18 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     frame, rs = _setup(a.scenario, a.year)
     P = ms.Persons.from_frame(frame)
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit = ""
-    when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    rows = []
-    ok_all = True
+    figures = []
 
-    def record(name, m, baseline="", ratio=np.nan, meaning="", check=""):
-        nonlocal ok_all
-        row = {"when": when, "commit": commit, "benchmark": name, **m, "baseline": baseline, "ratio": ratio,
-               "ratio_meaning": meaning, "check": check}
-        rows.append(row)
-        ok_all &= check in ("", "ok")
-        r = f"  ratio {ratio:6.2f} ({meaning})" if np.isfinite(ratio) else ""
-        print(f"{name:26s} {m['persons']:>12,} persons {m['seconds']:7.2f} s {m['persons_per_s']:>12,.0f} persons/s  "
-              f"tracemalloc peak {m['tracemalloc_peak_mib']:6.1f} MiB  max RSS {m['max_rss_mib']:7.1f} MiB{r}"
-              + (f"  [{check}]" if check else ""))
+    def record(name, m, baseline="", base=None, ratio=np.nan, meaning="", check="ok", goal=""):
+        figures.append(Figure("microsim", f"{name}: {m['persons']:,} persons in {m['seconds']:.2f} s", m["persons_per_s"],
+                              "persons/s", baseline=baseline, baseline_value=base,
+                              ratio=None if not np.isfinite(ratio) else float(ratio), ratio_meaning=meaning, goal=goal,
+                              check=check))
+        print(f"  {name}: tracemalloc peak {m['tracemalloc_peak_mib']:6.1f} MiB, max RSS {m['max_rss_mib']:7.1f} MiB")
+
+    def memory(name, m):
+        figures.append(Figure("microsim", f"{name}: peak memory (process high-water mark)", m["max_rss_mib"], "MiB",
+                              check="ok" if m["max_rss_mib"] < MEMORY_GOAL_MIB else "peak memory above 8 GB"))
 
     print(f"survey: {len(frame):,} persons; scenario {a.scenario} {a.year}; chunk {a.chunk:,} persons; "
           f"os.cpu_count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
@@ -191,35 +186,25 @@ def main(argv=None) -> int:
         if again[1]["seconds"] < single[n][1]["seconds"]:
             single[n] = (single[n][0], again[1], None)
         t, m, _ = single[n]
-        record(f"array engine {n / 1e6:g}M", m, f"array engine {a.baseline / 1e6:g}M", m["persons_per_s"] / new_m["persons_per_s"],
-               "persons/s vs the baseline size")
+        record(f"array engine {n / 1e6:g}M", m, f"array engine {a.baseline / 1e6:g}M", new_m["persons_per_s"], m["persons_per_s"] / new_m["persons_per_s"],
+               "persons/s vs the baseline size",
+               check="ok" if m["persons_per_s"] >= ONE_CORE_GOAL else "below 5M persons/s on one core")
     for nw, n, (t, m, busy) in dask_runs:
         st, sm, _ = single[n]
         per_wall = m["persons_per_s"] / nw  # wall clock: persons / s / workers
         per_busy = m["persons"] / busy      # while a worker computes a partition (task stream)
         check = "ok" if equal(t, st) else "Dask totals differ from the single process"
-        if check == "ok" and m["max_rss_mib"] > 8 * 1024:
-            check = "peak memory above 8 GB"
-        goal = "" if sm["persons_per_s"] / per_busy <= 1.5 else " (goal 1.5 missed)"
         record(f"dask {nw}w per worker {n / 1e6:g}M", {**m, "seconds": busy, "persons_per_s": per_busy},
-               f"array engine {n / 1e6:g}M", sm["persons_per_s"] / per_busy,
-               "single process persons/s / persons per s of task compute time on a worker" + goal, check)
-        record(f"dask {nw}w wall {n / 1e6:g}M", m, f"array engine {n / 1e6:g}M", sm["persons_per_s"] / per_wall,
+               f"array engine {n / 1e6:g}M", sm["persons_per_s"], sm["persons_per_s"] / per_busy,
+               "single process persons/s / persons per s of task compute time on a worker", check, goal="<= 1.5")
+        record(f"dask {nw}w wall {n / 1e6:g}M", m, f"array engine {n / 1e6:g}M", sm["persons_per_s"], sm["persons_per_s"] / per_wall,
                f"single process persons/s / (Dask persons/s / {nw} workers, wall clock)", check)
+        memory(f"dask {nw}w {n / 1e6:g}M", m)
     old_t, old_m = measure(run_old, frame, rs, a.baseline, a.chunk)
-    record("old pandas engine", old_m)
-    record("array engine", new_m, "old pandas engine", new_m["persons_per_s"] / old_m["persons_per_s"],
+    record(f"array engine {a.baseline / 1e6:g}M", new_m, "old pandas engine", old_m["persons_per_s"],
+           new_m["persons_per_s"] / old_m["persons_per_s"],
            "persons/s new / old, same persons", "ok" if equal(new_t, old_t) else "sums differ from the old engine")
-    CSV.parent.mkdir(parents=True, exist_ok=True)
-    new_file = not CSV.exists()
-    with CSV.open("a", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=FIELDS)
-        if new_file:
-            wr.writeheader()
-        for r in rows:
-            wr.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
-    print(f"appended {len(rows)} rows to {CSV.relative_to(paths.ROOT)}")
-    return 0 if ok_all else 1
+    return 0 if write(figures) else 1
 
 
 if __name__ == "__main__":

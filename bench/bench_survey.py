@@ -24,6 +24,9 @@ import pandas as pd
 
 from spf_analysis.stats.survey import Design
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record import Figure, write  # noqa: E402
+
 N, STRATA, PSU_PER_STRATUM, DOMAINS = 50_000, 40, 25, 30
 INDICATORS = [f"i{k}" for k in range(1, 11)]
 R_SCRIPT = r"""
@@ -91,7 +94,9 @@ def main() -> int:
     rscript = shutil.which("Rscript")
     if not rscript:
         print("Rscript not found: R comparison skipped (apt-get install -y r-cran-survey)")
-        return 0
+        write([Figure("survey", "design + mean by domain (R not installed: no baseline)", best, "s",
+                      check="R survey not installed: the >= 10x goal was not measured")])
+        return 1
     with tempfile.TemporaryDirectory(prefix="bench_survey_") as tmp:
         tmp = Path(tmp)
         df.to_csv(tmp / "survey.csv", index=False)
@@ -107,8 +112,12 @@ def main() -> int:
     print(f"R survey: design+svyby {r_est:.3f}s (system.time), whole Rscript run incl. startup and CSV {r_total:.3f}s")
     print(f"speed-up (R design+svyby / python design+estimation): {r_est / best:.0f}x")
     print("max relative difference vs R: " + ", ".join(f"{k} {v:.1e}" for k, v in rel.items()))
-    ok = max(rel.values()) <= 1e-8
-    print("numbers agree" if ok else "NUMBERS DIFFER")
+    agree = max(rel.values()) <= 1e-8
+    print("numbers agree" if agree else "NUMBERS DIFFER")
+    ok = write([Figure("survey", f"design + mean by domain with SE and deff, {DOMAINS} domains x {len(INDICATORS)} indicators, "
+                       f"{N:,} persons", best, "s", baseline="R survey: svydesign + svyby (system.time)", baseline_value=r_est,
+                       ratio=r_est / best, ratio_meaning="R time / our time", goal=">= 10",
+                       check="ok" if agree else f"numbers differ from R by more than 1e-8 (max {max(rel.values()):.1e})")])
     return 0 if ok else 1
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from record import CSV, run_id
+from record import CSV, _fmt, run_id
 
 
 def main() -> int:
@@ -21,6 +21,10 @@ def main() -> int:
         print(f"no figures recorded for run {run} in {CSV}", file=sys.stderr)
         return 1
     cols = ["benchmark", "figure", "value", "unit", "baseline_value", "ratio", "goal", "met", "check"]
+    df = df.copy()
+    for c in ("value", "baseline_value"):
+        df[c] = [_fmt(float(v)) if v else "" for v in df[c]]
+    df["ratio"] = [f"{float(v):.3g}" if v else "" for v in df["ratio"]]
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(f"\nmake bench, run {run} (commit {df['commit'].iloc[0]}): {len(df)} figures; rows in {CSV.name}")
         print(df[cols].to_string(index=False))
