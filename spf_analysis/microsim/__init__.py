@@ -20,6 +20,8 @@ The package, by concern (each module imports only those above it):
 * :mod:`.reference` -- the engine it replaced (frozen, pandas), for the golden test and the benchmark;
 * :mod:`.parallel` -- the Dask path (partitions of whole households, generated in the workers; same numbers);
 * :mod:`.inference` -- design-based impact and coverage, reconciliation with the RAP costs.
+* :mod:`.uncertainty` -- parameter uncertainty of the impact: draws of take-up, benefit level and prices through
+  the engine's rules for every scenario, paired with the cost Monte Carlo (imported as a module, not re-exported).
 
 This module only re-exports their public API.
 """

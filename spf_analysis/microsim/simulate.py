@@ -45,7 +45,20 @@ def _draw_below(P: Persons, rows: np.ndarray, unit_idc, salt: int, p: float) -> 
         return np.ones(len(rows), dtype=bool)
     if p <= 0 or not len(rows):
         return np.zeros(len(rows), dtype=bool)
-    return uniform_hash(P.hh_at(rows), unit_idc if unit_idc is not None else P.idc_at(rows), salt) < p
+    return _uniforms(P, rows, unit_idc, salt) < p
+
+
+def _uniforms(P: Persons, rows: np.ndarray, unit_idc, salt: int) -> np.ndarray:
+    """The counter-based uniforms ``uniform_hash(hh, idc, salt)`` of the rows ``rows`` (``unit_idc``: the
+    member number to hash instead of the row's, e.g. 0 for a household draw)."""
+    return uniform_hash(P.hh_at(rows), unit_idc if unit_idc is not None else P.idc_at(rows), salt)
+
+
+def takeup_uniforms(P: Persons, rows: np.ndarray, rule) -> np.ndarray:
+    """The uniforms the engine compares with ``rule.takeup`` for the eligible rows ``rows`` of ``rule``: a row
+    takes the benefit up when its uniform is below the take-up (one draw per household for ``poor_household``).
+    For :mod:`spf_analysis.microsim.uncertainty`, which compares them with drawn take-up rates."""
+    return _uniforms(P, rows, np.zeros(len(rows), np.int64) if rule.target == "poor_household" else None, rule.salt)
 
 
 def _first_of_household(P: Persons, rows: np.ndarray) -> np.ndarray:

@@ -76,6 +76,13 @@ def data_ranges(inputs: macro.MacroInputs) -> dict:
     }
 
 
+def fertility_range(calibration: pd.DataFrame) -> tuple[float, float]:
+    """The fertility range of the draws: the KP/Pakistan TFR scales of the PDHS-based ratio and of the census fit
+    (variants ``survey`` and ``census_fitted`` of the model run's calibration table), lowest first."""
+    cal = calibration.set_index("variant")["tfr_scale"]
+    return tuple(sorted((float(cal.loc["survey"]), float(cal.loc["census_fitted"]))))
+
+
 @dataclass
 class DemoGrid:
     """Eligible-group counts of a scenario on a grid of fertility x mortality scales.
@@ -170,7 +177,10 @@ def draw_inputs(n: int, seed: int, fert_range: tuple[float, float], central: mac
 
 
 def cost_draws(scenario: costing.Scenario, grid: DemoGrid, inputs: macro.MacroInputs, draws: pd.DataFrame) -> dict:
-    """Cost the scenario for every draw; returns ``compute_arrays`` output with (draws, years) arrays."""
+    """Cost the scenario for every draw; returns ``compute_arrays`` output with (draws, years) arrays.
+
+    ``draws``: :func:`draw_inputs` columns and, optionally, ``level`` (a multiplier of the level of every cash
+    benefit, drawn by :func:`spf_analysis.microsim.uncertainty.draw_impact_inputs`)."""
     years = scenario.years
     macro_years = np.arange(inputs.base_year, years[-1] + 1)
     n = len(draws)
@@ -181,10 +191,14 @@ def cost_draws(scenario: costing.Scenario, grid: DemoGrid, inputs: macro.MacroIn
                                budget_ratio=opt.get("budget_ratio"), health_real_growth=opt.get("health_growth"))
     demo = grid.interpolate(draws["fertility"].to_numpy(), draws["mortality"].to_numpy())
     mult = col("takeup")
+    level = col("level") if "level" in draws else None
     sc = scenario
     for b in scenario.benefits:
         path = np.asarray(costing.path_over_years(b.takeup, years, before_first=0), dtype=float)
-        sc = sc.with_benefit(b.name, takeup=np.minimum(path * mult, 1.0))
+        changes = {"takeup": np.minimum(path * mult, 1.0)}
+        if level is not None and b.kind == "cash":  # optional column: multiplier of every cash benefit's level
+            changes["level_value"] = b.level_value * level
+        sc = sc.with_benefit(b.name, **changes)
     series = {k: mac[k] for k in costing.MACRO_SERIES if k in mac}
     out = costing.compute_arrays(sc, demo, series, macro_years)
     out["_macro"] = mac

@@ -135,6 +135,24 @@ def fan_chart(fan: pd.DataFrame, central: pd.Series | None = None, ylabel: str =
     return fig
 
 
+def fan_bars(fan: pd.DataFrame, order, ax, color: str | None = None, central: pd.Series | None = None, xlabel: str = ""):
+    """Quantiles of draws as horizontal bars, one row per category of ``order`` (top first): a thin bar from
+    ``q05`` to ``q95``, a thick one from ``q25`` to ``q75``, a dot at ``q50``; ``central`` (Series by
+    category, optional) as a black tick.  ``fan``: indexed by category, columns ``q05 ... q95``."""
+    color = color or PALETTE["blue"]
+    f = fan.reindex(list(order))
+    y = np.arange(len(f))
+    ax.hlines(y, f["q05"], f["q95"], color=color, alpha=0.45, lw=2.5, label="5-95% of draws")
+    ax.hlines(y, f["q25"], f["q75"], color=color, lw=7, label="25-75% of draws")
+    ax.plot(f["q50"], y, "o", color="white", mec=color, ms=4.5, label="median")
+    if central is not None:
+        ax.plot(central.reindex(list(order)).to_numpy(), y, "|", color="black", ms=11, mew=1.5, label="central assumptions")
+    ax.set_yticks(y)
+    ax.set_ylim(len(f) - 0.5, -0.5)
+    ax.set_xlabel(xlabel)
+    return ax
+
+
 def tornado_chart(tor: pd.DataFrame, xlabel: str = "", ax=None):
     """Tornado chart from :func:`spf_analysis.model.montecarlo.tornado` (largest swing on top)."""
     if ax is None:
