@@ -1,6 +1,6 @@
 """The scenario explorer's web page (Panel), served by ``make explore`` (``python -m spf_analysis.explore``).
 
-A thin layer over :mod:`spf_analysis.explore`: widgets -> :class:`explore.Controls` ->
+A thin layer over :mod:`spf_analysis.explore.engine`: widgets -> :class:`explore.Controls` ->
 :meth:`explore.Explorer.scenario_from_controls` -> :meth:`explore.Explorer.evaluate` -> tables. No rule of the
 model is computed here. Every number shown carries its unit; ids are shown by their labels
 (:mod:`spf_analysis.config.labels`); the survey results carry the synthetic-data label when the survey is the
@@ -15,7 +15,8 @@ import time
 import pandas as pd
 import panel as pn
 
-from spf_analysis import explore
+from spf_analysis.explore import engine as explore
+from spf_analysis.report.exhibits import SYNTHETIC_LABEL
 from spf_analysis.config import labels
 
 #: Monte Carlo draws of the app's band (chapter 4 uses params/04_costing_options.yaml n_draws; the same
@@ -181,6 +182,8 @@ class App:
             self.headline.object = f'<div class="error" style="color:#b00">Not computed: {html.escape(str(e))}</div>'
             return
         self.render(r, int(self.year.value), time.perf_counter() - t0)
+        print("explore: update in", round(time.perf_counter() - t0, 3), "s:", {k: round(v, 3) for k, v in r["seconds"].items()},
+              flush=True)
 
     def render(self, r: dict, year: int, secs: float) -> None:
         syn = self.ex.synthetic
@@ -207,7 +210,7 @@ class App:
                                 "(chapter 4's distributions and seed; the report uses more draws).</p>" + _table(pd.DataFrame({
                                     "Fiscal year (ending)": b["year"], **{f"{int(c[1:])}th percentile (% of KP GDP)": b[c].map("{:.2f}".format)
                                                                           for c in ("q05", "q25", "q50", "q75", "q95")}}), "t-band"))
-        tag = f'<p class="synthetic"><b>{explore.SYNTHETIC_LABEL}</b></p>' if syn else ""
+        tag = f'<p class="synthetic"><b>{SYNTHETIC_LABEL}</b></p>' if syn else ""
         im = r["impact"].set_index("indicator")
         rows = []
         for k in ("headcount_pre", "headcount_post", "gap_pre", "gap_post"):

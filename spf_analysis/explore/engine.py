@@ -1,6 +1,6 @@
 """The scenario explorer's engine (``make explore``): controls -> scenario -> every output, on the report's functions.
 
-The web app (:mod:`spf_analysis.explore_app`, served by Panel) is a thin layer over this module, and the tests
+The web app (:mod:`spf_analysis.explore.app`, served by Panel) is a thin layer over this module, and the tests
 call it directly. Nothing here implements a rule of its own:
 
 * a scenario is built from the controls as a *scenario file* (the same mapping a hand-written
@@ -60,7 +60,6 @@ TARGETING = {"universal": "Universal", "bisp_household": "BISP-linked (families 
 CHOOSABLE = ("universal", "bisp_household", "poor_household", "no_pension")
 #: chapter 5's life-cycle groups (age bands of notebooks/05_distributional_impact.ipynb, impact by group)
 LIFE_CYCLE = ([-1, 5, 17, 59, 64, 200], ["0-5", "6-17", "18-59", "60-64", "65+"])
-SYNTHETIC_LABEL = "Synthetic survey data (not PBS microdata)"
 
 
 class ExplorerError(ValueError):
@@ -375,41 +374,3 @@ class Explorer:
             t["survey"] = time.perf_counter() - t0
         out["seconds"] = t
         return out
-
-
-# --------------------------------------------------------------------------------------------- make explore
-
-
-def serve_argv(*, port: int | None = None, python: str | None = None) -> list[str]:
-    """The ``panel serve`` command line of the app, on 127.0.0.1 only (``port`` None: 5006, Panel's default)."""
-    import sys
-
-    port = 5006 if port is None else port
-    app = Path(__file__).with_name("explore_app.py")
-    return [python or sys.executable, "-m", "panel", "serve", str(app), "--address", "127.0.0.1", "--port", str(port),
-            "--allow-websocket-origin", f"127.0.0.1:{port}", "--allow-websocket-origin", f"localhost:{port}",
-            "--num-procs", "1"]
-
-
-def main(environ=None) -> int:
-    """``make explore``: serve the app; PORT from the environment, checked as ``make lab`` checks it."""
-    import os
-    import sys
-
-    from spf_analysis.lab import LabError, parse_port
-
-    environ = os.environ if environ is None else environ
-    try:
-        argv = serve_argv(port=parse_port(environ.get("PORT")))
-    except LabError as e:
-        print(f"error: explore: {e}", file=sys.stderr)
-        return 2
-    print(f"scenario explorer: http://127.0.0.1:{argv[argv.index('--port') + 1]}/explore_app (Ctrl-C stops it)", flush=True)
-    os.execv(argv[0], argv)  # does not return
-    return 0  # pragma: no cover
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())
