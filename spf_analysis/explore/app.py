@@ -177,11 +177,15 @@ class App:
         t0 = time.perf_counter()
         try:
             sc, self.spec = self.ex.scenario_from_controls(self.controls(), self.start.value)
+            t_build = time.perf_counter() - t0
             r = self.ex.evaluate(sc, int(self.year.value))
+            r["seconds"] = {"scenario": t_build, **r["seconds"]}
         except Exception as e:  # a control the engine refuses: say why, keep the last outputs
             self.headline.object = f'<div class="error" style="color:#b00">Not computed: {html.escape(str(e))}</div>'
             return
-        self.render(r, int(self.year.value), time.perf_counter() - t0)
+        t_eval = time.perf_counter() - t0
+        self.render(r, int(self.year.value), t_eval)
+        r["seconds"]["render"] = time.perf_counter() - t0 - t_eval
         print("explore: update in", round(time.perf_counter() - t0, 3), "s:", {k: round(v, 3) for k, v in r["seconds"].items()},
               flush=True)
 

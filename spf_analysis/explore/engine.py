@@ -230,6 +230,7 @@ class Explorer:
         self.ms_kw = dict(targeting=p5["targeting"], capacity_share_of_minimum_wage=p5["capacity_share_of_minimum_wage"],
                           seed=p5["seed"], alignment=p5["alignment"])
         self.level = p5["confidence_level"]
+        self.line = ms.survey_line()  # read once (build_rules would read the policy file at every change)
         # existing schemes (chapter 4's net costs)
         provisions = [b.name for b in self.reference.benefits]
         self.mapping = existing.load_mapping(scheme_ids=set(io.load("schemes")["scheme_id"]), provisions=provisions)
@@ -245,13 +246,22 @@ class Explorer:
         self.grid_projections = montecarlo.DemoGrid.project(int(self.reference.years[-1]), list(self.fert_range),
                                                             [mlo, mc, mhi], rates=demography.wpp_rates())
         self._yields: dict[int, pd.DataFrame] = {}
+        for y in self.reference.years[1:]:  # every year's yields now, not at the first change of year
+            self.yields(int(y))
+        self._loaded: dict = {}  # scenarios read, by name and the state of the folder
+        self._last = None  # (scenario key, its costs, net costs, cost path, band): the last scenario evaluated
 
     # ---------------------------------------------------------------- scenarios
     def names(self) -> list[str]:
         return costing.scenario_names(self.dir)
 
     def load(self, name: str) -> costing.Scenario:
-        return costing.load_named_scenario(check_name(name), self.dir)
+        """``params/scenarios/<name>.yaml`` with its baseline chain, read again only when a file changed."""
+        stamp = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(self.dir.glob("*.yaml")))
+        key = (check_name(name), stamp)
+        if key not in self._loaded:
+            self._loaded[key] = costing.load_named_scenario(name, self.dir)
+        return self._loaded[key]
 
     def controls(self, scenario: costing.Scenario) -> dict[str, Controls]:
         return controls_of(scenario, self.reference)
@@ -318,13 +328,17 @@ class Explorer:
         """Poverty impact (with CIs), coverage by quintile and by life-cycle group, chapter 5's way."""
         from spf_analysis import microsim as ms
 
-        rs = ms.build_rules(sc, int(year), self.mframe, self.frame, **self.ms_kw)
+        from spf_analysis.stats import indicators
+
+        rs = ms.build_rules(sc, int(year), self.mframe, self.frame, line=self.line, **self.ms_kw)
         sim = ms.simulate(self.frame, rs)
         bands = pd.cut(sim["age"], LIFE_CYCLE[0], labels=LIFE_CYCLE[1])
         sim["group"] = pd.Categorical(bands.astype(str), categories=LIFE_CYCLE[1])
+        # ms.coverage_by's estimator on one survey design for both groupings (the design is the costly part)
+        d = ms.design(sim)
+        cov = {by: indicators.coverage(d, "ben_new", by=by, level=self.level) for by in ("quintile", "group")}
         return {"impact": ms.impact(sim, rs, level=self.level),
-                "coverage_quintile": ms.coverage_by(sim, rs, "quintile", level=self.level),
-                "coverage_group": ms.coverage_by(sim, rs, "group", level=self.level)}
+                "coverage_quintile": cov["quintile"], "coverage_group": cov["group"]}
 
     def yields(self, year: int) -> pd.DataFrame:
         """Chapter 6's fiscal-space option yields for KP in ``year`` (computed once per year)."""
@@ -355,9 +369,14 @@ class Explorer:
         """Every output of the explorer for ``sc`` in ``year`` (DataFrames) and the seconds each part took."""
         t = {}
         t0 = time.perf_counter()
-        costs = self.costs(sc)
-        net = self.net(costs, sc.name)
-        path = self.cost_path(costs, net)
+        key = (sc.name, repr(sc.benefits), tuple(sc.years))
+        if self._last is not None and self._last[0] == key:  # the same scenario (e.g. only the year changed)
+            costs, net, path, last_band = self._last[1]
+        else:
+            costs = self.costs(sc)
+            net = self.net(costs, sc.name)
+            path = self.cost_path(costs, net)
+            last_band = None
         t["costs"] = time.perf_counter() - t0
         out = {"costs": costs, "net": net, "path": path}
         t0 = time.perf_counter()
@@ -366,8 +385,9 @@ class Explorer:
         t["financing"] = time.perf_counter() - t0
         if band:
             t0 = time.perf_counter()
-            out["band"] = self.band(sc)
+            out["band"] = last_band if last_band is not None else self.band(sc)
             t["band"] = time.perf_counter() - t0
+        self._last = (key, (costs, net, path, out.get("band")))
         if survey:
             t0 = time.perf_counter()
             out.update(self.survey(sc, year))
