@@ -121,6 +121,14 @@ class App:
         w["start_year"] = pn.widgets.Select(name="First year paid", options=years[1:], css_classes=[f"ctl-{n}-startyear"])
         w["phase"] = pn.widgets.IntInput(name="Phase-in (years to full take-up)", start=1, end=10, css_classes=[f"ctl-{n}-phase"])
         w["_fixed"] = (fixed_target, level_fixed)
+
+        def enable(*_):  # a control that does not apply is greyed out
+            w["base_year"].disabled = w["unit"].value != "indexed"
+            w["prevalence"].disabled = w["targeting"].value == "universal"
+
+        w["unit"].param.watch(enable, "value")
+        w["targeting"].param.watch(enable, "value")
+        enable()
         return w
 
     def _set_controls(self, sc) -> None:
