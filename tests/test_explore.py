@@ -232,3 +232,23 @@ def replace_dir(ex, d):
     other = copy.copy(ex)
     other.dir = d
     return other
+
+
+# ------------------------------------------------------------------ make explore: the command line
+
+
+def test_serve_command_line():
+    from spf_analysis.explore import serve
+
+    argv = serve.serve_argv(port=5010, python="py")
+    assert argv[:4] == ["py", "-m", "panel", "serve"] and argv[4].endswith("spf_analysis/explore/app.py")
+    assert argv[argv.index("--address") + 1] == "127.0.0.1" and argv[argv.index("--port") + 1] == "5010"
+    assert serve.serve_argv()[serve.serve_argv().index("--port") + 1] == "5006"  # Panel's default when PORT is unset
+
+
+@pytest.mark.parametrize("port", ["80", "70000", "50; rm -rf /", "abc"])
+def test_bad_port_is_refused(port, capsys):
+    from spf_analysis.explore import serve
+
+    assert serve.main({"PORT": port}) == 2
+    assert "error: explore: PORT=" in capsys.readouterr().err
