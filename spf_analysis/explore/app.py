@@ -87,7 +87,7 @@ class App:
                     v.param.watch(lambda e: self.update(), "value")
         self._set_controls(self.ex.load(self.start.value))
         side = pn.Column("### Scenario", self.start, self.year, "### Provisions (the package)", *cards,
-                         "### Save", self.name, self.title, self.save_btn, self.save_msg, width=420, sizing_mode="fixed")
+                         "### Save", self.name, self.title, self.save_btn, self.save_msg, width=420, sizing_mode="stretch_height")
         main = pn.Column(self.headline, "### Cost path of the package", self.out_cost,
                          "### Monte Carlo band", self.out_band, "### Poverty with and without the package", self.out_pov,
                          "### Coverage of the new cash benefits", self.out_cov,
