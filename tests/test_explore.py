@@ -14,6 +14,7 @@ change what they say, and a saved scenario is a scenario file like a hand-writte
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import replace
 
@@ -252,3 +253,30 @@ def test_bad_port_is_refused(port, capsys):
 
     assert serve.main({"PORT": port}) == 2
     assert "error: explore: PORT=" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the page's state (no browser)
+
+
+def test_page_shows_the_report_for_every_scenario(ex, model):
+    """Loading a scenario in the page restates nothing (the widgets' rounded values keep the file's exact values),
+    and the headline cost is the model run's; choosing a targeting rule starts from its derived share."""
+    if os.environ.get("SPF_REQUIRE_EXPLORE") != "1":
+        pytest.importorskip("panel")
+    from spf_analysis.explore import app as page
+
+    monkey = pytest.MonkeyPatch()
+    monkey.setitem(page.pn.state.cache, "explorer", ex)
+    try:
+        app = page.App()
+        for name in S.scenarios:
+            app.start.value = name
+            assert app.spec.get("benefits") is None, (name, app.spec)
+            cost = model.costs.query("scenario == @name and benefit == 'package' and year == @S.reference_year")["cost"].iloc[0]
+            assert f'<span class="cost">Rs {cost / 1e9:,.1f} billion</span>' in app.headline.object
+        app.start.value = S.reference_scenario
+        app.widgets["child_benefit"]["targeting"].value = "bisp_household"
+        assert app.spec["benefits"]["child_benefit"]["prevalence"]["value"] == pytest.approx(0.3688, abs=1e-4)  # scenario kp_medium_child_bisp's
+        assert set(app.spec["benefits"]) == {"child_benefit"}
+    finally:
+        monkey.undo()

@@ -126,6 +126,16 @@ class App:
             w["base_year"].disabled = w["unit"].value != "indexed"
             w["prevalence"].disabled = w["targeting"].value == "universal"
 
+        def default_share(event):  # a rule chosen starts from its derived eligible share (not while loading)
+            share = self.ex.default_shares.get(event.new)
+            if not self.busy and share is not None:
+                self.busy = True  # one update follows, from the targeting itself
+                try:
+                    w["prevalence"].value = round(share * 100, 2)
+                finally:
+                    self.busy = False
+
+        w["targeting"].param.watch(default_share, "value")  # registered before the update: runs first
         w["unit"].param.watch(enable, "value")
         w["targeting"].param.watch(enable, "value")
         enable()
@@ -156,7 +166,8 @@ class App:
         out = {}
         for n, w in self.widgets.items():
             old = self.loaded[n]
-            same = lambda shown, exact, v: exact if v == shown else v  # noqa: E731
+            def same(shown, exact, v, scale=1.0):  # the widget still shows the loaded value: keep it exactly
+                return exact if v == shown else v / scale
             if "ages" in w:
                 lo, hi = w["ages"].value
                 amin, amax = int(lo), (None if hi >= self.max_age else int(hi))
@@ -167,8 +178,8 @@ class App:
                 level=same(round(old.level, 4), old.level, float(w["level"].value)),
                 base_year=int(w["base_year"].value) if w["unit"].value == "indexed" else old.base_year,
                 targeting=w["targeting"].value,
-                prevalence=same(round(old.prevalence * 100, 2), old.prevalence, float(w["prevalence"].value) / 100),
-                takeup=same(round(old.takeup * 100, 2), old.takeup, float(w["takeup"].value) / 100),
+                prevalence=same(round(old.prevalence * 100, 2), old.prevalence, float(w["prevalence"].value), 100),
+                takeup=same(round(old.takeup * 100, 2), old.takeup, float(w["takeup"].value), 100),
                 start_year=int(w["start_year"].value), phase_years=int(w["phase"].value))
             if out[n].targeting == "universal" and old.targeting != "universal":
                 out[n] = explore.Controls(**{**out[n].__dict__, "prevalence": 1.0})

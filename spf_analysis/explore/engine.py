@@ -245,6 +245,12 @@ class Explorer:
                                             ranges=montecarlo.data_ranges(self.inputs))
         self.grid_projections = montecarlo.DemoGrid.project(int(self.reference.years[-1]), list(self.fert_range),
                                                             [mlo, mc, mhi], rates=demography.wpp_rates())
+        # the eligible share a targeting rule starts from when chosen: the derivations of the targeted variants
+        # of chapter 4 (spf_analysis.model.options, from sourced figures); poverty-tested: the user's value
+        from spf_analysis.model import options
+
+        self.default_shares = {"bisp_household": options.bisp_child_share().share,
+                               "no_pension": options.pension_test_share(), "universal": 1.0}
         self._yields: dict[int, pd.DataFrame] = {}
         for y in self.reference.years[1:]:  # every year's yields now, not at the first change of year
             self.yields(int(y))
