@@ -55,7 +55,7 @@ class App:
         years = [int(y) for y in ref.years]
         self.busy = False
         names = self.ex.names()
-        self.start = pn.widgets.Select(name="Start from scenario", options={_label(n): n for n in names},
+        self.start = pn.widgets.Select(name="Start from scenario", options={self._scenario_label(n): n for n in names},
                                        value=self.ex.settings.reference_scenario, css_classes=["ctl-start"])
         self.year = pn.widgets.Select(name="Year (fiscal year, named by its end)", options=years[1:],
                                       value=self.ex.settings.reference_year, css_classes=["ctl-year"])
@@ -94,6 +94,13 @@ class App:
                          "### Which fiscal-space options could finance it", self.out_fin)
         self.layout = pn.Row(side, main)
         self.update()
+
+    def _scenario_label(self, name: str) -> str:
+        """A scenario's own label (its file's ``label``; a file saved while the app runs has one too)."""
+        try:
+            return self.ex.load(name).label or _label(name)
+        except Exception:
+            return _label(name)
 
     # ------------------------------------------------------------------ widgets
     def _provision_widgets(self, b, years) -> dict:
@@ -277,7 +284,7 @@ class App:
             return
         self.save_msg.object = (f"Saved `params/scenarios/{f.name}`. `make report` costs it when its name is added to "
                                 "`scenarios` in `params/run.yaml`.")
-        self.start.options = {_label(n): n for n in self.ex.names()}
+        self.start.options = {self._scenario_label(n): n for n in self.ex.names()}
 
 
 def page():
