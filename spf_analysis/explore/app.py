@@ -55,9 +55,9 @@ class App:
         years = [int(y) for y in ref.years]
         self.busy = False
         names = self.ex.names()
-        self.start = pn.widgets.Select(name="Start from scenario", options={self._scenario_label(n): n for n in names},
+        self.start = pn.widgets.Select(label="Start from scenario", options={self._scenario_label(n): n for n in names},
                                        value=self.ex.settings.reference_scenario, css_classes=["ctl-start"])
-        self.year = pn.widgets.Select(name="Year (fiscal year, named by its end)", options=years[1:],
+        self.year = pn.widgets.Select(label="Year (fiscal year, named by its end)", options=years[1:],
                                       value=self.ex.settings.reference_year, css_classes=["ctl-year"])
         self.widgets: dict[str, dict] = {}
         cards = []
@@ -66,11 +66,11 @@ class App:
             self.widgets[b.name] = w
             cards.append(pn.Card(*[v for k, v in w.items() if k != "_fixed"], title=_label(b.name), collapsed=True,
                                  css_classes=[f"card-{b.name}"]))
-        self.name = pn.widgets.TextInput(name="Scenario name (file params/scenarios/<name>.yaml)", placeholder="e.g. kp_child_under5",
+        self.name = pn.widgets.TextInput(label="Scenario name (file params/scenarios/<name>.yaml)", placeholder="e.g. kp_child_under5",
                                          css_classes=["ctl-save-name"])
-        self.title = pn.widgets.TextInput(name="Label (what a reader sees)", placeholder="e.g. Child benefit under 5, BISP families",
+        self.title = pn.widgets.TextInput(label="Label (what a reader sees)", placeholder="e.g. Child benefit under 5, BISP families",
                                           css_classes=["ctl-save-label"])
-        self.save_btn = pn.widgets.Button(name="Save as scenario", button_type="primary", css_classes=["ctl-save"])
+        self.save_btn = pn.widgets.Button(label="Save as scenario", color="primary", css_classes=["ctl-save"])
         self.save_msg = pn.pane.Markdown("", css_classes=["save-msg"])
         self.save_btn.on_click(self._save)
         self.headline = pn.pane.HTML("", css_classes=["headline"])
@@ -107,26 +107,26 @@ class App:
         n = b.name
         fixed_target = b.kind != "cash" or b.basis != "population" or b.targeting_rule() not in explore.CHOOSABLE
         level_fixed = b.level_type not in explore.LEVEL_UNITS
-        w = {"on": pn.widgets.Checkbox(name="Included in the package", css_classes=[f"ctl-{n}-on"])}
+        w = {"on": pn.widgets.Checkbox(label="Included in the package", css_classes=[f"ctl-{n}-on"])}
         if b.basis == "population":
-            w["ages"] = pn.widgets.IntRangeSlider(name=f"Eligible ages (years; {self.max_age} = no upper age)", start=0,
+            w["ages"] = pn.widgets.IntRangeSlider(label=f"Eligible ages (years; {self.max_age} = no upper age)", start=0,
                                                   end=self.max_age, step=1, css_classes=[f"ctl-{n}-ages"])
         unit_opts = ({f"{explore.FIXED_UNITS[b.level_type]} (as loaded)": b.level_type} if level_fixed
                      else {v: k for k, v in explore.LEVEL_UNITS.items()})
-        w["unit"] = pn.widgets.Select(name="Benefit level in", options=unit_opts, disabled=level_fixed,
+        w["unit"] = pn.widgets.Select(label="Benefit level in", options=unit_opts, disabled=level_fixed,
                                       css_classes=[f"ctl-{n}-unit"])
-        w["level"] = pn.widgets.FloatInput(name="Benefit level (% of the reference, or Rs a month)", start=0, step=1,
+        w["level"] = pn.widgets.FloatInput(label="Benefit level (% of the reference, or Rs a month)", start=0, step=1,
                                            disabled=level_fixed, css_classes=[f"ctl-{n}-level"])
-        w["base_year"] = pn.widgets.Select(name="Prices of the rupee amount (CPI indexation from)", options=years,
+        w["base_year"] = pn.widgets.Select(label="Prices of the rupee amount (CPI indexation from)", options=years,
                                            css_classes=[f"ctl-{n}-base"])
         opts = {explore.TARGETING[r]: r for r in ((b.targeting_rule(),) if fixed_target else explore.CHOOSABLE)}
-        w["targeting"] = pn.widgets.Select(name="Targeting", options=opts, disabled=fixed_target, css_classes=[f"ctl-{n}-target"])
-        w["prevalence"] = pn.widgets.FloatSlider(name="Eligible share of the age group (%)", start=0, end=100, step=0.5,
+        w["targeting"] = pn.widgets.Select(label="Targeting", options=opts, disabled=fixed_target, css_classes=[f"ctl-{n}-target"])
+        w["prevalence"] = pn.widgets.FloatSlider(label="Eligible share of the age group (%)", start=0, end=100, step=0.5,
                                                  css_classes=[f"ctl-{n}-prev"])
-        w["takeup"] = pn.widgets.FloatSlider(name="Take-up when phased in (%)", start=0, end=100, step=1,
+        w["takeup"] = pn.widgets.FloatSlider(label="Take-up when phased in (%)", start=0, end=100, step=1,
                                              css_classes=[f"ctl-{n}-takeup"])
-        w["start_year"] = pn.widgets.Select(name="First year paid", options=years[1:], css_classes=[f"ctl-{n}-startyear"])
-        w["phase"] = pn.widgets.IntInput(name="Phase-in (years to full take-up)", start=1, end=10, css_classes=[f"ctl-{n}-phase"])
+        w["start_year"] = pn.widgets.Select(label="First year paid", options=years[1:], css_classes=[f"ctl-{n}-startyear"])
+        w["phase"] = pn.widgets.IntInput(label="Phase-in (years to full take-up)", start=1, end=10, css_classes=[f"ctl-{n}-phase"])
         w["_fixed"] = (fixed_target, level_fixed)
 
         def enable(*_):  # a control that does not apply is greyed out
