@@ -26,8 +26,7 @@ import yaml
 from spf_analysis.config import paths, run
 from spf_analysis.model import costing
 
-pytest.importorskip("pandas")
-engine = pytest.importorskip("spf_analysis.explore.engine")
+from spf_analysis.explore import engine
 
 TABLES = paths.REPORTS / "tables"
 S = run.settings()

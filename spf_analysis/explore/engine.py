@@ -29,15 +29,14 @@ from __future__ import annotations
 import copy
 import re
 import time
-from dataclasses import asdict, dataclass, replace
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from spf_analysis.config import paths, run
+from spf_analysis.config import run
 from spf_analysis.config.params import load_values
 from spf_analysis.model import costing
 
@@ -199,12 +198,6 @@ def check_name(name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- the engine
-
-
-def _fan(values, years, n) -> pd.DataFrame:
-    from spf_analysis.model import montecarlo
-
-    return montecarlo.fan(np.asarray(values), years)
 
 
 class Explorer:
