@@ -14,6 +14,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
 LAB_READY := $(VENV)/.lab
+EXPLORE_READY := $(VENV)/.explore
 
 # Reproducibility: fixed hash seed; fixed timestamp for fonts embedded in the PDF.
 export PYTHONHASHSEED := 0
@@ -197,8 +198,8 @@ notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
 
 # ----------------------------------------------------------------------- tests
 .PHONY: test chromium
-test: $(PROCESSED) $(REPORT) | $(READY) chromium $(LAB_READY) ## Unit tests, nbval over the notebooks, browser check of the report, JupyterLab serving /lab
-	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 SPF_REQUIRE_LAB=1 \
+test: $(PROCESSED) $(REPORT) | $(READY) chromium $(LAB_READY) $(EXPLORE_READY) ## Unit tests, nbval over the notebooks, browser check of the report, JupyterLab serving /lab, the scenario explorer
+	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 SPF_REQUIRE_LAB=1 SPF_REQUIRE_EXPLORE=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests $(NOTEBOOKS:%=notebooks/%.ipynb)
 
 chromium: # headless Chromium for the browser check (Debian package; installed when root)
@@ -232,6 +233,19 @@ bench: $(MODEL_RUN) | $(READY) ## Benchmarks: build vs papermill floor (rebuilds
 # it adds --allow-root when run as root, --no-browser, and makes spf-kp the default kernel
 lab: | $(LAB_READY) ## Open the notebooks in JupyterLab, kernel spf-kp (installs it on first use); PORT=8890
 	$(PY) -m spf_analysis.lab
+
+.PHONY: explore
+# The scenario explorer (spf_analysis.explore, a Panel app) on 127.0.0.1: controls per provision, outputs from the
+# model run, the survey and chapter 5's published contributory capacity (chapter 6's fiscal-space yields).
+# PORT=5006 (checked as for make lab: 1024-65535) reaches spf_analysis.explore through the environment, no shell.
+explore: $(MODEL_RUN) $(SURVEY_TABLES) reports/notebooks/05_distributional_impact.ipynb | $(EXPLORE_READY) ## The scenario explorer, a local web app on the report's engine (installs Panel on first use); PORT=5006
+	$(PY) -m spf_analysis.explore
+
+# Panel and Playwright on top of the pinned environment (requirements-explore.txt; make test drives the app in Chromium)
+$(EXPLORE_READY): requirements-explore.txt | $(READY)
+	@echo "installing the scenario explorer (requirements-explore.txt)"
+	$(PY) -m pip install --disable-pip-version-check -r requirements-explore.txt
+	touch $@
 
 # JupyterLab on top of the pinned environment (requirements-lab.txt; make test checks that it serves /lab)
 $(LAB_READY): requirements-lab.txt | $(READY)

@@ -1017,6 +1017,16 @@ def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | 
     contradicts the basis or kind), a non-boolean ``adds_to_consumption``.
     """
     path = Path(path)
+    return scenario_from_spec(_read_yaml(path), baseline, file=path, max_age=max_age)
+
+
+def scenario_from_spec(override: Mapping, baseline: str | Path | Mapping | Scenario | None = None, *, file=None,
+                       max_age: int | None = None) -> Scenario:
+    """:func:`load_scenario` of a scenario file already read (a mapping): the same merge and validation.
+
+    ``file`` names the file in error messages (and is the scenario's ``file``); the scenario explorer
+    (:mod:`spf_analysis.explore`) builds its scenarios with it before it saves them.
+    """
     if baseline is None:
         base_spec: dict = {}
     elif isinstance(baseline, Scenario):
@@ -1029,13 +1039,13 @@ def load_scenario(path: str | Path, baseline: str | Path | Mapping | Scenario | 
         base_spec = _read_yaml(bpath)
         _check_structure(base_spec, bpath)
         _build(base_spec, bpath, max_age)  # the baseline must be valid on its own
-    override = _read_yaml(path)
-    _check_structure(override, path)
+    override = copy.deepcopy(dict(override))
+    _check_structure(override, file)
     merged = _merge(base_spec, override)
     merged.pop("label", None)  # a scenario's label is its own, never its baseline's
     if "label" in override:
         merged["label"] = override["label"]
-    return _build(merged, path, max_age)
+    return _build(merged, file, max_age)
 
 
 # ----------------------------------------------------------------------------

@@ -103,20 +103,38 @@ class DemoGrid:
     @classmethod
     def build(cls, scenario: costing.Scenario, fert, mort=(0.85, 1.0, 1.15), rates=None, migration_rates=None) -> "DemoGrid":
         """Project KP for each grid point (migration recalibrated per fertility scale)."""
+        return cls.from_projections(scenario, cls.project(int(scenario.years[-1]), fert, mort, rates, migration_rates))
+
+    @staticmethod
+    def project(end: int, fert, mort=(0.85, 1.0, 1.15), rates=None, migration_rates=None) -> dict:
+        """The KP projections to ``end`` at every grid point (migration recalibrated per point), which
+        :meth:`from_projections` turns into a scenario's counts: ``{"fert", "mort", "migration", "kp"}``,
+        ``kp[i][j]`` the :func:`demography.project_kp` result. The scenario explorer makes them once."""
         rates = rates or demography.wpp_rates()
         fert = np.asarray(fert, dtype=float)
         mort = np.asarray(mort, dtype=float)
-        end = int(scenario.years[-1])
-        base, overlap, total = {}, {}, []
         mig = np.empty((len(fert), len(mort)))
+        kps = []
         for i, f in enumerate(fert):
-            row_t = []
+            row = []
             for j, m in enumerate(mort):
                 if migration_rates is not None:
                     mig[i, j] = migration_rates[i][j]
                 else:
                     mig[i, j] = demography.calibrate_kp(rates, tfr_scale=f, mx_scale=m).migration_rate
-                kp = demography.project_kp(end, tfr_scale=f, migration_rate=mig[i, j], mx_scale=m, rates=rates)
+                row.append(demography.project_kp(end, tfr_scale=f, migration_rate=mig[i, j], mx_scale=m, rates=rates))
+            kps.append(row)
+        return {"fert": fert, "mort": mort, "migration": mig, "kp": kps}
+
+    @classmethod
+    def from_projections(cls, scenario: costing.Scenario, proj: dict) -> "DemoGrid":
+        """The grid of ``scenario``'s eligible counts on the projections of :meth:`project`."""
+        fert, mort, mig = proj["fert"], proj["mort"], proj["migration"]
+        base, overlap, total = {}, {}, []
+        for i in range(len(fert)):
+            row_t = []
+            for j in range(len(mort)):
+                kp = proj["kp"][i][j]
                 demo = costing.demographic_inputs(scenario, kp["population"], kp["births"])
                 for k, v in demo["base"].items():
                     base.setdefault(k, np.empty((len(fert), len(mort), len(scenario.years))))[i, j] = v
