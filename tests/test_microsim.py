@@ -477,3 +477,10 @@ def test_capacity_prevalence_factors_by_hand():
     got = ms.capacity_prevalence_factors(pd.DataFrame(rows), 15000.0)
     assert got == pytest.approx({"employed_share": 0.9, "informal_share": 50 / 90, "capacity_share": 0.6, "prevalence": 0.3})
     assert got["employed_share"] * got["informal_share"] * got["capacity_share"] == pytest.approx(got["prevalence"])
+
+
+def test_life_cycle_group_band_edges():
+    """Chapter 5's and the explorer's life-cycle groups: each band includes its upper age."""
+    got = ms.life_cycle_group([0, 5, 6, 17, 18, 59, 60, 64, 65, 99])
+    assert list(got) == ["0-5", "0-5", "6-17", "6-17", "18-59", "18-59", "60-64", "60-64", "65+", "65+"]
+    assert list(got.categories) == list(ms.LIFE_CYCLE_GROUPS)

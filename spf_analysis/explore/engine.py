@@ -57,8 +57,6 @@ TARGETING = {"universal": "Universal", "bisp_household": "BISP-linked (families 
              "disability": "Severe disability", "births": "Births", "contributory_capacity": "Contributory capacity"}
 #: rules a user may choose for a population-based cash provision (the others belong to one provision)
 CHOOSABLE = ("universal", "bisp_household", "poor_household", "no_pension")
-#: chapter 5's life-cycle groups (age bands of notebooks/05_distributional_impact.ipynb, impact by group)
-LIFE_CYCLE = ([-1, 5, 17, 59, 64, 200], ["0-5", "6-17", "18-59", "60-64", "65+"])
 
 
 class ExplorerError(ValueError):
@@ -331,8 +329,7 @@ class Explorer:
 
         rs = ms.build_rules(sc, int(year), self.mframe, self.frame, line=self.line, **self.ms_kw)
         sim = ms.simulate(self.frame, rs)
-        bands = pd.cut(sim["age"], LIFE_CYCLE[0], labels=LIFE_CYCLE[1])
-        sim["group"] = pd.Categorical(bands.astype(str), categories=LIFE_CYCLE[1])
+        sim["group"] = ms.life_cycle_group(sim["age"].to_numpy())  # chapter 5's groups
         # ms.coverage_by's estimator on one survey design for both groupings (the design is the costly part)
         d = ms.design(sim)
         cov = {by: indicators.coverage(d, "ben_new", by=by, level=self.level) for by in ("quintile", "group")}

@@ -31,8 +31,8 @@ from __future__ import annotations
 from .capacity import CAPACITY_FACTORS, capacity_flags, capacity_prevalence_factors, contribution_rates, contributory_capacity
 from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, REPLICA_STRIDE, Persons, in_group, survey_line, survey_price_year, person_frame,
                     pensioner, price_deflator, replicate, uniform_hash)
-from .inference import (ALIGNED_NOTES, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population, impact,
-                        reconcile, run, survey_group_population)
+from .inference import (ALIGNED_NOTES, LIFE_CYCLE_GROUPS, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population,
+                        impact, life_cycle_group, reconcile, run, survey_group_population)
 from .parallel import replicated_sums_dask, simulate_dask, sums_dask, to_dask
 from .rules import (ALIGNED_TARGETS, ALIGNMENT, SURVEY_FLAG_TARGETS, TARGETING_RULES, BenefitRule, RuleSet, build_rules, caseload_cutoff,
                     poor_household_eligible, profile_at, single_benefits, survey_target)
@@ -41,7 +41,7 @@ from .simulate import combine_sums, engine, partition_sums, simulate, simulate_s
 __all__ = [
     "survey_line", "survey_price_year", "TARGETING_RULES", "BenefitRule", "RuleSet", "person_frame", "price_deflator",
     "build_rules", "simulate", "partition_sums", "Persons", "engine", "simulate_sums", "replicated_sums_dask", "REPLICA_STRIDE", "combine_sums", "survey_costs", "to_dask", "simulate_dask",
-    "sums_dask", "design", "impact", "coverage_by", "reconcile", "group_population", "survey_group_population",
+    "sums_dask", "design", "impact", "coverage_by", "life_cycle_group", "LIFE_CYCLE_GROUPS", "reconcile", "group_population", "survey_group_population",
     "capacity_flags", "contributory_capacity", "capacity_prevalence_factors", "CAPACITY_FACTORS", "contribution_rates", "uniform_hash", "replicate", "single_benefits", "run",
     "ALIGNMENT", "ALIGNED_TARGETS", "SURVEY_FLAG_TARGETS", "caseload_cutoff", "in_group", "profile_at", "survey_target", "poor_household_eligible",
     "PERSON_COLUMNS", "HOUSEHOLD_COLUMNS", "pensioner", "RECONCILIATION_NOTES", "TARGET_NOTES", "ALIGNED_NOTES",

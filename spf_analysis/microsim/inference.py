@@ -22,6 +22,18 @@ from .rules import ALIGNED_TARGETS, SURVEY_FLAG_TARGETS, BenefitRule, RuleSet, a
 from .simulate import partition_sums, simulate, survey_costs
 
 
+#: the life-cycle groups of the impact by group (chapter 5) and the scenario explorer: band edges
+#: (age in completed years, right-closed) and the band names
+LIFE_CYCLE_EDGES = (-1, 5, 17, 59, 64, 200)
+LIFE_CYCLE_GROUPS = ("0-5", "6-17", "18-59", "60-64", "65+")
+
+
+def life_cycle_group(age) -> pd.Categorical:
+    """Each person's life-cycle group (LIFE_CYCLE_GROUPS, in that order) from the age in completed years."""
+    bands = pd.cut(pd.Series(age), list(LIFE_CYCLE_EDGES), labels=list(LIFE_CYCLE_GROUPS))
+    return pd.Categorical(bands.astype(str), categories=list(LIFE_CYCLE_GROUPS))
+
+
 def design(sim: pd.DataFrame) -> Design:
     """Survey design on a simulated person frame (strata from hhcode, PSU clusters, household weights)."""
     return Design(sim, "weights", "stratum", "psu", lonely_psu="adjust")
