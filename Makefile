@@ -188,7 +188,7 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
 	spf_analysis/report/assets/report.css params/report.yaml docs/references.csv docs/abbreviations.csv \
-	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY)
+	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY) chromium
 	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks
@@ -201,12 +201,12 @@ test: $(PROCESSED) $(REPORT) | $(READY) chromium $(LAB_READY) ## Unit tests, nbv
 	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 SPF_REQUIRE_LAB=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests $(NOTEBOOKS:%=notebooks/%.ipynb)
 
-chromium: # headless Chromium for the browser check (Debian package; installed when root)
+chromium: # headless Chromium: prints the PDF, runs the browser check (Debian package; installed when root)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Chromium (Debian package) for the browser check"; \
+	    echo "installing Chromium (Debian package): PDF printer and browser check"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "error: the browser check needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	  else echo "error: the PDF and the browser check need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 .PHONY: crosscheck
 crosscheck: | $(READY) ## Survey engine vs live R `survey`, poverty/inequality vs R `laeken` (installs them)

@@ -6,9 +6,12 @@
 Each executed notebook is converted with nbconvert's HTML exporter (``basic``
 template, inputs and prompts excluded); the chapters are joined under a title
 page and a contents list built from their headings, and styled by
-``spf_analysis/report/assets/report.css`` (screen and print). The PDF is rendered
-from the same HTML by WeasyPrint. Both files are written to temporary names
-and moved into place only when both succeeded. A notebook that holds an error
+``spf_analysis/report/assets/report.css`` (screen and print). The PDF is printed
+from the same HTML by headless Chromium (:mod:`spf_analysis.report.pdf`), and the tables'
+workbook written meanwhile. The files are written to temporary names and moved into
+place only when all succeeded. Each chapter's processed HTML is cached in
+``reports/.build/chapters/`` (:func:`chapter_fragment`): only the chapters whose notebook
+changed are converted again. The step ends with a line of its phases' times. A notebook that holds an error
 output, or a chapter with no content, stops the build.
 
 Before anything is written, :func:`check_exhibits` compares the assembled HTML with
@@ -21,11 +24,15 @@ no holes. A failure names the exhibit and its chapter and leaves every output as
 from __future__ import annotations
 
 import copy
+import glob
+import hashlib
 import html
 import os
 import re
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -39,6 +46,7 @@ from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
 from spf_analysis.config import labels
 from spf_analysis.report import references
+from spf_analysis.report.pdf import PrintError
 from spf_analysis.report.exhibits import (LABEL_COLUMN, SYNTHETIC_LABEL, SYNTHETIC_NOTICE, column_record,
                                           read_columns, read_index, resolve_formats)
 from spf_analysis.report.tables import workbook_bytes
@@ -50,6 +58,9 @@ REPORT_META = paths.PARAMS / "report.yaml"
 ABBREVIATIONS = paths.ROOT / "docs" / "abbreviations.csv"
 PDF_EPOCH = 1451606400  # 2016-01-01, the end of project PAK/12/50/JPN
 SKIP_TAGS = {"parameters", "injected-parameters", "remove"}
+#: where each chapter's processed HTML fragment is kept, by notebook and key (:func:`chapter_fragment`),
+#: under ``paths.REPORTS`` (build scratch)
+CHAPTER_CACHE = Path(".build") / "chapters"
 
 
 class ReportError(RuntimeError):
@@ -239,15 +250,63 @@ def lead_headings(soup: BeautifulSoup) -> None:
             prev["class"] = prev.get("class", []) + ["landscape-lead"]
 
 
-def assemble(notebooks: list[Path], meta: dict) -> str:
-    chapters = "\n".join(chapter_html(p) for p in notebooks)
-    soup = BeautifulSoup(chapters, "html.parser")
+def chapter_passes(fragment: str) -> str:
+    """The passes that look at one chapter only (no anchors, repeated sources collapsed,
+    tables marked, headings led onto landscape pages, identifiers allowed to wrap)."""
+    soup = BeautifulSoup(fragment, "html.parser")
     for a in soup.select("a.anchor-link"):
         a.decompose()
     collapse_sources(soup)
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
+    return soup.decode(formatter="html5")
+
+
+def _cache_key(nb_path: Path) -> str:
+    """What a chapter's fragment depends on: the executed notebook (its bytes and name), the code
+    that converts and processes it (this module) and the versions of nbconvert, nbformat and
+    BeautifulSoup. The CSS, the labels and the references enter only the cross-chapter steps."""
+    import bs4
+    import nbconvert
+
+    h = hashlib.sha256()
+    for part in (nb_path.name.encode(), nb_path.read_bytes(), Path(__file__).read_bytes(),
+                 f"{nbconvert.__version__} {nbformat.__version__} {bs4.__version__}".encode()):
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()[:20]
+
+
+def chapter_fragment(nb_path: Path, cache: Path | None = CHAPTER_CACHE) -> tuple[str, bool]:
+    """A chapter's processed HTML (:func:`chapter_html`, :func:`chapter_passes`) and whether it
+    came from the cache (``reports/.build/chapters/<stem>.<key>.html``, keyed by
+    :func:`_cache_key`: a changed notebook or assembly code is a new key, never a stale chapter)."""
+    if cache is None:
+        return chapter_passes(chapter_html(nb_path)), False
+    cache = paths.REPORTS / cache  # (an absolute cache stays itself)
+    entry = cache / f"{nb_path.stem}.{_cache_key(nb_path)}.html"
+    if entry.exists():
+        return entry.read_text(encoding="utf-8"), True
+    fragment = chapter_passes(chapter_html(nb_path))
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob(f"{glob.escape(nb_path.stem)}.*.html"):  # this chapter's earlier entries
+        old.unlink(missing_ok=True)
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+    tmp.write_text(fragment, encoding="utf-8")
+    os.replace(tmp, entry)
+    return fragment, False
+
+
+def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
+             cache: Path | None = CHAPTER_CACHE) -> str:
+    """The report's HTML. Each chapter's fragment is taken from the cache when its notebook
+    and the assembly code are unchanged (:func:`chapter_fragment`); the steps across chapters
+    (exhibit links, references, headings' ids, contents) run over the whole document."""
+    fragments = [chapter_fragment(p, cache) for p in notebooks]
+    if stats is not None:
+        stats["chapters"] = len(fragments)
+        stats["cached"] = sum(hit for _, hit in fragments)
+    soup = BeautifulSoup("\n".join(f for f, _ in fragments), "html.parser")
     link_exhibits(soup)
     cited = references.cited(p.get_text(" ", strip=True) for p in soup.select("p.source"))
     link_references(soup, cited)
@@ -259,7 +318,8 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
         h["id"] = _slug(text, used)
         toc.append((h.name, text, h["id"]))
     toc_html = "\n".join(
-        f'<li class="toc-{lvl}"><a href="#{hid}">{html.escape(text)}</a></li>'
+        f'<li class="toc-{lvl}"><a href="#{hid}"><span class="toc-text">{html.escape(text)}</span>'
+        f'<span class="toc-page"></span></a></li>'
         for lvl, text, hid in toc)
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     e = {k: html.escape(str(v)) for k, v in meta.items() if not isinstance(v, list)}
@@ -558,40 +618,58 @@ def chapters_of(doc: str) -> list[str]:
 
 
 def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
-          pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX) -> None:
+          pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX,
+          *, cache: Path | None = CHAPTER_CACHE) -> dict:
+    """Assemble, check and write the report; the phases' times (seconds) and the cache's hits."""
     missing = [str(p) for p in notebooks if not p.exists()]
     if missing:
         raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
-    doc = assemble(notebooks, load_meta())
+    stats: dict = {}
+    t0 = time.perf_counter()
+    meta = load_meta()
+    doc = assemble(notebooks, meta, stats, cache)
+    t1 = time.perf_counter()
+    stats["html"] = t1 - t0
     # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
     # here, before any output is written
     check_exhibits(doc, read_index([p.stem for p in notebooks]))
+    stats["check"] = time.perf_counter() - t1
     # every output rendered to a temporary name first; all three replaced together only when
     # all succeeded (spf_analysis.config.fsutil.transaction): a failure, a full disk or Ctrl-C
-    # leaves the published report, PDF and workbook as they were
-    with transaction() as tx:
-        if pdf_out:
-            write_pdf(doc, tx.path(pdf_out))
+    # leaves the published report, PDF and workbook as they were. Chromium prints the PDF in
+    # its own process while this one writes the workbook.
+    with transaction() as tx, ThreadPoolExecutor(1) as pool:
+        printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats) if pdf_out else None
         if xlsx_out:
-            meta = load_meta()
+            t2 = time.perf_counter()
             tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
+            stats["workbook"] = time.perf_counter() - t2
+        if printing is not None:
+            stats["pages"] = printing.result()
         tx.path(html_out).write_text(doc, encoding="utf-8")
+    stats["total"] = time.perf_counter() - t0
+    return stats
 
 
-def write_pdf(doc: str, target: Path) -> None:
-    import logging
+def phase_line(stats: dict) -> str:
+    """The report step's times in one line (printed at the end of the step)."""
+    parts = [f"html {stats['html']:.1f} s ({stats['cached']} of {stats['chapters']} chapters cached)",
+             f"check {stats['check']:.1f} s"]
+    if "pdf" in stats:
+        parts.append(f"pdf {stats['pdf']:.1f} s ({stats.get('pages', '?')} pages, Chromium)")
+    if "workbook" in stats:
+        parts.append(f"workbook {stats['workbook']:.1f} s (while printing)")
+    return f"report: {', '.join(parts)}; total {stats['total']:.1f} s"
 
-    from weasyprint import HTML
 
+def write_pdf(doc: str, target: Path, stats: dict | None = None) -> int:
+    """Print ``doc`` to ``target`` with headless Chromium (:mod:`spf_analysis.report.pdf`) and the
+    shipped fonts only (:mod:`spf_analysis.report.fonts`); the number of pages."""
+    from spf_analysis.report import pdf
     from spf_analysis.report.fonts import isolate
 
-    isolate()  # the shipped fonts only: the PDF does not depend on the host's fonts
-    # fontTools stamps embedded font subsets with the current time unless
-    # SOURCE_DATE_EPOCH is set: fix it so that two builds give the same PDF.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(PDF_EPOCH))
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=doc, base_url=str(paths.REPORTS)).write_pdf(target)
+    env = {**os.environ, "FONTCONFIG_FILE": str(isolate())}
+    return pdf.print_report(doc, target, PDF_EPOCH, env=env, timings=stats)
 
 
 def main(argv=None) -> int:
@@ -600,10 +678,13 @@ def main(argv=None) -> int:
     if not notebooks:
         print("usage: python -m spf_analysis.report.assemble EXECUTED.ipynb ...", file=sys.stderr)
         return 2
-    status = run_step("report", lambda: build(notebooks),
-                      errors=(ReportError, FileKeyError), unchanged="reports/rapid_assessment.{html,pdf} and the workbook")
+    stats: dict = {}
+    status = run_step("report", lambda: stats.update(build(notebooks)),
+                      errors=(ReportError, FileKeyError, PrintError),
+                      unchanged="reports/rapid_assessment.{html,pdf} and the workbook")
     if status == 0:
         print("wrote " + ", ".join(paths.rel(p) for p in (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))
+        print(phase_line(stats))
     return status
 
 
