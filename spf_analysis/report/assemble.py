@@ -628,22 +628,28 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     t0 = time.perf_counter()
     meta = load_meta()
     doc = assemble(notebooks, meta, stats, cache)
-    t1 = time.perf_counter()
-    stats["html"] = t1 - t0
-    # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
-    # here, before any output is written
-    check_exhibits(doc, read_index([p.stem for p in notebooks]))
-    stats["check"] = time.perf_counter() - t1
+    stats["html"] = time.perf_counter() - t0
     # every output rendered to a temporary name first; all three replaced together only when
     # all succeeded (spf_analysis.config.fsutil.transaction): a failure, a full disk or Ctrl-C
     # leaves the published report, PDF and workbook as they were. Chromium prints the PDF in
-    # its own process while this one writes the workbook.
+    # its own process meanwhile this one checks the exhibits and writes the workbook.
     with transaction() as tx, ThreadPoolExecutor(1) as pool:
-        printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats) if pdf_out else None
-        if xlsx_out:
-            t2 = time.perf_counter()
-            tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
-            stats["workbook"] = time.perf_counter() - t2
+        browsers: list = []
+        printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats, browsers) if pdf_out else None
+        try:
+            # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
+            # here (the printing stopped too), and nothing is published
+            t1 = time.perf_counter()
+            check_exhibits(doc, read_index([p.stem for p in notebooks]))
+            stats["check"] = time.perf_counter() - t1
+            if xlsx_out:
+                t2 = time.perf_counter()
+                tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
+                stats["workbook"] = time.perf_counter() - t2
+        except BaseException:
+            for browser in browsers:
+                browser.kill()
+            raise
         if printing is not None:
             stats["pages"] = printing.result()
         tx.path(html_out).write_text(doc, encoding="utf-8")
@@ -658,18 +664,18 @@ def phase_line(stats: dict) -> str:
     if "pdf" in stats:
         parts.append(f"pdf {stats['pdf']:.1f} s ({stats.get('pages', '?')} pages, Chromium)")
     if "workbook" in stats:
-        parts.append(f"workbook {stats['workbook']:.1f} s (while printing)")
-    return f"report: {', '.join(parts)}; total {stats['total']:.1f} s"
+        parts.append(f"workbook {stats['workbook']:.1f} s")
+    return f"report: {', '.join(parts)}; total {stats['total']:.1f} s (check and workbook while Chromium prints)"
 
 
-def write_pdf(doc: str, target: Path, stats: dict | None = None) -> int:
+def write_pdf(doc: str, target: Path, stats: dict | None = None, browsers: list | None = None) -> int:
     """Print ``doc`` to ``target`` with headless Chromium (:mod:`spf_analysis.report.pdf`) and the
     shipped fonts only (:mod:`spf_analysis.report.fonts`); the number of pages."""
     from spf_analysis.report import pdf
     from spf_analysis.report.fonts import isolate
 
     env = {**os.environ, "FONTCONFIG_FILE": str(isolate())}
-    return pdf.print_report(doc, target, PDF_EPOCH, env=env, timings=stats)
+    return pdf.print_report(doc, target, PDF_EPOCH, env=env, timings=stats, browsers=browsers)
 
 
 def main(argv=None) -> int:

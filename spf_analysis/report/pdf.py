@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -37,10 +38,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-extensions", "--disable-dev-shm-usage", "--remote-debugging-pipe"]
 #: seconds one DevTools call may take (a print of the whole report takes about 5)
 TIMEOUT = 300
-#: placeholder of a contents entry's page number in the first print: as wide as any number
-PLACEHOLDER = "000"
 PRINT = dict(preferCSSPageSize=True, printBackground=True, displayHeaderFooter=False,
              generateTaggedPDF=False, generateDocumentOutline=False)
+#: added to the front matter printed alone: only the contents' page numbers show (and no page footer)
+OVERLAY_CSS = """<style>
+body * { visibility: hidden; }
+nav.toc .toc-page { visibility: visible; }
+@page { @bottom-center { content: none; } }
+</style>
+"""
 #: the contents entries (level, text, target id) and the writer of their page numbers
 TOC_JS = """[...document.querySelectorAll('nav.toc li a')].map(a => [a.closest('li').className,
   (a.querySelector('.toc-text') || a).textContent.trim(), a.getAttribute('href').slice(1)])"""
@@ -136,6 +142,10 @@ class Browser:
     def print_pdf(self, session: str) -> bytes:
         return base64.b64decode(self.call("Page.printToPDF", session, **PRINT)["data"])
 
+    def kill(self) -> None:
+        """Stop Chromium now: a call waiting for it fails (:class:`PrintError`)."""
+        self.proc.kill()
+
     def close(self) -> None:
         try:
             self.call("Browser.close")
@@ -174,6 +184,22 @@ def destinations(pdf: bytes) -> dict[str, tuple[int, float | None]]:
     return out
 
 
+def link_targets(pdf: bytes, targets: set) -> dict[int, list[str]]:
+    """Page number -> the ``targets`` its links lead to (one per link, even when the link's text
+    wraps onto two lines and so has two areas), for the pages holding such links."""
+    from pypdf import PdfReader
+
+    out: dict[int, list[str]] = {}
+    for n, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, start=1):
+        prev = None
+        for annot in page.get("/Annots") or []:
+            dest = str(annot.get_object().get("/Dest", "")).lstrip("/")
+            if dest in targets and dest != prev:
+                out.setdefault(n, []).append(dest)
+            prev = dest
+    return out
+
+
 def pdf_date(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
 
@@ -204,33 +230,61 @@ def finish(pdf: bytes, toc: list, dests: dict, epoch: int) -> bytes:
     return buf.getvalue()
 
 
-def print_report(doc: str, target: Path, epoch: int, env: dict | None = None, timings: dict | None = None) -> int:
-    """Print the HTML ``doc`` to ``target``; the number of pages."""
+def front_matter(doc: str) -> str:
+    """The title page and the contents of ``doc`` alone, everything invisible but the contents'
+    page numbers: printed, its pages lie exactly over the report's first pages (the same
+    boxes: each number sits in a box of fixed width, ``.toc-page``), so they are stamped on them."""
+    head, _, _ = doc.partition("<main>")
+    return head.replace("</head>", OVERLAY_CSS + "</head>", 1) + "</body>\n</html>\n"
+
+
+def print_report(doc: str, target: Path, epoch: int, env: dict | None = None, timings: dict | None = None,
+                 browsers: list | None = None) -> int:
+    """Print the HTML ``doc`` to ``target``; the number of pages.
+
+    The report is printed once; the pages its contents entries lead to are read from the PDF;
+    the front matter is printed with those numbers (:func:`front_matter`) and stamped on the
+    report's contents pages; the outline is added and the dates fixed (:func:`finish`)."""
+    from pypdf import PdfReader, PdfWriter
+
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="spf-print-") as tmp:
-        page = Path(tmp) / "report.html"
-        page.write_text(doc, encoding="utf-8")
+        (Path(tmp) / "report.html").write_text(doc, encoding="utf-8")
+        (Path(tmp) / "front.html").write_text(front_matter(doc), encoding="utf-8")
         with Browser(env) as browser:
-            tab = browser.open(page.as_uri())
+            if browsers is not None:  # the caller may stop it (Browser.kill)
+                browsers.append(browser)
+            tab = browser.open((Path(tmp) / "report.html").as_uri())
             toc = browser.evaluate(tab, TOC_JS)
-            shown = {target: PLACEHOLDER for _, _, target in toc}
-            for _ in range(4):
-                browser.evaluate(tab, FILL_JS % json.dumps(shown))
-                pdf = browser.print_pdf(tab)
-                dests = destinations(pdf)
-                missing = sorted(t for _, _, t in toc if t not in dests)
-                if missing:
-                    raise PrintError(f"contents entries without a destination in the PDF: {missing[:5]}")
-                pages = {t: str(dests[t][0]) for _, _, t in toc}
-                if pages == shown:
-                    break
-                shown = pages
-            else:
-                raise PrintError("the contents' page numbers did not settle after 4 prints")
+            pdf = browser.print_pdf(tab)
+            dests = destinations(pdf)
+            missing = sorted(t for _, _, t in toc if t not in dests)
+            if missing:
+                raise PrintError(f"contents entries without a destination in the PDF: {missing[:5]}")
+            stamp = None
+            if toc:
+                front = browser.open((Path(tmp) / "front.html").as_uri())
+                browser.evaluate(front, FILL_JS % json.dumps({t: str(dests[t][0]) for _, _, t in toc}))
+                stamp = browser.print_pdf(front)
+    if stamp is not None:
+        # the contents' pages: those holding its links; the numbers printed alone on each must be
+        # the numbers of that page's entries, or they would be misplaced
+        links = link_targets(pdf, {t for _, _, t in toc})
+        over = PdfReader(io.BytesIO(stamp))
+        for n, targets in links.items():
+            want = sorted(str(dests[t][0]) for t in targets)
+            got = sorted(re.findall(r"[0-9]+", over.pages[n - 1].extract_text())) if n <= len(over.pages) else []
+            if got != want:
+                raise PrintError(f"the contents' page numbers cannot be stamped on page {n}: the front matter "
+                                 f"printed alone shows {got[:8]} there, the entries need {want[:8]}")
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+        for n in links:
+            writer.pages[n - 1].merge_page(over.pages[n - 1])
+        buf = io.BytesIO()
+        writer.write(buf)
+        pdf = buf.getvalue()
     out = finish(pdf, toc, dests, epoch)
     target.write_bytes(out)
     if timings is not None:
         timings["pdf"] = time.perf_counter() - t0
-    from pypdf import PdfReader
-
     return len(PdfReader(io.BytesIO(out)).pages)
