@@ -114,11 +114,11 @@ def test_chapters_are_cached_and_a_changed_one_is_reassembled(tmp_path):
     """Each chapter's fragment comes from the cache while its notebook is unchanged; a changed
     notebook is converted again; either way the report equals a build without any cache, byte for
     byte (and the cross-chapter steps see the new chapter: its table is linked from the other)."""
-    def two(value):
+    def two(value, bid="tab-2-1"):
         a = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1. First"),
                                         code([nbformat.v4.new_output("display_data", data={"text/html":
                                               "<p>See Table 2.1.</p>"})])])
-        table = ('<div class="spf-table-block" id="tab-2-1"><p class="caption"><span class="label">Table 2.1.</span>'
+        table = (f'<div class="spf-table-block" id="{bid}"><p class="caption"><span class="label">Table 2.1.</span>'
                  f' T</p><table class="spf-table"><tr><td>{value}</td></tr></table></div>')
         b = executed(tmp_path, "02_b", [nbformat.v4.new_markdown_cell("# 2. Second"),
                                         code([nbformat.v4.new_output("display_data", data={"text/html": table})])])
@@ -146,8 +146,15 @@ def test_chapters_are_cached_and_a_changed_one_is_reassembled(tmp_path):
     assert changed != first and "<td>2</td>" in changed and "<td>1</td>" not in changed
     assert changed == report.assemble(two(2), META, cache=None)
     assert 'href="#tab-2-1"' in changed
-    # one entry per chapter: the stale one is gone
-    assert sorted(f.name.split(".")[0] for f in cache.iterdir()) == ["01_a", "02_b"]
+    # chapter 2's table gets another id: chapter 1 (its fragment cached) links to the new one
+    stats = {}
+    moved = report.assemble(two(2, bid="tab-new"), META, stats, cache)
+    assert stats == {"chapters": 2, "cached": 1}
+    assert 'href="#tab-new"' in moved and 'href="#tab-2-1"' not in moved
+    assert moved == report.assemble(two(2, bid="tab-new"), META, cache=None)
+    # one entry of each kind per chapter: the stale ones are gone
+    assert sorted(f.name.rsplit(".", 2)[0] for f in cache.iterdir()) == [
+        "01_a.fragment", "01_a.linked", "02_b.fragment", "02_b.linked"]
 
 
 def test_the_cache_key_changes_with_the_assembly_code(tmp_path, monkeypatch):

@@ -27,6 +27,7 @@ import copy
 import glob
 import hashlib
 import html
+import json
 import os
 import re
 import subprocess
@@ -250,9 +251,11 @@ def lead_headings(soup: BeautifulSoup) -> None:
             prev["class"] = prev.get("class", []) + ["landscape-lead"]
 
 
-def chapter_passes(fragment: str) -> str:
+def chapter_passes(fragment: str) -> dict:
     """The passes that look at one chapter only (no anchors, repeated sources collapsed,
-    tables marked, headings led onto landscape pages, identifiers allowed to wrap)."""
+    tables marked, headings led onto landscape pages, identifiers allowed to wrap): the
+    fragment (``html``) and what the steps across chapters need from it: its exhibits' ids
+    by block class, its source lines' text, its h1/h2 headings' text."""
     soup = BeautifulSoup(fragment, "html.parser")
     for a in soup.select("a.anchor-link"):
         a.decompose()
@@ -260,63 +263,99 @@ def chapter_passes(fragment: str) -> str:
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
-    return soup.decode(formatter="html5")
+    return {"html": soup.decode(formatter="html5"),
+            "exhibits": {cls: _block_ids(soup, cls) for cls in BLOCKS},
+            "sources": [p.get_text(" ", strip=True) for p in soup.select("p.source")],
+            "headings": [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])],
+            "levels": [h.name for h in soup.find_all(["h1", "h2"])]}
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part if isinstance(part, bytes) else json.dumps(part).encode()).digest())
+    return h.hexdigest()[:20]
 
 
 def _cache_key(nb_path: Path) -> str:
     """What a chapter's fragment depends on: the executed notebook (its bytes and name), the code
     that converts and processes it (this module) and the versions of nbconvert, nbformat and
-    BeautifulSoup. The CSS, the labels and the references enter only the cross-chapter steps."""
+    BeautifulSoup. The CSS and the labels enter no chapter's fragment."""
     import bs4
     import nbconvert
 
-    h = hashlib.sha256()
-    for part in (nb_path.name.encode(), nb_path.read_bytes(), Path(__file__).read_bytes(),
-                 f"{nbconvert.__version__} {nbformat.__version__} {bs4.__version__}".encode()):
-        h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()[:20]
+    return _digest(nb_path.name.encode(), nb_path.read_bytes(), Path(__file__).read_bytes(),
+                   [nbconvert.__version__, nbformat.__version__, bs4.__version__])
 
 
-def chapter_fragment(nb_path: Path, cache: Path | None = CHAPTER_CACHE) -> tuple[str, bool]:
-    """A chapter's processed HTML (:func:`chapter_html`, :func:`chapter_passes`) and whether it
-    came from the cache (``reports/.build/chapters/<stem>.<key>.html``, keyed by
-    :func:`_cache_key`: a changed notebook or assembly code is a new key, never a stale chapter)."""
+def _cached(cache: Path | None, stem: str, kind: str, key: str, make):
+    """``make()``'s JSON-able value, from ``cache/<stem>.<kind>.<key>.json`` when there (the
+    chapter's earlier entries of the kind are removed when a new one is written); and whether
+    it was there."""
     if cache is None:
-        return chapter_passes(chapter_html(nb_path)), False
+        return make(), False
     cache = paths.REPORTS / cache  # (an absolute cache stays itself)
-    entry = cache / f"{nb_path.stem}.{_cache_key(nb_path)}.html"
+    entry = cache / f"{stem}.{kind}.{key}.json"
     if entry.exists():
-        return entry.read_text(encoding="utf-8"), True
-    fragment = chapter_passes(chapter_html(nb_path))
+        return json.loads(entry.read_text(encoding="utf-8")), True
+    value = make()
     cache.mkdir(parents=True, exist_ok=True)
-    for old in cache.glob(f"{glob.escape(nb_path.stem)}.*.html"):  # this chapter's earlier entries
+    for old in cache.glob(f"{glob.escape(stem)}.{kind}.*.json"):
         old.unlink(missing_ok=True)
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
-    tmp.write_text(fragment, encoding="utf-8")
+    tmp.write_text(json.dumps(value), encoding="utf-8")
     os.replace(tmp, entry)
-    return fragment, False
+    return value, False
+
+
+def chapter_fragment(nb_path: Path, cache: Path | None = CHAPTER_CACHE) -> tuple[dict, bool]:
+    """A chapter's processed HTML and facts (:func:`chapter_html`, :func:`chapter_passes`) and
+    whether they came from the cache (``reports/.build/chapters/<stem>.fragment.<key>.json``,
+    keyed by :func:`_cache_key`: a changed notebook or assembly code is a new key, never a
+    stale chapter)."""
+    return _cached(cache, nb_path.stem, "fragment", _cache_key(nb_path),
+                   lambda: chapter_passes(chapter_html(nb_path)))
+
+
+def linked_chapter(fragment: dict, ids: dict, cited: list, slugs: list) -> str:
+    """A chapter's fragment with the steps across chapters done: its citations of exhibits
+    linked (``ids``: label -> id over the report), its source lines' short citations linked to
+    the References (``cited``), its h1/h2 headings given their ids (``slugs``, unique over the report)."""
+    soup = BeautifulSoup(fragment["html"], "html.parser")
+    link_exhibits(soup, ids)
+    link_references(soup, cited)
+    for h, slug in zip(soup.find_all(["h1", "h2"]), slugs, strict=True):
+        h["id"] = slug
+    return soup.decode(formatter="html5")
 
 
 def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
              cache: Path | None = CHAPTER_CACHE) -> str:
     """The report's HTML. Each chapter's fragment is taken from the cache when its notebook
     and the assembly code are unchanged (:func:`chapter_fragment`); the steps across chapters
-    (exhibit links, references, headings' ids, contents) run over the whole document."""
-    fragments = [chapter_fragment(p, cache) for p in notebooks]
+    (exhibit links, references, headings' ids, contents) are computed over the whole report
+    from the fragments' facts, and applied to each chapter (:func:`linked_chapter`), also
+    cached: an unchanged chapter whose links and ids are unchanged is not parsed at all."""
+    frags = [chapter_fragment(p, cache) for p in notebooks]
+    fragments = [f for f, _ in frags]
     if stats is not None:
-        stats["chapters"] = len(fragments)
-        stats["cached"] = sum(hit for _, hit in fragments)
-    soup = BeautifulSoup("\n".join(f for f, _ in fragments), "html.parser")
-    link_exhibits(soup)
-    cited = references.cited(p.get_text(" ", strip=True) for p in soup.select("p.source"))
-    link_references(soup, cited)
-    soup.append(BeautifulSoup(references.references_html(cited), "html.parser"))
-    used: set = set()
-    toc = []
-    for h in soup.find_all(["h1", "h2"]):
-        text = h.get_text(" ", strip=True)
-        h["id"] = _slug(text, used)
-        toc.append((h.name, text, h["id"]))
+        stats["chapters"] = len(frags)
+        stats["cached"] = sum(hit for _, hit in frags)
+    # exhibit label -> block id over the report (the last block of a label wins, by class)
+    ids = {label: bid for cls in BLOCKS for f in fragments for label, bid in f["exhibits"][cls]}
+    cited = references.cited(t for f in fragments for t in f["sources"])
+    back = BeautifulSoup(references.references_html(cited), "html.parser")
+    used: set = set()  # headings' ids, unique over the report, in its order
+    slugs = [[_slug(text, used) for text in f["headings"]] for f in fragments]
+    for h in back.find_all(["h1", "h2"]):
+        h["id"] = _slug(h.get_text(" ", strip=True), used)
+    toc = [entry for f, ss in zip(fragments, slugs) for entry in zip(f["levels"], f["headings"], ss)]
+    toc += [(h.name, h.get_text(" ", strip=True), h["id"]) for h in back.find_all(["h1", "h2"])]
+    code = Path(references.__file__).read_bytes()
+    parts = [_cached(cache, p.stem, "linked", _digest(_cache_key(p), ids, cited, ss, code),
+                     lambda f=f, ss=ss: linked_chapter(f, ids, cited, ss))[0]
+             for p, f, ss in zip(notebooks, fragments, slugs)]
+    body = "\n".join(parts) + back.decode(formatter="html5")
     toc_html = "\n".join(
         f'<li class="toc-{lvl}"><a href="#{hid}"><span class="toc-text">{html.escape(text)}</span>'
         f'<span class="toc-page"></span></a></li>'
@@ -353,7 +392,7 @@ def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
 </nav>
 {abbreviations_html()}
 <main>
-{soup.decode(formatter="html5")}
+{body}
 </main>
 </body>
 </html>
@@ -370,15 +409,19 @@ def abbreviations_html(file: Path = ABBREVIATIONS) -> str:
             f'<table class="abbreviations">\n{rows}\n</table>\n</section>')
 
 
+def _block_ids(soup: BeautifulSoup, cls: str) -> list[list[str]]:
+    """[exhibit label ("Table 4.2"), the id of its block] of the blocks of class ``cls``."""
+    out = []
+    for block in soup.select(f".{cls}"):
+        lab = block.select_one(".caption .label")
+        if lab and block.get("id"):
+            out.append([lab.get_text(strip=True).rstrip("."), block["id"]])
+    return out
+
+
 def _exhibit_ids(soup: BeautifulSoup) -> dict[str, str]:
     """Exhibit label ("Table 4.2") -> the id of its block."""
-    ids = {}
-    for cls in BLOCKS:
-        for block in soup.select(f".{cls}"):
-            lab = block.select_one(".caption .label")
-            if lab and block.get("id"):
-                ids[lab.get_text(strip=True).rstrip(".")] = block["id"]
-    return ids
+    return {label: bid for cls in BLOCKS for label, bid in _block_ids(soup, cls)}
 
 
 def _link_matches(soup: BeautifulSoup, node, pattern: re.Pattern, href) -> None:
@@ -399,12 +442,12 @@ def _link_matches(soup: BeautifulSoup, node, pattern: re.Pattern, href) -> None:
         node.replace_with(*pieces)
 
 
-def link_exhibits(soup: BeautifulSoup) -> None:
+def link_exhibits(soup: BeautifulSoup, ids: dict[str, str] | None = None) -> None:
     """Every "Table N.M" / "Figure N.M" of the text becomes a link to the exhibit's block
     (plural lists link to their first exhibit); not the exhibit's own caption label, not the
     data cells of the chapters' tables (they quote other documents; the executive summary's
-    tables are linked)."""
-    ids = _exhibit_ids(soup)
+    tables are linked). ``ids``: label -> block id (default: the blocks in ``soup``)."""
+    ids = _exhibit_ids(soup) if ids is None else ids
 
     def href(m):
         labels = cited_labels(m.group(0))
