@@ -27,6 +27,7 @@ import copy
 import glob
 import hashlib
 import html
+import importlib.metadata
 import json
 import os
 import re
@@ -36,10 +37,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 from bs4 import BeautifulSoup, NavigableString
-from nbconvert import HTMLExporter
 
 from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
@@ -68,7 +67,7 @@ class ReportError(RuntimeError):
     pass
 
 
-def _clean(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+def _clean(nb, name: str):
     """Drop parameter cells, streams (warnings, logs) and empty cells; refuse errors."""
     nb = copy.deepcopy(nb)
     cells = []
@@ -90,6 +89,10 @@ def _clean(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
 
 def chapter_html(nb_path: Path) -> str:
     """One executed notebook as an HTML fragment (no code)."""
+    # imported here: slow to import (about 1 s), and needed only for a chapter not in the cache
+    import nbformat
+    from nbconvert import HTMLExporter
+
     nb = nbformat.read(nb_path, as_version=4)
     nb = _clean(nb, nb_path.name)
     if not any(c.cell_type == "code" for c in nb.cells):
@@ -263,11 +266,12 @@ def chapter_passes(fragment: str) -> dict:
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
-    return {"html": soup.decode(formatter="html5"),
+    return {"html": soup.decode(formatter="html5"),  # first: exhibit_facts changes the soup
             "exhibits": {cls: _block_ids(soup, cls) for cls in BLOCKS},
             "sources": [p.get_text(" ", strip=True) for p in soup.select("p.source")],
             "headings": [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])],
-            "levels": [h.name for h in soup.find_all(["h1", "h2"])]}
+            "levels": [h.name for h in soup.find_all(["h1", "h2"])],
+            "check": exhibit_facts(soup)}  # last: it removes the data tables
 
 
 def _digest(*parts) -> str:
@@ -277,15 +281,15 @@ def _digest(*parts) -> str:
     return h.hexdigest()[:20]
 
 
+#: the versions of the packages that make a chapter's fragment (read without importing them)
+_VERSIONS = [importlib.metadata.version(n) for n in ("nbconvert", "nbformat", "beautifulsoup4")]
+
+
 def _cache_key(nb_path: Path) -> str:
     """What a chapter's fragment depends on: the executed notebook (its bytes and name), the code
     that converts and processes it (this module) and the versions of nbconvert, nbformat and
     BeautifulSoup. The CSS and the labels enter no chapter's fragment."""
-    import bs4
-    import nbconvert
-
-    return _digest(nb_path.name.encode(), nb_path.read_bytes(), Path(__file__).read_bytes(),
-                   [nbconvert.__version__, nbformat.__version__, bs4.__version__])
+    return _digest(nb_path.name.encode(), nb_path.read_bytes(), Path(__file__).read_bytes(), _VERSIONS)
 
 
 def _cached(cache: Path | None, stem: str, kind: str, key: str, make):
@@ -341,6 +345,7 @@ def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
     if stats is not None:
         stats["chapters"] = len(frags)
         stats["cached"] = sum(hit for _, hit in frags)
+        stats["exhibits"] = [f["check"] for f in fragments]  # for check_exhibits
     # exhibit label -> block id over the report (the last block of a label wins, by class)
     ids = {label: bid for cls in BLOCKS for f in fragments for label, bid in f["exhibits"][cls]}
     cited = references.cited(t for f in fragments for t in f["sources"])
@@ -584,15 +589,39 @@ def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
     data cells of other tables, which quote other documents) that does not exist;
     (c) a hole in the numbering of a chapter's tables or figures.
     """
-    soup = BeautifulSoup(doc, "html.parser")
-    problems: list[str] = []
-    shown: dict[str, list] = {}
-    for cls, what in BLOCKS.items():
+    return problems_of([exhibit_facts(BeautifulSoup(doc, "html.parser"))], index)
+
+
+def exhibit_facts(soup: BeautifulSoup) -> dict:
+    """What :func:`problems_of` needs from a report, or from one chapter's fragment: the labelled
+    exhibit blocks (label, chapter) by class, and every "Table N.M" / "Figure N.M" the text cites
+    (label, chapter, the text), in order. Changes ``soup`` (the data tables go)."""
+    shown = {cls: [] for cls in BLOCKS}
+    for cls in BLOCKS:
         for block in soup.select(f".{cls}"):
             lab = block.select_one(".caption .label")
             label = lab.get_text(strip=True).rstrip(".") if lab else None
             if label:
-                shown.setdefault(label, []).append((what, _chapter_of(block)))
+                shown[cls].append([label, _chapter_of(block)])
+    for t in soup.select("table.spf-table"):  # the data cells of the chapters' tables quote other documents
+        if not _chapter_of(t).startswith("S_"):
+            t.decompose()
+    cites = []
+    for sec in soup.select("section.chapter"):
+        for node in sec.find_all(string=True):
+            s = str(node)
+            cites += [[label, sec.get("id", "?"), " ".join(s.split())[:120]] for label in cited_labels(s)]
+    return {"shown": shown, "cites": cites}
+
+
+def problems_of(facts: list[dict], index: pd.DataFrame) -> list[str]:
+    """:func:`exhibit_problems` from the :func:`exhibit_facts` of the report's chapters, in order."""
+    problems: list[str] = []
+    shown: dict[str, list] = {}
+    for cls, what in BLOCKS.items():
+        for f in facts:
+            for label, chapter in f["shown"][cls]:
+                shown.setdefault(label, []).append((what, chapter))
     idx = index[index["kind"].isin(["table", "figure"])] if len(index) else index
     known = set(idx["label"]) if len(idx) else set()
 
@@ -615,19 +644,13 @@ def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
                             "(reports/tables/*_index.csv): a stale output or an exhibit not made by Chapter")
 
     # (b) every cited table and figure exists
-    text = soup  # (a) is done: the data tables can go
-    for t in text.select("table.spf-table"):
-        if not _chapter_of(t).startswith("S_"):
-            t.decompose()
     seen_bad = set()
-    for sec in text.select("section.chapter"):
-        for node in sec.find_all(string=True):
-            s = str(node)
-            for label in cited_labels(s):
-                if label not in known and (label, sec.get("id")) not in seen_bad:
-                    seen_bad.add((label, sec.get("id")))
-                    problems.append(f"chapter {sec.get('id', '?').removeprefix('chapter-')} cites {label}, "
-                                    f"which no chapter has: {' '.join(s.split())[:120]!r}")
+    for f in facts:
+        for label, sec, text in f["cites"]:
+            if label not in known and (label, sec) not in seen_bad:
+                seen_bad.add((label, sec))
+                problems.append(f"chapter {sec.removeprefix('chapter-')} cites {label}, "
+                                f"which no chapter has: {text!r}")
 
     # (c) numbering without holes, per chapter and kind
     numbers: dict[tuple, list[int]] = {}
@@ -646,9 +669,10 @@ def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
     return problems
 
 
-def check_exhibits(doc: str, index: pd.DataFrame) -> None:
-    """Raise :class:`ReportError` naming every incomplete exhibit (see :func:`exhibit_problems`)."""
-    problems = exhibit_problems(doc, index)
+def check_exhibits(doc: str | list[dict], index: pd.DataFrame) -> None:
+    """Raise :class:`ReportError` naming every incomplete exhibit (see :func:`exhibit_problems`);
+    ``doc``: the report, or its chapters' :func:`exhibit_facts`."""
+    problems = exhibit_problems(doc, index) if isinstance(doc, str) else problems_of(doc, index)
     if problems:
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise ReportError(f"the report is incomplete ({len(problems)} problem(s)); nothing was written:\n  "
@@ -672,6 +696,7 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     meta = load_meta()
     doc = assemble(notebooks, meta, stats, cache)
     stats["html"] = time.perf_counter() - t0
+    facts = stats.pop("exhibits")
     # every output rendered to a temporary name first; all three replaced together only when
     # all succeeded (spf_analysis.config.fsutil.transaction): a failure, a full disk or Ctrl-C
     # leaves the published report, PDF and workbook as they were. Chromium prints the PDF in
@@ -683,7 +708,7 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
             # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
             # here (the printing stopped too), and nothing is published
             t1 = time.perf_counter()
-            check_exhibits(doc, read_index([p.stem for p in notebooks]))
+            check_exhibits(facts, read_index([p.stem for p in notebooks]))
             stats["check"] = time.perf_counter() - t1
             if xlsx_out:
                 t2 = time.perf_counter()
