@@ -4,11 +4,11 @@ WeasyPrint took about 42 s for the 160 pages (layout about 35 s, writing about 1
 Chromium prints the same HTML in about 4-6 s. Chromium lacks two things WeasyPrint had,
 added here:
 
-* the page numbers of the contents (``target-counter()``): the report is printed once with
-  placeholders (``nav.toc .toc-page``), each contents link's destination page is read from
-  the PDF (its named destinations), the numbers are written into the page (DevTools
-  ``Runtime.evaluate``) and it is printed again; repeated until the numbers printed are
-  the pages the links lead to (two prints: the placeholders are as wide as the numbers);
+* the page numbers of the contents (``target-counter()``): the report is printed once; each
+  contents link's destination page is read from the PDF (its named destinations); the front
+  matter alone (title page and contents, everything invisible but the numbers, each in a box of
+  fixed width) is printed with those numbers and stamped on the report's contents pages,
+  after checking that each page gets exactly the numbers of its entries (:func:`print_report`);
 * the outline (bookmarks; Chromium makes one only for a tagged PDF, which takes twice as
   long and three times the size): added from the contents' headings and their destinations.
 
