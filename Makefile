@@ -186,9 +186,12 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 
 # the title page names the commit (its hash and date): a new commit re-assembles the report
 GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
+# headless Chromium prints the PDF: ensured in the recipe (as a prerequisite, phony, it would keep
+# `make -q report` from ever seeing the report up to date)
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
 	spf_analysis/report/assets/report.css params/report.yaml docs/references.csv docs/abbreviations.csv \
-	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY) chromium
+	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY)
+	@$(MAKE) -s --no-print-directory chromium
 	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks
