@@ -187,9 +187,12 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 
 # the title page names the commit (its hash and date): a new commit re-assembles the report
 GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
+# headless Chromium prints the PDF: ensured in the recipe (as a prerequisite, phony, it would keep
+# `make -q report` from ever seeing the report up to date)
 $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
 	spf_analysis/report/assets/report.css params/report.yaml docs/references.csv docs/abbreviations.csv \
 	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY)
+	@$(MAKE) -s --no-print-directory chromium
 	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks
@@ -202,12 +205,12 @@ test: $(PROCESSED) $(REPORT) | $(READY) chromium $(LAB_READY) $(EXPLORE_READY) #
 	SPF_OUTPUT_DIR=$$(mktemp -d) SPF_REQUIRE_BROWSER=1 SPF_REQUIRE_LAB=1 SPF_REQUIRE_EXPLORE=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests $(NOTEBOOKS:%=notebooks/%.ipynb)
 
-chromium: # headless Chromium for the browser check (Debian package; installed when root)
+chromium: # headless Chromium: prints the PDF, runs the browser check (Debian package; installed when root)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Chromium (Debian package) for the browser check"; \
+	    echo "installing Chromium (Debian package): PDF printer and browser check"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "error: the browser check needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	  else echo "error: the PDF and the browser check need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 .PHONY: crosscheck
 crosscheck: | $(READY) ## Survey engine vs live R `survey`, poverty/inequality vs R `laeken` (installs them)

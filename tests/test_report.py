@@ -31,8 +31,9 @@ def test_assemble(tmp_path):
                                    code([HTML_OUT, STREAM], source="secret_code = 42")])
     doc = report.assemble([p], META)
     assert "TABLE" in doc and "secret_code" not in doc and "WARNING noise" not in doc
-    assert '<a href="#1-chapter">1. Chapter</a>' in doc
-    assert '<a href="#1-1-part">1.1 Part</a>' in doc
+    # contents entries: title, and the page number the PDF printer writes in (spf_analysis.report.pdf)
+    assert '<a href="#1-chapter"><span class="toc-text">1. Chapter</span><span class="toc-page"></span></a>' in doc
+    assert '<a href="#1-1-part"><span class="toc-text">1.1 Part</span>' in doc
     assert "<style>" in doc and "http" not in doc.split("<main>")[0].split("<style>")[0]
 
 
@@ -107,3 +108,81 @@ def test_edition_names_the_commit_not_the_clock(tmp_path):
     meta = _a.load_meta()
     assert "{commit}" in meta["edition"] and "{date}" in meta["edition"]
     assert any("not an official publication" in n for n in meta["notes"])
+
+
+def test_chapters_are_cached_and_a_changed_one_is_reassembled(tmp_path):
+    """Each chapter's fragment comes from the cache while its notebook is unchanged; a changed
+    notebook is converted again; either way the report equals a build without any cache, byte for
+    byte (and the cross-chapter steps see the new chapter: its table is linked from the other)."""
+    def two(value, bid="tab-2-1"):
+        a = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1. First"),
+                                        code([nbformat.v4.new_output("display_data", data={"text/html":
+                                              "<p>See Table 2.1.</p>"})])])
+        table = (f'<div class="spf-table-block" id="{bid}"><p class="caption"><span class="label">Table 2.1.</span>'
+                 f' T</p><table class="spf-table"><tr><td>{value}</td></tr></table></div>')
+        b = executed(tmp_path, "02_b", [nbformat.v4.new_markdown_cell("# 2. Second"),
+                                        code([nbformat.v4.new_output("display_data", data={"text/html": table})])])
+        for nb in (a, b):  # fixed cell ids: the same content gives the same file
+            x = nbformat.read(nb, as_version=4)
+            for i, c in enumerate(x.cells):
+                c["id"] = f"c{i}"
+            nbformat.write(x, nb)
+        return [a, b]
+
+    cache = tmp_path / "cache"
+    stats = {}
+    first = report.assemble(two(1), META, stats, cache)
+    assert (stats["chapters"], stats["cached"]) == (2, 0)
+    assert first == report.assemble(two(1), META, cache=None)
+    assert 'href="#tab-2-1"' in first
+
+    stats = {}
+    assert report.assemble(two(1), META, stats, cache) == first
+    assert (stats["chapters"], stats["cached"]) == (2, 2)
+
+    stats = {}
+    changed = report.assemble(two(2), META, stats, cache)   # one value of chapter 2 changed
+    assert (stats["chapters"], stats["cached"]) == (2, 1)
+    assert changed != first and "<td>2</td>" in changed and "<td>1</td>" not in changed
+    assert changed == report.assemble(two(2), META, cache=None)
+    assert 'href="#tab-2-1"' in changed
+    # chapter 2's table gets another id: chapter 1 (its fragment cached) links to the new one
+    stats = {}
+    moved = report.assemble(two(2, bid="tab-new"), META, stats, cache)
+    assert (stats["chapters"], stats["cached"]) == (2, 1)
+    assert 'href="#tab-new"' in moved and 'href="#tab-2-1"' not in moved
+    assert moved == report.assemble(two(2, bid="tab-new"), META, cache=None)
+    # one entry of each kind per chapter: the stale ones are gone
+    assert sorted(f.name.rsplit(".", 2)[0] for f in cache.iterdir()) == [
+        "01_a.fragment", "01_a.linked", "02_b.fragment", "02_b.linked"]
+
+
+def test_the_cache_key_changes_with_the_assembly_code(tmp_path, monkeypatch):
+    p = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1. A"), code([HTML_OUT])])
+    key = report._cache_key(p)
+    copy = tmp_path / "assemble.py"
+    copy.write_bytes(open(report.__file__, "rb").read() + b"# changed\n")
+    monkeypatch.setattr(report, "__file__", str(copy))
+    assert report._cache_key(p) != key
+
+
+def test_the_check_from_the_chapters_facts_equals_the_check_of_the_report(tmp_path):
+    """build() checks the exhibits from each chapter's cached facts; the same problems as a check
+    of the assembled report (a cited table that does not exist, an indexed one not shown)."""
+    import pandas as pd
+
+    table = ('<div class="spf-table-block" id="t11"><p class="caption"><span class="label">Table 1.1.</span> T</p>'
+             '<table class="spf-table"><tr><td>Table 9.9 of a source</td></tr></table></div>')
+    p = executed(tmp_path, "01_a", [nbformat.v4.new_markdown_cell("# 1. A\n\nAs Tables 1.1-1.3 show."),
+                                    code([nbformat.v4.new_output("display_data", data={"text/html": table})])])
+    index = pd.DataFrame({"kind": ["table", "table"], "label": ["Table 1.1", "Table 1.2"], "name": ["a", "b"],
+                          "title": ["A", "B"], "chapter": ["01_a"] * 2, "index_file": ["01_index.csv"] * 2,
+                          "report": [True, True]})
+    stats = {}
+    doc = report.assemble([p], META, stats, cache=tmp_path / "cache")
+    from_facts = report.problems_of(stats["exhibits"], index)
+    # the same problems; the facts quote the whole sentence (in the report the citation is a link)
+    assert [x.split(" which no chapter has")[0] for x in from_facts] == [
+        x.split(" which no chapter has")[0] for x in report.exhibit_problems(doc, index)]
+    assert len(from_facts) == 2 and "Table 1.2 (b: 'B')" in from_facts[0]
+    assert from_facts[1] == "chapter 01_a cites Table 1.3, which no chapter has: 'As Tables 1.1-1.3 show.'"

@@ -6,9 +6,12 @@
 Each executed notebook is converted with nbconvert's HTML exporter (``basic``
 template, inputs and prompts excluded); the chapters are joined under a title
 page and a contents list built from their headings, and styled by
-``spf_analysis/report/assets/report.css`` (screen and print). The PDF is rendered
-from the same HTML by WeasyPrint. Both files are written to temporary names
-and moved into place only when both succeeded. A notebook that holds an error
+``spf_analysis/report/assets/report.css`` (screen and print). The PDF is printed
+from the same HTML by headless Chromium (:mod:`spf_analysis.report.pdf`), and the tables'
+workbook written meanwhile. The files are written to temporary names and moved into
+place only when all succeeded. Each chapter's processed HTML is cached in
+``reports/.build/chapters/`` (:func:`chapter_fragment`): only the chapters whose notebook
+changed are converted again. The step ends with a line of its phases' times. A notebook that holds an error
 output, or a chapter with no content, stops the build.
 
 Before anything is written, :func:`check_exhibits` compares the assembled HTML with
@@ -21,17 +24,21 @@ no holes. A failure names the exhibit and its chapter and leaves every output as
 from __future__ import annotations
 
 import copy
+import glob
+import hashlib
 import html
+import importlib.metadata
+import json
 import os
 import re
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 from bs4 import BeautifulSoup, NavigableString
-from nbconvert import HTMLExporter
 
 from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
@@ -39,6 +46,7 @@ from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
 from spf_analysis.config import labels
 from spf_analysis.report import references
+from spf_analysis.report.pdf import PrintError
 from spf_analysis.report.exhibits import (LABEL_COLUMN, SYNTHETIC_LABEL, SYNTHETIC_NOTICE, column_record,
                                           read_columns, read_index, resolve_formats)
 from spf_analysis.report.tables import workbook_bytes
@@ -50,13 +58,16 @@ REPORT_META = paths.PARAMS / "report.yaml"
 ABBREVIATIONS = paths.ROOT / "docs" / "abbreviations.csv"
 PDF_EPOCH = 1451606400  # 2016-01-01, the end of project PAK/12/50/JPN
 SKIP_TAGS = {"parameters", "injected-parameters", "remove"}
+#: where each chapter's processed HTML fragment is kept, by notebook and key (:func:`chapter_fragment`),
+#: under ``paths.REPORTS`` (build scratch)
+CHAPTER_CACHE = Path(".build") / "chapters"
 
 
 class ReportError(RuntimeError):
     pass
 
 
-def _clean(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+def _clean(nb, name: str):
     """Drop parameter cells, streams (warnings, logs) and empty cells; refuse errors."""
     nb = copy.deepcopy(nb)
     cells = []
@@ -78,6 +89,10 @@ def _clean(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
 
 def chapter_html(nb_path: Path) -> str:
     """One executed notebook as an HTML fragment (no code)."""
+    # imported here: slow to import (about 1 s), and needed only for a chapter not in the cache
+    import nbformat
+    from nbconvert import HTMLExporter
+
     nb = nbformat.read(nb_path, as_version=4)
     nb = _clean(nb, nb_path.name)
     if not any(c.cell_type == "code" for c in nb.cells):
@@ -239,27 +254,116 @@ def lead_headings(soup: BeautifulSoup) -> None:
             prev["class"] = prev.get("class", []) + ["landscape-lead"]
 
 
-def assemble(notebooks: list[Path], meta: dict) -> str:
-    chapters = "\n".join(chapter_html(p) for p in notebooks)
-    soup = BeautifulSoup(chapters, "html.parser")
+def chapter_passes(fragment: str) -> dict:
+    """The passes that look at one chapter only (no anchors, repeated sources collapsed,
+    tables marked, headings led onto landscape pages, identifiers allowed to wrap): the
+    fragment (``html``) and what the steps across chapters need from it: its exhibits' ids
+    by block class, its source lines' text, its h1/h2 headings' text."""
+    soup = BeautifulSoup(fragment, "html.parser")
     for a in soup.select("a.anchor-link"):
         a.decompose()
     collapse_sources(soup)
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
-    link_exhibits(soup)
-    cited = references.cited(p.get_text(" ", strip=True) for p in soup.select("p.source"))
+    return {"html": soup.decode(formatter="html5"),  # first: exhibit_facts changes the soup
+            "exhibits": {cls: _block_ids(soup, cls) for cls in BLOCKS},
+            "sources": [p.get_text(" ", strip=True) for p in soup.select("p.source")],
+            "headings": [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])],
+            "levels": [h.name for h in soup.find_all(["h1", "h2"])],
+            "check": exhibit_facts(soup)}  # last: it removes the data tables
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part if isinstance(part, bytes) else json.dumps(part).encode()).digest())
+    return h.hexdigest()[:20]
+
+
+#: the versions of the packages that make a chapter's fragment (read without importing them)
+_VERSIONS = [importlib.metadata.version(n) for n in ("nbconvert", "nbformat", "beautifulsoup4")]
+
+
+def _cache_key(nb_path: Path) -> str:
+    """What a chapter's fragment depends on: the executed notebook (its bytes and name), the code
+    that converts and processes it (this module) and the versions of nbconvert, nbformat and
+    BeautifulSoup. The CSS and the labels enter no chapter's fragment."""
+    return _digest(nb_path.name.encode(), nb_path.read_bytes(), Path(__file__).read_bytes(), _VERSIONS)
+
+
+def _cached(cache: Path | None, stem: str, kind: str, key: str, make):
+    """``make()``'s JSON-able value, from ``cache/<stem>.<kind>.<key>.json`` when there (the
+    chapter's earlier entries of the kind are removed when a new one is written); and whether
+    it was there."""
+    if cache is None:
+        return make(), False
+    cache = paths.REPORTS / cache  # (an absolute cache stays itself)
+    entry = cache / f"{stem}.{kind}.{key}.json"
+    if entry.exists():
+        return json.loads(entry.read_text(encoding="utf-8")), True
+    value = make()
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob(f"{glob.escape(stem)}.{kind}.*.json"):
+        old.unlink(missing_ok=True)
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(tmp, entry)
+    return value, False
+
+
+def chapter_fragment(nb_path: Path, cache: Path | None = CHAPTER_CACHE) -> tuple[dict, bool]:
+    """A chapter's processed HTML and facts (:func:`chapter_html`, :func:`chapter_passes`) and
+    whether they came from the cache (``reports/.build/chapters/<stem>.fragment.<key>.json``,
+    keyed by :func:`_cache_key`: a changed notebook or assembly code is a new key, never a
+    stale chapter)."""
+    return _cached(cache, nb_path.stem, "fragment", _cache_key(nb_path),
+                   lambda: chapter_passes(chapter_html(nb_path)))
+
+
+def linked_chapter(fragment: dict, ids: dict, cited: list, slugs: list) -> str:
+    """A chapter's fragment with the steps across chapters done: its citations of exhibits
+    linked (``ids``: label -> id over the report), its source lines' short citations linked to
+    the References (``cited``), its h1/h2 headings given their ids (``slugs``, unique over the report)."""
+    soup = BeautifulSoup(fragment["html"], "html.parser")
+    link_exhibits(soup, ids)
     link_references(soup, cited)
-    soup.append(BeautifulSoup(references.references_html(cited), "html.parser"))
-    used: set = set()
-    toc = []
-    for h in soup.find_all(["h1", "h2"]):
-        text = h.get_text(" ", strip=True)
-        h["id"] = _slug(text, used)
-        toc.append((h.name, text, h["id"]))
+    for h, slug in zip(soup.find_all(["h1", "h2"]), slugs, strict=True):
+        h["id"] = slug
+    return soup.decode(formatter="html5")
+
+
+def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
+             cache: Path | None = CHAPTER_CACHE) -> str:
+    """The report's HTML. Each chapter's fragment is taken from the cache when its notebook
+    and the assembly code are unchanged (:func:`chapter_fragment`); the steps across chapters
+    (exhibit links, references, headings' ids, contents) are computed over the whole report
+    from the fragments' facts, and applied to each chapter (:func:`linked_chapter`), also
+    cached: an unchanged chapter whose links and ids are unchanged is not parsed at all."""
+    frags = [chapter_fragment(p, cache) for p in notebooks]
+    fragments = [f for f, _ in frags]
+    if stats is not None:
+        stats["chapters"] = len(frags)
+        stats["cached"] = sum(hit for _, hit in frags)
+        stats["exhibits"] = [f["check"] for f in fragments]  # for check_exhibits
+    # exhibit label -> block id over the report (the last block of a label wins, by class)
+    ids = {label: bid for cls in BLOCKS for f in fragments for label, bid in f["exhibits"][cls]}
+    cited = references.cited(t for f in fragments for t in f["sources"])
+    back = BeautifulSoup(references.references_html(cited), "html.parser")
+    used: set = set()  # headings' ids, unique over the report, in its order
+    slugs = [[_slug(text, used) for text in f["headings"]] for f in fragments]
+    for h in back.find_all(["h1", "h2"]):
+        h["id"] = _slug(h.get_text(" ", strip=True), used)
+    toc = [entry for f, ss in zip(fragments, slugs) for entry in zip(f["levels"], f["headings"], ss)]
+    toc += [(h.name, h.get_text(" ", strip=True), h["id"]) for h in back.find_all(["h1", "h2"])]
+    code = Path(references.__file__).read_bytes()
+    parts = [_cached(cache, p.stem, "linked", _digest(_cache_key(p), ids, cited, ss, code),
+                     lambda f=f, ss=ss: linked_chapter(f, ids, cited, ss))[0]
+             for p, f, ss in zip(notebooks, fragments, slugs)]
+    body = "\n".join(parts) + back.decode(formatter="html5")
     toc_html = "\n".join(
-        f'<li class="toc-{lvl}"><a href="#{hid}">{html.escape(text)}</a></li>'
+        f'<li class="toc-{lvl}"><a href="#{hid}"><span class="toc-text">{html.escape(text)}</span>'
+        f'<span class="toc-page"></span></a></li>'
         for lvl, text, hid in toc)
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     e = {k: html.escape(str(v)) for k, v in meta.items() if not isinstance(v, list)}
@@ -293,7 +397,7 @@ def assemble(notebooks: list[Path], meta: dict) -> str:
 </nav>
 {abbreviations_html()}
 <main>
-{soup.decode(formatter="html5")}
+{body}
 </main>
 </body>
 </html>
@@ -310,15 +414,19 @@ def abbreviations_html(file: Path = ABBREVIATIONS) -> str:
             f'<table class="abbreviations">\n{rows}\n</table>\n</section>')
 
 
+def _block_ids(soup: BeautifulSoup, cls: str) -> list[list[str]]:
+    """[exhibit label ("Table 4.2"), the id of its block] of the blocks of class ``cls``."""
+    out = []
+    for block in soup.select(f".{cls}"):
+        lab = block.select_one(".caption .label")
+        if lab and block.get("id"):
+            out.append([lab.get_text(strip=True).rstrip("."), block["id"]])
+    return out
+
+
 def _exhibit_ids(soup: BeautifulSoup) -> dict[str, str]:
     """Exhibit label ("Table 4.2") -> the id of its block."""
-    ids = {}
-    for cls in BLOCKS:
-        for block in soup.select(f".{cls}"):
-            lab = block.select_one(".caption .label")
-            if lab and block.get("id"):
-                ids[lab.get_text(strip=True).rstrip(".")] = block["id"]
-    return ids
+    return {label: bid for cls in BLOCKS for label, bid in _block_ids(soup, cls)}
 
 
 def _link_matches(soup: BeautifulSoup, node, pattern: re.Pattern, href) -> None:
@@ -339,12 +447,12 @@ def _link_matches(soup: BeautifulSoup, node, pattern: re.Pattern, href) -> None:
         node.replace_with(*pieces)
 
 
-def link_exhibits(soup: BeautifulSoup) -> None:
+def link_exhibits(soup: BeautifulSoup, ids: dict[str, str] | None = None) -> None:
     """Every "Table N.M" / "Figure N.M" of the text becomes a link to the exhibit's block
     (plural lists link to their first exhibit); not the exhibit's own caption label, not the
     data cells of the chapters' tables (they quote other documents; the executive summary's
-    tables are linked)."""
-    ids = _exhibit_ids(soup)
+    tables are linked). ``ids``: label -> block id (default: the blocks in ``soup``)."""
+    ids = _exhibit_ids(soup) if ids is None else ids
 
     def href(m):
         labels = cited_labels(m.group(0))
@@ -481,15 +589,39 @@ def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
     data cells of other tables, which quote other documents) that does not exist;
     (c) a hole in the numbering of a chapter's tables or figures.
     """
-    soup = BeautifulSoup(doc, "html.parser")
-    problems: list[str] = []
-    shown: dict[str, list] = {}
-    for cls, what in BLOCKS.items():
+    return problems_of([exhibit_facts(BeautifulSoup(doc, "html.parser"))], index)
+
+
+def exhibit_facts(soup: BeautifulSoup) -> dict:
+    """What :func:`problems_of` needs from a report, or from one chapter's fragment: the labelled
+    exhibit blocks (label, chapter) by class, and every "Table N.M" / "Figure N.M" the text cites
+    (label, chapter, the text), in order. Changes ``soup`` (the data tables go)."""
+    shown = {cls: [] for cls in BLOCKS}
+    for cls in BLOCKS:
         for block in soup.select(f".{cls}"):
             lab = block.select_one(".caption .label")
             label = lab.get_text(strip=True).rstrip(".") if lab else None
             if label:
-                shown.setdefault(label, []).append((what, _chapter_of(block)))
+                shown[cls].append([label, _chapter_of(block)])
+    for t in soup.select("table.spf-table"):  # the data cells of the chapters' tables quote other documents
+        if not _chapter_of(t).startswith("S_"):
+            t.decompose()
+    cites = []
+    for sec in soup.select("section.chapter"):
+        for node in sec.find_all(string=True):
+            s = str(node)
+            cites += [[label, sec.get("id", "?"), " ".join(s.split())[:120]] for label in cited_labels(s)]
+    return {"shown": shown, "cites": cites}
+
+
+def problems_of(facts: list[dict], index: pd.DataFrame) -> list[str]:
+    """:func:`exhibit_problems` from the :func:`exhibit_facts` of the report's chapters, in order."""
+    problems: list[str] = []
+    shown: dict[str, list] = {}
+    for cls, what in BLOCKS.items():
+        for f in facts:
+            for label, chapter in f["shown"][cls]:
+                shown.setdefault(label, []).append((what, chapter))
     idx = index[index["kind"].isin(["table", "figure"])] if len(index) else index
     known = set(idx["label"]) if len(idx) else set()
 
@@ -512,19 +644,13 @@ def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
                             "(reports/tables/*_index.csv): a stale output or an exhibit not made by Chapter")
 
     # (b) every cited table and figure exists
-    text = soup  # (a) is done: the data tables can go
-    for t in text.select("table.spf-table"):
-        if not _chapter_of(t).startswith("S_"):
-            t.decompose()
     seen_bad = set()
-    for sec in text.select("section.chapter"):
-        for node in sec.find_all(string=True):
-            s = str(node)
-            for label in cited_labels(s):
-                if label not in known and (label, sec.get("id")) not in seen_bad:
-                    seen_bad.add((label, sec.get("id")))
-                    problems.append(f"chapter {sec.get('id', '?').removeprefix('chapter-')} cites {label}, "
-                                    f"which no chapter has: {' '.join(s.split())[:120]!r}")
+    for f in facts:
+        for label, sec, text in f["cites"]:
+            if label not in known and (label, sec) not in seen_bad:
+                seen_bad.add((label, sec))
+                problems.append(f"chapter {sec.removeprefix('chapter-')} cites {label}, "
+                                f"which no chapter has: {text!r}")
 
     # (c) numbering without holes, per chapter and kind
     numbers: dict[tuple, list[int]] = {}
@@ -543,9 +669,10 @@ def exhibit_problems(doc: str, index: pd.DataFrame) -> list[str]:
     return problems
 
 
-def check_exhibits(doc: str, index: pd.DataFrame) -> None:
-    """Raise :class:`ReportError` naming every incomplete exhibit (see :func:`exhibit_problems`)."""
-    problems = exhibit_problems(doc, index)
+def check_exhibits(doc: str | list[dict], index: pd.DataFrame) -> None:
+    """Raise :class:`ReportError` naming every incomplete exhibit (see :func:`exhibit_problems`);
+    ``doc``: the report, or its chapters' :func:`exhibit_facts`."""
+    problems = exhibit_problems(doc, index) if isinstance(doc, str) else problems_of(doc, index)
     if problems:
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise ReportError(f"the report is incomplete ({len(problems)} problem(s)); nothing was written:\n  "
@@ -558,40 +685,65 @@ def chapters_of(doc: str) -> list[str]:
 
 
 def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
-          pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX) -> None:
+          pdf_out: Path | None = paths.REPORT_PDF, xlsx_out: Path | None = paths.REPORT_XLSX,
+          *, cache: Path | None = CHAPTER_CACHE) -> dict:
+    """Assemble, check and write the report; the phases' times (seconds) and the cache's hits."""
     missing = [str(p) for p in notebooks if not p.exists()]
     if missing:
         raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
-    doc = assemble(notebooks, load_meta())
-    # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
-    # here, before any output is written
-    check_exhibits(doc, read_index([p.stem for p in notebooks]))
+    stats: dict = {}
+    t0 = time.perf_counter()
+    meta = load_meta()
+    doc = assemble(notebooks, meta, stats, cache)
+    stats["html"] = time.perf_counter() - t0
+    facts = stats.pop("exhibits")
     # every output rendered to a temporary name first; all three replaced together only when
     # all succeeded (spf_analysis.config.fsutil.transaction): a failure, a full disk or Ctrl-C
-    # leaves the published report, PDF and workbook as they were
-    with transaction() as tx:
-        if pdf_out:
-            write_pdf(doc, tx.path(pdf_out))
-        if xlsx_out:
-            meta = load_meta()
-            tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
+    # leaves the published report, PDF and workbook as they were. Chromium prints the PDF in
+    # its own process meanwhile this one checks the exhibits and writes the workbook.
+    with transaction() as tx, ThreadPoolExecutor(1) as pool:
+        browsers: list = []
+        printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats, browsers) if pdf_out else None
+        try:
+            # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
+            # here (the printing stopped too), and nothing is published
+            t1 = time.perf_counter()
+            check_exhibits(facts, read_index([p.stem for p in notebooks]))
+            stats["check"] = time.perf_counter() - t1
+            if xlsx_out:
+                t2 = time.perf_counter()
+                tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
+                stats["workbook"] = time.perf_counter() - t2
+        except BaseException:
+            for browser in browsers:
+                browser.kill()
+            raise
+        if printing is not None:
+            stats["pages"] = printing.result()
         tx.path(html_out).write_text(doc, encoding="utf-8")
+    stats["total"] = time.perf_counter() - t0
+    return stats
 
 
-def write_pdf(doc: str, target: Path) -> None:
-    import logging
+def phase_line(stats: dict) -> str:
+    """The report step's times in one line (printed at the end of the step)."""
+    parts = [f"html {stats['html']:.1f} s ({stats['cached']} of {stats['chapters']} chapters cached)",
+             f"check {stats['check']:.1f} s"]
+    if "pdf" in stats:
+        parts.append(f"pdf {stats['pdf']:.1f} s ({stats.get('pages', '?')} pages, Chromium)")
+    if "workbook" in stats:
+        parts.append(f"workbook {stats['workbook']:.1f} s")
+    return f"report: {', '.join(parts)}; total {stats['total']:.1f} s (check and workbook while Chromium prints)"
 
-    from weasyprint import HTML
 
+def write_pdf(doc: str, target: Path, stats: dict | None = None, browsers: list | None = None) -> int:
+    """Print ``doc`` to ``target`` with headless Chromium (:mod:`spf_analysis.report.pdf`) and the
+    shipped fonts only (:mod:`spf_analysis.report.fonts`); the number of pages."""
+    from spf_analysis.report import pdf
     from spf_analysis.report.fonts import isolate
 
-    isolate()  # the shipped fonts only: the PDF does not depend on the host's fonts
-    # fontTools stamps embedded font subsets with the current time unless
-    # SOURCE_DATE_EPOCH is set: fix it so that two builds give the same PDF.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(PDF_EPOCH))
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=doc, base_url=str(paths.REPORTS)).write_pdf(target)
+    env = {**os.environ, "FONTCONFIG_FILE": str(isolate())}
+    return pdf.print_report(doc, target, PDF_EPOCH, env=env, timings=stats, browsers=browsers)
 
 
 def main(argv=None) -> int:
@@ -600,10 +752,13 @@ def main(argv=None) -> int:
     if not notebooks:
         print("usage: python -m spf_analysis.report.assemble EXECUTED.ipynb ...", file=sys.stderr)
         return 2
-    status = run_step("report", lambda: build(notebooks),
-                      errors=(ReportError, FileKeyError), unchanged="reports/rapid_assessment.{html,pdf} and the workbook")
+    stats: dict = {}
+    status = run_step("report", lambda: stats.update(build(notebooks)),
+                      errors=(ReportError, FileKeyError, PrintError),
+                      unchanged="reports/rapid_assessment.{html,pdf} and the workbook")
     if status == 0:
         print("wrote " + ", ".join(paths.rel(p) for p in (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))
+        print(phase_line(stats))
     return status
 
 

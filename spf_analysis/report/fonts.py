@@ -1,6 +1,7 @@
 """The fonts of the PDF, and nothing else: the PDF must not depend on what the host has installed.
 
-WeasyPrint finds fonts through fontconfig, which by default sees every font of the
+The PDF's printer (headless Chromium, :mod:`spf_analysis.report.pdf`; WeasyPrint before it)
+finds fonts through fontconfig, which by default sees every font of the
 machine and the user (``/usr/share/fonts``, ``~/.fonts``, ``~/.config/fontconfig``):
 installing a font package changed the PDF of an unchanged tree. :func:`isolate` points
 fontconfig (``FONTCONFIG_FILE``) at a configuration that lists only the DejaVu fonts
@@ -47,8 +48,8 @@ def config_text(fonts: Path, cache: Path) -> str:
 def isolate(folder: Path = FONTCONFIG_DIR) -> Path:
     """Write the configuration (when it changed) and point ``FONTCONFIG_FILE`` at it.
 
-    Call before WeasyPrint lays out a document: fontconfig reads the variable when
-    WeasyPrint creates its font configuration."""
+    Call before the printer starts (its environment must carry the variable): fontconfig
+    reads it when the printer creates its font configuration."""
     fonts = font_dir()
     missing = [n for n in ("DejaVuSerif.ttf", "DejaVuSans.ttf", "DejaVuSansMono.ttf") if not (fonts / n).exists()]
     if missing:
