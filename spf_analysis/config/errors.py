@@ -38,8 +38,12 @@ def _shown_tag(tag: str | None) -> str:
     return "!!" + t[len("tag:yaml.org,2002:"):] if t.startswith("tag:yaml.org,2002:") else t
 
 
-class StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that rejects duplicate mapping keys and names unsupported tags."""
+# libyaml's parser when PyYAML was built with it (the wheels are): the same documents and marks, ~5x faster
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_SafeLoader):
+    """``yaml.SafeLoader`` (libyaml's when available) that rejects duplicate mapping keys and names unsupported tags."""
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
@@ -74,7 +78,7 @@ def parse_yaml(text: str, error: type[FileKeyError] = FileKeyError, name=None):
     and the line."""
     shown = None if name is None else str(name)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 -- StrictLoader is a SafeLoader
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 -- StrictLoader is a (C)SafeLoader
     except YAMLInputError as e:
         raise error(str(e), file=shown) from None
     except yaml.YAMLError as e:

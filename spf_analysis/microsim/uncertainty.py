@@ -228,18 +228,20 @@ def cost_in_year(scenario: costing.Scenario, grid: montecarlo.DemoGrid, inputs: 
 def cost_by_scenario(names, inputs: macro.MacroInputs, draws: pd.DataFrame, year: int, fert_range, *, rates=None,
                      metric: str = "cost_pct_gdp") -> dict[str, np.ndarray]:
     """:func:`cost_in_year` of every scenario ``names`` on the same draws, each with its demographic grid
-    (fertility ``fert_range`` x mortality low, central, high of ``montecarlo.DEFAULT_RANGES``, as chapter 4; the
-    migration rates calibrated for the first grid are reused by the others, since they depend on the fertility
-    and mortality scales only)."""
+    (fertility ``fert_range`` x mortality low, central, high of ``montecarlo.DEFAULT_RANGES``, as chapter 4). The
+    projections depend on the horizon's last year only, so they are made once per last year and shared by the
+    scenarios that end then (``DemoGrid.project`` / ``from_projections``: the same numbers as ``DemoGrid.build``)."""
     from spf_analysis.model import demography
 
     rates = rates or demography.wpp_rates()
     _, mc, mlo, mhi = montecarlo.DEFAULT_RANGES["mortality"]
-    out, mig = {}, None
+    out, projections = {}, {}
     for name in names:
         sc = costing.load_named_scenario(name)
-        grid = montecarlo.DemoGrid.build(sc, fert=list(fert_range), mort=[mlo, mc, mhi], rates=rates, migration_rates=mig)
-        mig = grid.migration
+        end = int(sc.years[-1])
+        if end not in projections:
+            projections[end] = montecarlo.DemoGrid.project(end, list(fert_range), [mlo, mc, mhi], rates)
+        grid = montecarlo.DemoGrid.from_projections(sc, projections[end])
         out[name] = cost_in_year(sc, grid, inputs, draws, year, metric)
     return out
 
