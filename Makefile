@@ -25,8 +25,9 @@ export MPLBACKEND := Agg
 # as the machine has cores, unless -j was given (`make -j1 report` runs one at a time). Each
 # step's output is printed as one block when it ends (--output-sync), so a failing notebook's
 # error is not interleaved with the progress lines of the others; not for the test, lab,
-# crosscheck and bench targets, whose output should show as it comes.
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+# crosscheck and bench targets, whose output should show as it comes. (A make started by another
+# make shares its jobs: nothing is added then.)
+ifeq ($(MAKELEVEL)$(filter -j% --jobserver%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
 endif
 ifeq ($(filter test lab crosscheck bench,$(MAKECMDGOALS)),)
@@ -212,11 +213,14 @@ reports/notebooks/S_executive_summary.ipynb: data/processed/schemes.parquet \
 # with: a notebook given a command-line override (ARGS_<notebook>) is read from its executed copy,
 # so that one is a prerequisite; the others ran with their parameter files (their override stamps
 # reports/.build/args/*.args are empty, spf_analysis.report.annex.build_overrides), so the annex
-# runs beside them
+# runs beside them. It lists only values the build accepted: after the survey step and the model
+# run, which check the survey, run, scenario, policy and existing-scheme files (order only: their
+# outputs are not read), and it checks each notebook's parameter file as the runner does.
 reports/notebooks/A_assumptions.ipynb: $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
 	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml) \
 	$(filter-out reports/.build/args/A_assumptions.args,$(NOTEBOOKS:%=reports/.build/args/%.args)) \
-	$(foreach nb,$(filter-out A_assumptions,$(NOTEBOOKS)),$(if $(ARGS_$(nb)),reports/notebooks/$(nb).ipynb))
+	$(foreach nb,$(filter-out A_assumptions,$(NOTEBOOKS)),$(if $(ARGS_$(nb)),reports/notebooks/$(nb).ipynb)) \
+	| $(SURVEY_TABLES) $(MODEL_RUN)
 
 # ---------------------------------------------------------------------- report
 REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx

@@ -171,8 +171,14 @@ def comment_rows(file) -> list[dict]:
 def declared_rows(file) -> list[dict]:
     """Entries of a declared parameter file (params/run.yaml, params/NN_name.yaml): value with its
     unit and valid range, and its source or rationale (:mod:`spf_analysis.config.parameters`)."""
+    from spf_analysis.config import params as P
     from spf_analysis.config.parameters import read_declared
 
+    file = Path(file)
+    if file.parent == paths.PARAMS and P.notebook_file(file.stem).exists():
+        # checked as the build checks them (type, range, known keys): the annex runs beside the
+        # notebooks, so a value that stops its notebook must stop the annex too, not be listed
+        P.check(file.stem, file=file)
     rows = []
     for name, spec in read_declared(file).items():
         rng = spec.range_text()
