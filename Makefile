@@ -33,6 +33,10 @@ endif
 ifeq ($(filter test lab crosscheck bench,$(MAKECMDGOALS)),)
 MAKEFLAGS += --output-sync=target
 endif
+# `make clean report`: the goals one after the other (in parallel the clean would race the build)
+ifneq ($(filter clean distclean,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
 
 # ----------------------------------------------------------------- environment
 # pip shows its progress on the first setup (no environment yet: minutes of downloads) and is quiet
@@ -202,13 +206,12 @@ reports/notebooks/08_policy_framework.ipynb: data/raw/framework/legal_framework.
 	data/processed/schemes.parquet data/processed/labour_census.parquet data/processed/macro_indicators.parquet \
 	params/matrix.yaml $(wildcard params/scenarios/*.yaml)
 # the executive summary (first in the report) reads the published tables of the chapters
-# (SUMMARY_READS, from spf_analysis.report.summary.TABLES via $(DEPS_MK)): it runs after the
-# chapters that publish them, and the runner skips it when those tables (and the rows of their
+# (READS_S_executive_summary, from spf_analysis.report.summary.TABLES via $(DEPS_MK)): it runs after
+# the chapters that publish them, and the runner skips it when those tables (and the rows of their
 # chapter indexes) came out with the same bytes, e.g. after a change in chapter 01 that touches
 # none of the figures it quotes
-reports/notebooks/S_executive_summary.ipynb: export SPF_READS = $(SUMMARY_READS)
 reports/notebooks/S_executive_summary.ipynb: data/processed/schemes.parquet \
-	$(sort $(foreach t,$(SUMMARY_READS),$(filter reports/notebooks/$(firstword $(subst _, ,$(notdir $(t))))_%,$(EXECUTED))))
+	$(sort $(foreach t,$(READS_S_executive_summary),$(filter reports/notebooks/$(firstword $(subst _, ,$(notdir $(t))))_%,$(EXECUTED))))
 # the assumptions annex (last) reads every parameter file and the values the other notebooks ran
 # with: a notebook given a command-line override (ARGS_<notebook>) is read from its executed copy,
 # so that one is a prerequisite; the others ran with their parameter files (their override stamps

@@ -248,17 +248,19 @@ def outputs(notebook: str) -> list[Path]:
             + sorted(f for kind in ("figures", "tables") for f in (paths.REPORTS / kind).glob(f"{prefix}_*")))
 
 
-#: the environment variables through which make passes a run's inputs (the rule's prerequisites)
-#: and the published tables it reads (spf_analysis.config.digest)
-INPUTS_ENV, READS_ENV = "SPF_INPUTS", "SPF_READS"
+#: the environment variable through which make passes a run's inputs (the rule's prerequisites)
+INPUTS_ENV = "SPF_INPUTS"
 
 
 def inputs(notebook: str) -> dict[str, str] | None:
     """The digests of what this run reads, when make passed its inputs; None otherwise (a run
-    started by hand is never skipped)."""
+    started by hand is never skipped). A notebook that reads named published tables of other
+    chapters (spf_analysis.config.deps.READS) counts by those instead of their executed copies."""
     if INPUTS_ENV not in os.environ:
         return None
-    return digest.inputs_digest(digest.env_list(INPUTS_ENV), reads=digest.env_list(READS_ENV))
+    from spf_analysis.config import deps
+
+    return digest.inputs_digest(digest.env_list(INPUTS_ENV), reads=deps.reads(notebook))
 
 
 def main(argv=None) -> int:

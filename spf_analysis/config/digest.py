@@ -14,10 +14,10 @@ else means the step runs. :func:`forget` removes the record before a step starts
 
 One refinement of "every byte of the input file":
 
-* ``SPF_READS`` (a notebook that reads chosen published tables of other chapters, e.g. the
-  executive summary): an executed notebook among the prerequisites stands for the tables that
-  chapter published, so it is replaced by the tables listed in ``SPF_READS`` (and it orders the
-  build), and a chapter index ``reports/tables/NN_index.csv`` in that list counts only by its
+* ``reads`` (a notebook that reads chosen published tables of other chapters, e.g. the
+  executive summary, :data:`spf_analysis.config.deps.READS`): an executed notebook among the
+  prerequisites stands for the tables that chapter published, so it is replaced by the tables
+  read (it only orders the build), and a chapter index ``reports/tables/NN_index.csv`` in that list counts only by its
   header and the rows of the listed tables (a change in the title of a table not read does not
   re-run the reader).
 

@@ -1,7 +1,7 @@
 """The executive summary: key numbers read from the published tables of chapters 01-07.
 
 Every number of the summary is taken from a table that a chapter wrote to ``reports/tables``
-(:data:`TABLES`; the Makefile's ``SUMMARY_READS``, derived from it, makes the summary run after
+(:data:`TABLES`; the Makefile's ``READS_S_executive_summary``, derived from it, makes the summary run after
 the chapters that publish them and lets the runner skip it when they kept their bytes), with
 the label that chapter gave it (``Table 3.2``), so a reader can trace each one. Nothing is
 recomputed or typed here. :func:`key_numbers` builds a tidy table (one row per number);
