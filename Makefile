@@ -22,6 +22,23 @@ export SOURCE_DATE_EPOCH := 1451606400
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
+# Parallel by default: notebooks that do not depend on each other run at the same time, as many
+# as the machine has cores, unless -j was given (`make -j1 report` runs one at a time). Each
+# step's output is printed as one block when it ends (--output-sync), so a failing notebook's
+# error is not interleaved with the progress lines of the others; not for the test, lab,
+# crosscheck and bench targets, whose output should show as it comes. (A make started by another
+# make shares its jobs: nothing is added then.)
+ifeq ($(MAKELEVEL)$(filter -j% --jobserver%,$(MAKEFLAGS)),0)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+ifeq ($(filter test lab crosscheck bench,$(MAKECMDGOALS)),)
+MAKEFLAGS += --output-sync=target
+endif
+# `make clean report`: the goals one after the other (in parallel the clean would race the build)
+ifneq ($(filter clean distclean,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
+
 # ----------------------------------------------------------------- environment
 # pip shows its progress on the first setup (no environment yet: minutes of downloads) and is quiet
 # when it only updates one (make expands the recipe before it runs, so this sees the state before)
@@ -49,6 +66,17 @@ endif
 endef
 $(shell mkdir -p reports/.build/args data/processed)
 
+# $(call content_stamp,FILE,FILES) rewrites FILE only when the sha256 of one of FILES changed, so that
+# a rule depending on FILE (instead of the files) re-runs when their content changes, not when they
+# are merely touched or rewritten with the same bytes. Without sha256sum it changes on every run
+# (the step then always runs, as if the files had changed: never a stale output).
+content_stamp = $(eval _digest := $(shell sha256sum $(2) 2>/dev/null || date +%s%N))$(eval $(call stamp,$(1),_digest))
+
+# Content checks (spf_analysis.config.digest): a step that make starts skips its work when every
+# input has the bytes of its last successful run, and only touches its outputs; the rule's
+# prerequisites reach it in SPF_INPUTS, its outputs in SPF_OUTPUTS (make functions, no shell).
+DIGEST := $(PY) -m spf_analysis.config.digest
+
 # ------------------------------------------------------------ code dependencies
 # Which package files each notebook and build step uses is derived from the imports
 # (spf_analysis.config.deps, standard library only) into a fragment that make includes and
@@ -68,13 +96,17 @@ TABLES := census_province_age_sex census_district_age_sex census_district_totals
           scheme_benefit_levels labour_census disability_census disability_severity \
           district_indicators
 PROCESSED := $(TABLES:%=data/processed/%.parquet)
+# the raw files and the input bounds count by their content: touching one re-runs nothing
+RAW_STAMP := data/processed/.raw.sha256
+$(call content_stamp,$(RAW_STAMP),$(RAW) params/input_bounds.csv)
 # spf_analysis.data.io writes every table atomically; without .PRECIOUS, .DELETE_ON_ERROR would
 # delete the untouched sibling tables of the grouped rule when an input is bad.
 .PRECIOUS: $(PROCESSED)
 
-$(PROCESSED) &: $(RAW) params/input_bounds.csv $(DATA_MODULES) | $(READY)
-	$(PY) -m spf_analysis.data.manifest verify
-	$(PY) -m spf_analysis.data.io
+$(PROCESSED): export SPF_INPUTS = $^
+$(PROCESSED): export SPF_OUTPUTS = $(PROCESSED)
+$(PROCESSED) &: $(RAW_STAMP) $(DATA_MODULES) | $(READY)
+	@$(DIGEST) check data || { $(PY) -m spf_analysis.data.manifest verify && $(PY) -m spf_analysis.data.io && $(DIGEST) record data; }
 
 .PHONY: data verify
 data: $(PROCESSED) ## Verify data/raw against its manifest and build data/processed/
@@ -93,6 +125,8 @@ $(eval $(call stamp,$(SURVEY_CFG),SURVEY_GIVEN))
 SURVEY_TABLES := data/processed/survey_persons.parquet data/processed/survey_households.parquet
 .PRECIOUS: $(SURVEY_TABLES)  # written atomically; a failed run keeps the previous survey
 
+$(SURVEY_TABLES): export SPF_INPUTS = $^
+$(SURVEY_TABLES): export SPF_OUTPUTS = $(SURVEY_TABLES)
 $(SURVEY_TABLES) &: $(SURVEY_CFG) $(or $(SURVEY_FILE),params/survey.yaml) $(SURVEY_MODULES) params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv params/input_bounds.csv $(PROCESSED) | $(READY)
 	$(PY) -m spf_analysis.household.source build
@@ -108,12 +142,14 @@ survey-info: | $(READY) # the survey the build will use (params/survey.yaml, SUR
 MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_population.parquet model_births.parquet \
 	model_macro_frame.parquet model_costs.parquet model_net_costs.parquet model_existing_spending.parquet model_settings.json)
 .PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
+$(MODEL_RUN): export SPF_INPUTS = $^
+$(MODEL_RUN): export SPF_OUTPUTS = $(MODEL_RUN)
 $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) \
 	data/raw/census/kp_population_age_sex.csv $(wildcard data/raw/un_wpp/wpp2019_*.tsv) \
 	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet \
 	data/processed/health_indicators.parquet params/existing_schemes.yaml data/processed/scheme_series.parquet \
 	data/processed/schemes.parquet | $(READY)
-	$(PY) -m spf_analysis.model.pipeline
+	@$(DIGEST) check model || { $(PY) -m spf_analysis.model.pipeline && $(DIGEST) record model; }
 
 .PHONY: model
 model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every scenario (data/interim/)
@@ -133,6 +169,8 @@ LABELS := $(wildcard params/labels/*.yaml)
 # so that adding, changing or removing an override re-runs that notebook (and Annex A, which lists it).
 $(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARGS_$(nb))))
 .PRECIOUS: $(EXECUTED)  # replaced only by a successful run (spf_analysis.build)
+# the runner skips a notebook whose inputs have the bytes of its last run (spf_analysis.config.digest)
+reports/notebooks/%.ipynb: export SPF_INPUTS = $^
 reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
 	$(RUNNER_MODULES) data/raw/manifest.csv docs/references.csv $(LABELS) | $(READY)
 	@$(PY) -m spf_analysis.build $*
@@ -153,7 +191,7 @@ reports/notebooks/06_fiscal_space.ipynb: $(COSTING_DEPS) data/processed/fiscal_s
 reports/notebooks/01_demographic_profile.ipynb: $(PROCESSED)
 # chapter 00: provenance tables from the manifest, every raw file (row and confidence counts,
 # conflicts, derivations), the census tables, the survey config and its calibration targets
-reports/notebooks/00_data_sources.ipynb: $(RAW) $(PROCESSED) params/survey_synthetic.yaml \
+reports/notebooks/00_data_sources.ipynb: $(RAW_STAMP) $(PROCESSED) params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) $(SURVEY_TABLES)
 # chapter 02: the scheme inventory, series, benefit levels, CPI and KP budget
 reports/notebooks/02_mapping_schemes.ipynb: data/processed/schemes.parquet data/processed/scheme_series.parquet \
@@ -168,16 +206,25 @@ reports/notebooks/07_assessment_matrix.ipynb: params/matrix.yaml params/scenario
 reports/notebooks/08_policy_framework.ipynb: data/raw/framework/legal_framework.csv data/raw/schemes/mapping_study_2013.csv \
 	data/processed/schemes.parquet data/processed/labour_census.parquet data/processed/macro_indicators.parquet \
 	params/matrix.yaml $(wildcard params/scenarios/*.yaml)
-# the executive summary (first in the report) reads the published tables of the chapters;
-# the assumptions annex (last) reads every parameter file
+# the executive summary (first in the report) reads the published tables of the chapters
+# (READS_S_executive_summary, from spf_analysis.report.summary.TABLES via $(DEPS_MK)): it runs after
+# the chapters that publish them, and the runner skips it when those tables (and the rows of their
+# chapter indexes) came out with the same bytes, e.g. after a change in chapter 01 that touches
+# none of the figures it quotes
 reports/notebooks/S_executive_summary.ipynb: data/processed/schemes.parquet \
-	reports/notebooks/01_demographic_profile.ipynb reports/notebooks/03_coverage_gaps.ipynb \
-	reports/notebooks/04_costing_options.ipynb reports/notebooks/05_distributional_impact.ipynb \
-	reports/notebooks/06_fiscal_space.ipynb reports/notebooks/07_assessment_matrix.ipynb
-# (and the values the other notebooks ran with: command-line overrides are listed there)
+	$(sort $(foreach t,$(READS_S_executive_summary),$(filter reports/notebooks/$(firstword $(subst _, ,$(notdir $(t))))_%,$(EXECUTED))))
+# the assumptions annex (last) reads every parameter file and the values the other notebooks ran
+# with: a notebook given a command-line override (ARGS_<notebook>) is read from its executed copy,
+# so that one is a prerequisite; the others ran with their parameter files (their override stamps
+# reports/.build/args/*.args are empty, spf_analysis.report.annex.build_overrides), so the annex
+# runs beside them. It lists only values the build accepted: after the survey step and the model
+# run, which check the survey, run, scenario, policy and existing-scheme files (order only: their
+# outputs are not read), and it checks each notebook's parameter file as the runner does.
 reports/notebooks/A_assumptions.ipynb: $(filter-out params/A_assumptions.yaml,$(wildcard params/*.yaml)) \
 	$(wildcard params/policy/*.yaml) $(wildcard params/scenarios/*.yaml) \
-	$(filter-out reports/notebooks/A_assumptions.ipynb,$(EXECUTED))
+	$(filter-out reports/.build/args/A_assumptions.args,$(NOTEBOOKS:%=reports/.build/args/%.args)) \
+	$(foreach nb,$(filter-out A_assumptions,$(NOTEBOOKS)),$(if $(ARGS_$(nb)),reports/notebooks/$(nb).ipynb)) \
+	| $(SURVEY_TABLES) $(MODEL_RUN)
 
 # ---------------------------------------------------------------------- report
 REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rapid_assessment_tables.xlsx
@@ -259,7 +306,7 @@ $(LAB_READY): requirements-lab.txt | $(READY)
 .PHONY: clean distclean
 clean: ## Remove generated outputs (data/processed, reports); never touches data/raw
 	rm -rf data/processed/*.parquet data/processed/.*.tmp data/interim reports/notebooks reports/figures \
-	  reports/tables reports/scratch reports/failed reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/.*.tmp
+	  reports/tables reports/scratch reports/failed reports/.build reports/rapid_assessment.* reports/rapid_assessment_tables.* reports/bench.csv reports/.*.tmp
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV)
 

@@ -1,25 +1,51 @@
-"""Benchmark: a cold `make report` (environment ready) against the papermill floor.
+"""Benchmark: how fast the study builds (issue 15), each figure against a baseline measured in this run.
 
-The floor is the same number of notebooks, each with an empty parameters
-cell and one empty cell, executed the same way (one papermill process per
-notebook, the spf-kp kernel). The ratio says how much of the build is our
-work rather than kernel start-up. This rebuilds data/processed and reports/
-(deterministic, so the outputs come back identical).
+* cold ``make report`` (environment ready: ``-o .venv/.ready``) against the papermill floor: the
+  same number of notebooks, each an empty parameters cell and one empty cell, run through
+  papermill in the spf-kp kernel with as many at a time as make runs jobs (the Makefile's
+  default: one per core). The ratio is how much of the build is our work rather than kernel
+  start-up; goal <= 2.0.
+* a one-value change in a chapter's parameter file (``top_districts`` in
+  ``params/01_demographic_profile.yaml``, 10 -> 9, a valid value that changes a published
+  table): the rebuild, timed as ``make`` of the notebooks it changes, then ``make report`` (the
+  report step; the two add up to one ``make report``). Issue 15 bounds it at 10 s; a bound in seconds is not a
+  baseline of this run, so the figure is given in runs of one empty notebook through papermill
+  (measured now) and the goal is the 10 s bound expressed in them (``10 s / one empty notebook``):
+  met exactly when the rebuild took at most 10 s. The notebooks alone (without the report step)
+  are shown beside it.
+* ``make report`` with nothing to do, in the same unit; issue 15 bound: below 1 s.
+
+The tree is left as found: the cold build starts from ``make clean`` and the outputs it rebuilds
+are deterministic; the parameter file is restored (also on failure) and the study rebuilt.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record import Figure, write  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+PARAMS = ROOT / "params" / "01_demographic_profile.yaml"
+#: the value changed: (parameter, value in the file, value used for the benchmark)
+CHANGE = ("top_districts", 10, 9)
+#: what the changed value must rebuild, not counting the report step
+CHANGED_NOTEBOOKS = ["reports/notebooks/01_demographic_profile.ipynb", "reports/notebooks/S_executive_summary.ipynb",
+                     "reports/notebooks/A_assumptions.ipynb"]
+#: variables of an enclosing make (make bench) that must not reach the makes timed here
+_DROP = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+GOAL_FLOOR, BOUND_CHANGE_S, BOUND_NOOP_S = "<= 2.0", 10.0, 1.0
 
 
 def notebooks() -> list[str]:
@@ -27,13 +53,33 @@ def notebooks() -> list[str]:
     return re.search(r"^NOTEBOOKS\s*:=(.*)$", text, re.M).group(1).split()
 
 
-def timed(cmd: list[str], **kw) -> float:
+def jobs() -> int:
+    """The jobs make runs by default (the Makefile: one per core, `nproc`)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def env() -> dict:
+    e = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith("ARGS_")}
+    e["PYTHONPATH"] = str(ROOT)
+    return e
+
+
+def make(*args: str) -> float:
+    """Seconds taken by `make -o .venv/.ready ARGS` (the environment is ready: never reinstalled)."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-    return time.perf_counter() - t0
+    r = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.ready", *args], cwd=ROOT, env=env(),
+                       capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode:
+        raise RuntimeError(f"make {' '.join(args)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return dt
 
 
-def floor(n: int) -> float:
+def floor(n: int, parallel: int) -> float:
+    """Wall time of n empty notebooks through papermill, `parallel` at a time."""
     with tempfile.TemporaryDirectory() as d:
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "spf-kp", "display_name": "spf-kp", "language": "python"}
@@ -42,25 +88,66 @@ def floor(n: int) -> float:
         nb.cells = [p, nbformat.v4.new_code_cell("pass")]
         src = Path(d) / "empty.ipynb"
         nbformat.write(nb, src)
-        t = 0.0
-        for i in range(n):
-            t += timed([PY, "-m", "papermill", "-k", "spf-kp", "--no-progress-bar", str(src),
-                        str(Path(d) / f"out{i}.ipynb")])
-        return t
+
+        def one(i):
+            subprocess.run([PY, "-m", "papermill", "-k", "spf-kp", "--no-progress-bar", str(src),
+                            str(Path(d) / f"out{i}.ipynb")], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env())
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=parallel) as ex:
+            list(ex.map(one, range(n)))
+        return time.perf_counter() - t0
 
 
-def main() -> None:
-    n = len(notebooks())
-    subprocess.run(["make", "-s", "clean"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    cold = timed(["make", "-s", "report"], cwd=ROOT)
-    noop = timed(["make", "-s", "report"], cwd=ROOT)
-    fl = floor(n)
-    print(f"notebooks                     : {n}")
-    print(f"cold make report              : {cold:7.2f} s  (data + notebooks + HTML + PDF)")
-    print(f"papermill floor ({n} empty)     : {fl:7.2f} s")
-    print(f"ratio cold / floor            : {cold / fl:7.2f}")
-    print(f"make report, nothing changed  : {noop:7.3f} s")
+def set_value(text: str, key: str, old, new) -> str:
+    pattern = rf"(?m)^({re.escape(key)}:\n  value: ){re.escape(str(old))}$"
+    out, k = re.subn(pattern, rf"\g<1>{new}", text)
+    if k != 1:
+        raise RuntimeError(f"{PARAMS.name}: {key} is not {old}; the benchmark expects the file's value")
+    return out
+
+
+def main() -> int:
+    n, j = len(notebooks()), jobs()
+    make("-s", "clean")
+    cold_nb = make(f"-j{j}", "notebooks")  # data, survey, model run and every notebook
+    cold_report = make(f"-j{j}", "report")  # then the report step alone
+    cold = cold_nb + cold_report
+    noop = make(f"-j{j}", "report")
+    fl = floor(n, j)
+    one = floor(1, 1)
+
+    original = PARAMS.read_bytes()
+    key, old, new = CHANGE
+    try:
+        PARAMS.write_text(set_value(original.decode(), key, old, new), encoding="utf-8")
+        change_nb = make(f"-j{j}", *CHANGED_NOTEBOOKS)
+        change = change_nb + make(f"-j{j}", "report")
+    finally:
+        PARAMS.write_bytes(original)
+    make(f"-j{j}", "report")  # back to the outputs of the file as found
+
+    in_runs = "in runs of one empty notebook through papermill ({:.2f} s, this run)".format(one)
+    figs = [
+        Figure("build", f"cold make report, {j} jobs ({n} notebooks; notebooks {cold_nb:.1f} s + report step "
+                        f"{cold_report:.1f} s)", cold, "s",
+               baseline=f"papermill floor: {n} empty notebooks, {j} at a time", baseline_value=fl, ratio=cold / fl,
+               ratio_meaning="cold build / floor", goal=GOAL_FLOOR),
+        Figure("build", f"one value changed in {PARAMS.relative_to(ROOT)} ({key} {old} -> {new}): make report",
+               change, "s", baseline="one empty notebook through papermill", baseline_value=one, ratio=change / one,
+               ratio_meaning=f"rebuild {in_runs}; goal: issue 15's {BOUND_CHANGE_S:g} s bound in those runs",
+               goal=f"<= {BOUND_CHANGE_S / one:.4g}"),
+        Figure("build", f"the same change, notebooks only ({', '.join(Path(p).stem for p in CHANGED_NOTEBOOKS)}; "
+                        "no report step)", change_nb, "s", baseline="one empty notebook through papermill",
+               baseline_value=one, ratio=change_nb / one, ratio_meaning=f"rebuild {in_runs}"),
+        Figure("build", "make report with nothing to do", noop, "s", baseline="one empty notebook through papermill",
+               baseline_value=one, ratio=noop / one,
+               ratio_meaning=f"no-op {in_runs}; goal: issue 15's bound, below {BOUND_NOOP_S:g} s, in those runs",
+               goal=f"< {BOUND_NOOP_S / one:.4g}"),
+    ]
+    return 0 if write(figs) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -32,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+from spf_analysis.config import digest
 from spf_analysis.config import params as P
 from spf_analysis.config import paths
 from spf_analysis.config.errors import parse_yaml
@@ -240,6 +241,28 @@ def _publish(notebook: str, stage: Path, executed: Path) -> None:
         tx.stage(executed, paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb")  # last: the make target
 
 
+def outputs(notebook: str) -> list[Path]:
+    """What a run of the notebook leaves: its executed copy, figures and tables."""
+    prefix = _prefix(notebook)
+    return ([paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb"]
+            + sorted(f for kind in ("figures", "tables") for f in (paths.REPORTS / kind).glob(f"{prefix}_*")))
+
+
+#: the environment variable through which make passes a run's inputs (the rule's prerequisites)
+INPUTS_ENV = "SPF_INPUTS"
+
+
+def inputs(notebook: str) -> dict[str, str] | None:
+    """The digests of what this run reads, when make passed its inputs; None otherwise (a run
+    started by hand is never skipped). A notebook that reads named published tables of other
+    chapters (spf_analysis.config.deps.READS) counts by those instead of their executed copies."""
+    if INPUTS_ENV not in os.environ:
+        return None
+    from spf_analysis.config import deps
+
+    return digest.inputs_digest(digest.env_list(INPUTS_ENV), reads=deps.reads(notebook))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
@@ -247,18 +270,28 @@ def main(argv=None) -> int:
         return 2
     notebook, rest = argv[0], argv[1:]
     live = sys.stdout.isatty()  # on a terminal the line shows while the notebook runs, then is completed
+    start = time.monotonic()
+    step, records = f"notebook-{notebook}", STAGING / "digests"
+    ins = inputs(notebook) if not rest and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", notebook) else None
+    if ins is not None and digest.unchanged(step, ins, outputs(notebook), records):
+        # every input has the bytes of the last run: the outputs stay, make sees them up to date
+        digest.touch([paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb"])
+        print(f"{progress(notebook, time.monotonic() - start)} (inputs unchanged, outputs kept)", flush=True)
+        return 0
+    digest.forget(step, records)
 
     def body():
         try:
             overrides = {**parse_overrides(env_overrides(notebook), f"ARGS_{notebook}"),
                          **parse_overrides(rest, "command-line override")}
             run(notebook, overrides)
+            if ins is not None:
+                digest.record(step, ins, outputs(notebook), records)
         except BaseException:
             if live:  # end the progress line before the error message
                 print(flush=True)
             raise
 
-    start = time.monotonic()
     if live:
         print(f"{counter(notebook)} ...", end="", flush=True)
     status = run_step(f"notebook {notebook}", body, errors=(P.ParameterError, FileNotFoundError, NotebookFailed),

@@ -59,3 +59,15 @@ def test_the_makefile_lists_no_module_by_hand():
     mk = (paths.ROOT / "Makefile").read_text()
     hand = [l for l in mk.splitlines() if re.search(r"spf_analysis/\S+\.py", l) and not l.lstrip().startswith("#")]
     assert not hand, f"module files named in the Makefile (derive them from imports): {hand}"
+
+
+def test_the_summary_reads_are_derived_from_its_table_list():
+    from spf_analysis.report import summary
+
+    line = next(l for l in deps.fragment().splitlines() if l.startswith("READS_S_executive_summary := "))
+    listed = line.split(":=", 1)[1].split()
+    chapters = sorted({t.split("_", 1)[0] for t in summary.TABLES})
+    assert listed == [f"reports/tables/{t}.csv" for t in summary.TABLES] + [
+        f"reports/tables/{c}_index.csv" for c in chapters]
+    assert "reports/tables/01_population_summary.csv" in listed and "reports/tables/07_index.csv" in listed
+    assert deps.reads("S_executive_summary") == listed and deps.reads("06_fiscal_space") == []

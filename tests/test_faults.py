@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -107,6 +108,28 @@ def touch(root: Path, rel: str) -> None:
     os.utime(root / rel)
 
 
+def rerun(root: Path, rel: str) -> None:
+    """Make a step run for real: touch its input and forget the content records of the last runs
+    (``reports/.build/digests``), without which a step whose inputs kept their bytes only touches
+    its outputs (spf_analysis.config.digest)."""
+    touch(root, rel)
+    shutil.rmtree(root / "reports/.build/digests", ignore_errors=True)
+
+
+def plan(root: Path, *args: str) -> list[str]:
+    """The steps ``make -n`` lists: notebook names, ``report``, ``data``, ``survey``, ``model``."""
+    out = make(root, "-n", *args).stdout
+    steps = []
+    for line in out.splitlines():
+        if "-m spf_analysis.build" in line:
+            steps.append(line.split()[-1])
+        for mod, step in (("report.assemble", "report"), ("digest check data", "data"),
+                          ("household.source build", "survey"), ("digest check model", "model")):
+            if mod in line:
+                steps.append(step)
+    return steps
+
+
 # ------------------------------------------------------------------------ report step
 def test_bad_key_in_report_meta_keeps_the_published_report(tree):
     before = snapshot(tree)
@@ -139,7 +162,7 @@ def test_report_step_stopped_midway_keeps_every_output(tree, fault, message):
 ])
 def test_notebook_stopped_while_publishing_keeps_its_outputs(tree, fault, message):
     before = snapshot(tree)
-    touch(tree, "params/02_mapping_schemes.yaml")
+    rerun(tree, "params/02_mapping_schemes.yaml")
     r = make(tree, "notebooks", env=env_for(tree, SPF_FAULT=fault, SPF_FAULT_IN="spf_analysis.build"))
     fails_cleanly(tree, before, r, message)
 
@@ -159,9 +182,10 @@ def test_a_failing_cell_keeps_the_outputs_and_shows_the_partial_notebook(tree):
 
 # -------------------------------------------------------------- data and model steps
 @pytest.mark.parametrize("target, changed, fault, process, message", [
-    ("data", "data/raw/macro/pakistan_kp_macro_fiscal.csv", "pandas.core.frame:DataFrame.to_parquet:enospc@3",
+    # (a raw file counts by its content, data/processed/.raw.sha256: touching one starts nothing)
+    ("data", "spf_analysis/data/io.py", "pandas.core.frame:DataFrame.to_parquet:enospc@3",
      "spf_analysis.data.io", "error: data (make data): cannot read or write data/processed/"),
-    ("data", "data/raw/macro/pakistan_kp_macro_fiscal.csv", "pandas:read_csv:sigterm-after@2",
+    ("data", "spf_analysis/data/io.py", "pandas:read_csv:sigterm-after@2",
      "spf_analysis.data.io", "error: data (make data): stopped by SIGTERM"),
     ("model", "params/run.yaml", "pandas.core.frame:DataFrame.to_parquet:enospc@4",
      "spf_analysis.model.pipeline", "error: model run (make model): cannot read or write data/interim/"),
@@ -171,7 +195,7 @@ def test_a_failing_cell_keeps_the_outputs_and_shows_the_partial_notebook(tree):
 ], ids=["data-full-disk", "data-sigterm", "model-full-disk", "survey-full-disk"])
 def test_data_model_and_survey_steps_stopped_midway(tree, target, changed, fault, process, message):
     before = snapshot(tree)
-    touch(tree, changed)
+    rerun(tree, changed)
     r = make(tree, target, env=env_for(tree, SPF_FAULT=fault, SPF_FAULT_IN=process))
     fails_cleanly(tree, before, r, message, "left as they were")
 
@@ -214,17 +238,77 @@ def test_hostile_override_never_reaches_a_shell(tree, tmp_path):
 
 
 def test_overrides_are_tracked_and_do_not_stick(tree):
-    def plan(*args):
-        out = make(tree, "-n", "notebooks", *args).stdout
-        return [line.split()[-1] for line in out.splitlines() if "-m spf_analysis.build" in line]
+    def nb_plan(*args):
+        return plan(tree, "notebooks", *args)
 
-    assert plan() == []
-    assert plan("ARGS_06_fiscal_space=packages=[kp_medium]") == ["06_fiscal_space", "S_executive_summary",
-                                                                  "A_assumptions"]
-    assert plan("ARGS_06_fiscal_space=packages=[kp_medium]") == ["06_fiscal_space", "S_executive_summary",
-                                                                  "A_assumptions"]  # not built yet (-n)
+    assert nb_plan() == []
+    # the annex reads the values a notebook given an override ran with from its executed copy: after it
+    assert nb_plan("ARGS_06_fiscal_space=packages=[kp_medium]") == ["06_fiscal_space", "S_executive_summary",
+                                                                     "A_assumptions"]
+    assert nb_plan("ARGS_06_fiscal_space=packages=[kp_medium]") == ["06_fiscal_space", "S_executive_summary",
+                                                                     "A_assumptions"]  # not built yet (-n)
+    assert plan(tree, "reports/notebooks/A_assumptions.ipynb", "ARGS_06_fiscal_space=packages=[kp_medium]") == [
+        "06_fiscal_space", "A_assumptions"]
     # dropping the override re-runs the chapter (it must not keep the override's values)
-    assert "06_fiscal_space" in plan()
+    assert "06_fiscal_space" in nb_plan()
+
+
+# ------------------------------------------------------------------ incremental builds
+def set_value(root: Path, rel: str, key: str, old, new) -> None:
+    f = root / rel
+    text = f.read_text(encoding="utf-8")
+    assert f"{key}:\n  value: {old}\n" in text
+    f.write_text(text.replace(f"{key}:\n  value: {old}\n", f"{key}:\n  value: {new}\n", 1), encoding="utf-8")
+
+
+def test_inputs_touched_or_rewritten_with_the_same_bytes_rebuild_nothing(tree):
+    before = snapshot(tree)
+    # the raw files that only the data step reads count by their content: touching them starts nothing
+    data_only = ["data/raw/schemes/schemes.csv", "data/raw/macro/pakistan_kp_macro_fiscal.csv",
+                 "data/raw/poverty/poverty_indicators.csv"]
+    for rel in data_only:
+        touch(tree, rel)
+    assert make(tree, "-q", "notebooks").returncode == 0, make(tree, "-n", "notebooks").stdout[-2000:]
+    # every raw file, a parameter file and a module touched or saved unchanged: make starts the steps
+    # that depend on them by date, and each finds its inputs with the bytes of its last run
+    for p in (tree / "data/raw").rglob("*"):
+        if p.is_file():
+            os.utime(p)
+    f = tree / "params/01_demographic_profile.yaml"
+    f.write_bytes(f.read_bytes())
+    touch(tree, "spf_analysis/data/manifest.py")
+    r = make(tree, "notebooks")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "data: inputs unchanged since its last run (sha256), outputs kept" in r.stdout
+    assert "model: inputs unchanged since its last run (sha256), outputs kept" in r.stdout
+    ran = re.findall(r"\] (\S+) \.\.\. \d+\.\d s(.*)", r.stdout)
+    assert {"01_demographic_profile", "A_assumptions", "S_executive_summary"} <= {nb for nb, _ in ran}
+    assert all(rest == " (inputs unchanged, outputs kept)" for _, rest in ran), ran
+    assert snapshot(tree) == before
+    assert make(tree, "-q", "notebooks").returncode == 0
+
+
+def test_one_value_in_chapter_01_reruns_the_chapter_and_the_annex_beside_it(tree):
+    """top_districts 10 -> 9 changes one table of chapter 01 (and its title in the chapter index),
+    none that the executive summary quotes: the summary is checked and kept, the annex (which
+    lists the value) runs without waiting for chapter 01, nothing upstream runs."""
+    before = snapshot(tree)
+    set_value(tree, "params/01_demographic_profile.yaml", "top_districts", 10, 9)
+    assert sorted(plan(tree, "report")) == sorted(["01_demographic_profile", "S_executive_summary", "A_assumptions",
+                                                   "report"])
+    assert plan(tree, "reports/notebooks/A_assumptions.ipynb") == ["A_assumptions"]  # not after chapter 01
+    r = make(tree, "notebooks")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert re.search(r"\] S_executive_summary \.\.\. \d+\.\d s \(inputs unchanged, outputs kept\)", r.stdout), r.stdout
+    after = snapshot(tree)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    assert "reports/tables/01_household_size_2017.csv" in changed and "reports/tables/A_notebook_parameters.csv" in changed
+    assert not [k for k in changed if k.startswith(("reports/tables/S_", "data/", "reports/notebooks/S_"))], changed
+    assert make(tree, "-q", "notebooks").returncode == 0
+    # a value the summary quotes is not kept: the published table changes, the summary runs
+    (tree / "reports/tables/01_population_summary.csv").write_text("changed\n", encoding="utf-8")
+    touch(tree, "reports/notebooks/01_demographic_profile.ipynb")
+    assert "(inputs unchanged" not in make(tree, "reports/notebooks/S_executive_summary.ipynb").stdout
 
 
 def test_invalid_override_is_refused_before_running(tree):

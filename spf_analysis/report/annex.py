@@ -171,8 +171,14 @@ def comment_rows(file) -> list[dict]:
 def declared_rows(file) -> list[dict]:
     """Entries of a declared parameter file (params/run.yaml, params/NN_name.yaml): value with its
     unit and valid range, and its source or rationale (:mod:`spf_analysis.config.parameters`)."""
+    from spf_analysis.config import params as P
     from spf_analysis.config.parameters import read_declared
 
+    file = Path(file)
+    if file.parent == paths.PARAMS and P.notebook_file(file.stem).exists():
+        # checked as the build checks them (type, range, known keys): the annex runs beside the
+        # notebooks, so a value that stops its notebook must stop the annex too, not be listed
+        P.check(file.stem, file=file)
     rows = []
     for name, spec in read_declared(file).items():
         rng = spec.range_text()
@@ -245,19 +251,29 @@ def missing(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["basis"] == MISSING]
 
 
-def build_overrides(executed_dir: Path | None = None, params_dir: Path | None = None) -> pd.DataFrame:
+def build_overrides(executed_dir: Path | None = None, params_dir: Path | None = None,
+                    args_dir: Path | None = None) -> pd.DataFrame:
     """Parameters whose value in this build differs from its parameter file: a command-line
     override (``make report ARGS_NN_name='key=value'``), read from the executed notebooks
     (papermill records the values it injected in their metadata). Columns: notebook,
-    parameter, file_value, build_value."""
+    parameter, file_value, build_value.
+
+    A notebook whose override stamp (``reports/.build/args/NN_name.args``, which make rewrites
+    when ``ARGS_NN_name`` changes) is empty ran with its parameter file: it is not read, so the
+    annex depends on the executed notebooks given an override only (the Makefile lists exactly
+    those as its prerequisites) and runs beside the others."""
     import json
 
     from spf_analysis.config.parameters import read_declared
 
     executed_dir = Path(executed_dir or paths.REPORT_NOTEBOOKS)
     params_dir = Path(params_dir or paths.PARAMS)
+    args_dir = Path(args_dir or paths.REPORTS / ".build" / "args")
     rows = []
     for nb in sorted(executed_dir.glob("*.ipynb")):
+        stamp = args_dir / f"{nb.stem}.args"
+        if stamp.exists() and not stamp.read_text(encoding="utf-8").strip():
+            continue  # no override given: the notebook ran with its parameter file
         injected = json.loads(nb.read_text(encoding="utf-8")).get("metadata", {}).get("papermill", {}).get("parameters", {})
         f = params_dir / f"{nb.stem}.yaml"
         declared = read_declared(f) if f.exists() else {}

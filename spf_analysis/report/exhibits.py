@@ -26,12 +26,17 @@ import base64
 import html
 import io as _io
 import json
+import os
 import re
+import sys
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display here; inline display is done by us
-import matplotlib.pyplot as plt  # noqa: E402
+# No display here; inline display is done by us: the Agg backend. matplotlib itself is loaded
+# only by a figure (or by spf_analysis.report.plots), so that a chapter without figures does
+# not pay for its import (about a second of each notebook run).
+if "matplotlib" in sys.modules:
+    sys.modules["matplotlib"].use("Agg")
+else:
+    os.environ["MPLBACKEND"] = "Agg"  # read by matplotlib when it is first imported
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -307,6 +312,8 @@ class Chapter:
         file = f"figures/{self._stem(name)}.png"
         label = self._label("figure", file)
         png = figure_png(fig, synthetic=synthetic)
+        import matplotlib.pyplot as plt
+
         plt.close(fig)
         write_bytes(paths.figures_dir() / f"{self._stem(name)}.png", png)
         self._register("figure", label, name, title, source, note, file, synthetic)

@@ -1,7 +1,8 @@
 """The executive summary: key numbers read from the published tables of chapters 01-07.
 
 Every number of the summary is taken from a table that a chapter wrote to ``reports/tables``
-(declared as Make inputs of the summary notebook through the executed chapter notebooks), with
+(:data:`TABLES`; the Makefile's ``READS_S_executive_summary``, derived from it, makes the summary run after
+the chapters that publish them and lets the runner skip it when they kept their bytes), with
 the label that chapter gave it (``Table 3.2``), so a reader can trace each one. Nothing is
 recomputed or typed here. :func:`key_numbers` builds a tidy table (one row per number);
 :func:`summary_markdown` writes the one-page text from it.
@@ -18,7 +19,6 @@ import pandas as pd
 
 from spf_analysis.config import labels as _labels
 from spf_analysis.config import paths
-from spf_analysis.household.gaps import SEHAT_USE_GROUP
 
 __all__ = ["TABLES", "SummaryError", "read_tables", "key_numbers", "summary_markdown"]
 
@@ -103,6 +103,9 @@ def key_numbers(t: dict[str, pd.DataFrame], year: int, package: str,
     if n_schemes is not None:
         rows.append({"chapter": 2, "key": "schemes", "what": "Schemes in the inventory", "value": float(n_schemes),
                      "unit": "schemes", "table": "the inventory of chapter 2", "synthetic": False})
+
+    # imported here: the survey engine (scipy) is not needed to import this module
+    from spf_analysis.household.gaps import SEHAT_USE_GROUP
 
     g = t["03_protection_gaps"]
     for key, group, ind, what in (
