@@ -693,8 +693,15 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
         raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
     stats: dict = {}
     t0 = time.perf_counter()
-    meta = load_meta()
-    doc = assemble(notebooks, meta, stats, cache)
+    # Chromium starts (in this thread: no fork from a worker thread) while the HTML is assembled
+    browser = start_browser() if pdf_out else None
+    try:
+        meta = load_meta()
+        doc = assemble(notebooks, meta, stats, cache)
+    except BaseException:
+        if browser is not None:
+            browser.close()
+        raise
     stats["html"] = time.perf_counter() - t0
     facts = stats.pop("exhibits")
     # every output rendered to a temporary name first; all three replaced together only when
@@ -702,8 +709,8 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     # leaves the published report, PDF and workbook as they were. Chromium prints the PDF in
     # its own process meanwhile this one checks the exhibits and writes the workbook.
     with transaction() as tx, ThreadPoolExecutor(1) as pool:
-        browsers: list = []
-        printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats, browsers) if pdf_out else None
+        browsers: list = [browser] if browser is not None else []  # stopped if the check or the workbook fails
+        printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats, browsers, browser) if pdf_out else None
         try:
             # every indexed exhibit shown, every citation resolved, no numbering hole: else stop
             # here (the printing stopped too), and nothing is published
@@ -736,14 +743,26 @@ def phase_line(stats: dict) -> str:
     return f"report: {', '.join(parts)}; total {stats['total']:.1f} s (check and workbook while Chromium prints)"
 
 
-def write_pdf(doc: str, target: Path, stats: dict | None = None, browsers: list | None = None) -> int:
-    """Print ``doc`` to ``target`` with headless Chromium (:mod:`spf_analysis.report.pdf`) and the
-    shipped fonts only (:mod:`spf_analysis.report.fonts`); the number of pages."""
-    from spf_analysis.report import pdf
+def _chromium_env() -> dict:
     from spf_analysis.report.fonts import isolate
 
-    env = {**os.environ, "FONTCONFIG_FILE": str(isolate())}
-    return pdf.print_report(doc, target, PDF_EPOCH, env=env, timings=stats, browsers=browsers)
+    return {**os.environ, "FONTCONFIG_FILE": str(isolate())}  # the shipped fonts only
+
+
+def start_browser():
+    """A headless Chromium with the shipped fonts only (:mod:`spf_analysis.report.fonts`), answering."""
+    from spf_analysis.report import pdf
+
+    return pdf.Browser.start(_chromium_env())
+
+
+def write_pdf(doc: str, target: Path, stats: dict | None = None, browsers: list | None = None, browser=None) -> int:
+    """Print ``doc`` to ``target`` with headless Chromium (:mod:`spf_analysis.report.pdf`) and the
+    shipped fonts only; the number of pages. ``browser``: one started by :func:`start_browser` (closed here)."""
+    from spf_analysis.report import pdf
+
+    return pdf.print_report(doc, target, PDF_EPOCH, env=_chromium_env(), timings=stats, browsers=browsers,
+                            browser=browser)
 
 
 def main(argv=None) -> int:

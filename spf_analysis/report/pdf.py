@@ -163,6 +163,20 @@ class Browser:
             self.proc.wait()
         self._profile.cleanup()
 
+    @classmethod
+    def start(cls, env: dict | None = None, attempts: int = 3) -> "Browser":
+        """A Chromium that has answered (``Browser.getVersion``); one that dies while starting (seen once
+        on a loaded machine) is replaced, up to ``attempts`` starts, then the last error is raised."""
+        for n in range(attempts):
+            browser = cls(env)
+            try:
+                browser.call("Browser.getVersion")
+                return browser
+            except PrintError as e:
+                browser.close()
+                if n == attempts - 1:
+                    raise PrintError(f"{e} ({attempts} starts)") from None
+
     def __enter__(self):
         return self
 
@@ -239,19 +253,21 @@ def front_matter(doc: str) -> str:
 
 
 def print_report(doc: str, target: Path, epoch: int, env: dict | None = None, timings: dict | None = None,
-                 browsers: list | None = None) -> int:
+                 browsers: list | None = None, browser: Browser | None = None) -> int:
     """Print the HTML ``doc`` to ``target``; the number of pages.
 
     The report is printed once; the pages its contents entries lead to are read from the PDF;
     the front matter is printed with those numbers (:func:`front_matter`) and stamped on the
-    report's contents pages; the outline is added and the dates fixed (:func:`finish`)."""
+    report's contents pages; the outline is added and the dates fixed (:func:`finish`). ``browser``: one
+    already started (:meth:`Browser.start`, e.g. by the caller's main thread while it assembles the HTML),
+    closed here; by default one is started."""
     from pypdf import PdfReader, PdfWriter
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="spf-print-") as tmp:
         (Path(tmp) / "report.html").write_text(doc, encoding="utf-8")
         (Path(tmp) / "front.html").write_text(front_matter(doc), encoding="utf-8")
-        with Browser(env) as browser:
+        with (browser or Browser.start(env)) as browser:
             if browsers is not None:  # the caller may stop it (Browser.kill)
                 browsers.append(browser)
             tab = browser.open((Path(tmp) / "report.html").as_uri())
