@@ -693,10 +693,10 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
         raise ReportError(f"executed notebooks missing: {missing}; run `make report`")
     stats: dict = {}
     t0 = time.perf_counter()
+    meta = load_meta()  # params/report.yaml checked before anything is started or written
     # Chromium starts (in this thread: no fork from a worker thread) while the HTML is assembled
     browser = start_browser() if pdf_out else None
     try:
-        meta = load_meta()
         doc = assemble(notebooks, meta, stats, cache)
     except BaseException:
         if browser is not None:
