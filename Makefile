@@ -275,6 +275,7 @@ bench: $(MODEL_RUN) | $(READY) ## Benchmarks: build vs papermill floor (rebuilds
 	-$(PY) bench/bench_costing.py
 	-$(PY) bench/bench_microsim.py
 	-$(PY) bench/bench_impact.py
+	-$(PY) bench/bench_explore.py
 	$(PY) bench/summary.py
 
 # ------------------------------------------------------------------ utilities
