@@ -223,7 +223,22 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
         else:
             os.environ["SPF_OUTPUT_DIR"] = old_env
         shutil.rmtree(stage, ignore_errors=True)
-    return paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb"
+    published = paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb"
+    prepare_chapter(published)
+    return published
+
+
+def prepare_chapter(executed: Path) -> None:
+    """Make the chapter's HTML fragment for the report now, beside the other notebooks still
+    running, rather than in the report step (:func:`spf_analysis.report.assemble.chapter_fragment`
+    keeps it under the executed notebook's digest; the report step takes it from there). A chapter
+    the report would refuse (an empty one) is left for the report step to name."""
+    from spf_analysis.report import assemble
+
+    try:
+        assemble.chapter_fragment(executed)
+    except assemble.ReportError:
+        pass
 
 
 def _publish(notebook: str, stage: Path, executed: Path) -> None:

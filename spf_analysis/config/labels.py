@@ -212,14 +212,15 @@ def unit_format(column) -> str | None:
     return UNIT_FORMATS.get(unit(column))
 
 
-def relabel_value(v):
+def relabel_value(v, reg: dict | None = None):
     """A cell value as shown: an id with a label becomes the label (a value's label, else a column
     id's header with its unit, as a long table's "indicator" column names them); booleans become yes/no;
-    anything else is returned unchanged (:func:`check_text` catches ids left in free text)."""
+    anything else is returned unchanged (:func:`check_text` catches ids left in free text). ``reg``:
+    the :func:`registry` already read (a table's cells read it once, not once per cell)."""
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
         return "yes" if v else "no"
     if isinstance(v, str):
-        reg = registry()
+        reg = registry() if reg is None else reg
         if v in reg["values"]:
             return reg["values"][v]
         if v in reg["columns"] and find_ids(v) == [v]:  # a long table's cell naming a column id
@@ -231,12 +232,13 @@ def relabel(df: pd.DataFrame, keys=()) -> pd.DataFrame:
     """``df`` with the values of its text and boolean columns labelled (:func:`relabel_value`),
     except the ``keys`` columns (values a reader types: YAML keys, file names)."""
     out = df.copy()
+    reg = registry()
     for col in out.columns:
         if col in keys:
             continue
         s = out[col]
         if pd.api.types.is_bool_dtype(s) or s.dtype == object or pd.api.types.is_string_dtype(s):
-            out[col] = [relabel_value(v) for v in s]
+            out[col] = [relabel_value(v, reg) for v in s]
     return out
 
 

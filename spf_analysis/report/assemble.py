@@ -61,6 +61,8 @@ SKIP_TAGS = {"parameters", "injected-parameters", "remove"}
 #: where each chapter's processed HTML fragment is kept, by notebook and key (:func:`chapter_fragment`),
 #: under ``paths.REPORTS`` (build scratch)
 CHAPTER_CACHE = Path(".build") / "chapters"
+#: where each part of the PDF (front matter, chapter, back matter) is kept (:func:`spf_analysis.report.pdf.print_report`)
+PDF_CACHE = Path(".build") / "pdf"
 
 
 class ReportError(RuntimeError):
@@ -737,7 +739,8 @@ def phase_line(stats: dict) -> str:
     parts = [f"html {stats['html']:.1f} s ({stats['cached']} of {stats['chapters']} chapters cached)",
              f"check {stats['check']:.1f} s"]
     if "pdf" in stats:
-        parts.append(f"pdf {stats['pdf']:.1f} s ({stats.get('pages', '?')} pages, Chromium)")
+        printed, kept = stats.get("parts", ("?", "?"))
+        parts.append(f"pdf {stats['pdf']:.1f} s ({stats.get('pages', '?')} pages, Chromium; {printed} parts printed, {kept} kept)")
     if "workbook" in stats:
         parts.append(f"workbook {stats['workbook']:.1f} s")
     return f"report: {', '.join(parts)}; total {stats['total']:.1f} s (check and workbook while Chromium prints)"
@@ -750,10 +753,12 @@ def _chromium_env() -> dict:
 
 
 def start_browser():
-    """A headless Chromium with the shipped fonts only (:mod:`spf_analysis.report.fonts`), answering."""
+    """A headless Chromium with the shipped fonts only (:mod:`spf_analysis.report.fonts`), launched and
+    not waited for: it starts while the HTML is assembled; the printer checks that it answers (and
+    replaces it if not) before its first print, and closes it unused when every part of the PDF is kept."""
     from spf_analysis.report import pdf
 
-    return pdf.Browser.start(_chromium_env())
+    return pdf.Browser(_chromium_env())
 
 
 def write_pdf(doc: str, target: Path, stats: dict | None = None, browsers: list | None = None, browser=None) -> int:
@@ -762,7 +767,7 @@ def write_pdf(doc: str, target: Path, stats: dict | None = None, browsers: list 
     from spf_analysis.report import pdf
 
     return pdf.print_report(doc, target, PDF_EPOCH, env=_chromium_env(), timings=stats, browsers=browsers,
-                            browser=browser)
+                            browser=browser, cache=paths.REPORTS / PDF_CACHE)
 
 
 def main(argv=None) -> int:

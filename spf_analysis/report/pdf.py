@@ -4,11 +4,12 @@ WeasyPrint took about 42 s for the 160 pages (layout about 35 s, writing about 1
 Chromium prints the same HTML in about 4-6 s. Chromium lacks two things WeasyPrint had,
 added here:
 
-* the page numbers of the contents (``target-counter()``): the report is printed once; each
-  contents link's destination page is read from the PDF (its named destinations); the front
-  matter alone (title page and contents, everything invisible but the numbers, each in a box of
-  fixed width) is printed with those numbers and stamped on the report's contents pages,
-  after checking that each page gets exactly the numbers of its entries (:func:`print_report`);
+* the page numbers of the contents (``target-counter()``): the report is printed in parts (the
+  front matter, each chapter, the back matter: each starts a page anyway), each part numbering its
+  pages from where the one before ended (``counter-reset: page``); the contents' numbers are read
+  from the parts' named destinations and written into the front matter, printed last
+  (:func:`print_report`). Each part's PDF is kept under the digest of its document, so a change
+  to one chapter prints that chapter again, not the 160 pages;
 * the outline (bookmarks; Chromium makes one only for a tagged PDF, which takes twice as
   long and three times the size): added from the contents' headings and their destinations.
 
@@ -21,6 +22,7 @@ no port, no network), with the fonts of :mod:`spf_analysis.report.fonts` only
 from __future__ import annotations
 
 import base64
+import glob
 import io
 import json
 import logging
@@ -40,21 +42,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 TIMEOUT = 300
 PRINT = dict(preferCSSPageSize=True, printBackground=True, displayHeaderFooter=False,
              generateTaggedPDF=False, generateDocumentOutline=False)
-#: added to the front matter printed alone: only the contents' page numbers show (and no page footer)
-OVERLAY_CSS = """<style>
-body * { visibility: hidden; }
-nav.toc .toc-page { visibility: visible; }
-@page { @bottom-center { content: none; } }
-</style>
-"""
-#: the contents entries (level, text, target id) and the writer of their page numbers
-TOC_JS = """[...document.querySelectorAll('nav.toc li a')].map(a => [a.closest('li').className,
-  (a.querySelector('.toc-text') || a).textContent.trim(), a.getAttribute('href').slice(1)])"""
-FILL_JS = """(n => { for (const a of document.querySelectorAll('nav.toc li a')) {
-  const s = a.querySelector('.toc-page'); if (s) s.textContent = n[a.getAttribute('href').slice(1)] || ''; }
-  return true; })(%s)"""
-
-
 class PrintError(RuntimeError):
     pass
 
@@ -184,47 +171,193 @@ class Browser:
         self.close()
 
 
-def destinations(pdf: bytes) -> dict[str, tuple[int, float | None]]:
-    """Named destination (an element id) -> (1-based page number, top of the target on its page)."""
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's trailer /Size is short: harmless
-    reader = PdfReader(io.BytesIO(pdf))
-    out = {}
-    for name, dest in reader.named_destinations.items():
-        top = dest.get("/Top")
-        out[str(name).lstrip("/")] = (reader.get_destination_page_number(dest) + 1,
-                                      float(top) if top is not None else None)
-    return out
-
-
-def link_targets(pdf: bytes, targets: set) -> dict[int, list[str]]:
-    """Page number -> the ``targets`` its links lead to (one per link, even when the link's text
-    wraps onto two lines and so has two areas), for the pages holding such links."""
-    from pypdf import PdfReader
-
-    out: dict[int, list[str]] = {}
-    for n, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, start=1):
-        prev = None
-        for annot in page.get("/Annots") or []:
-            dest = str(annot.get_object().get("/Dest", "")).lstrip("/")
-            if dest in targets and dest != prev:
-                out.setdefault(n, []).append(dest)
-            prev = dest
-    return out
-
-
 def pdf_date(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def finish(pdf: bytes, toc: list, dests: dict, epoch: int) -> bytes:
+#: a link to an element printed in another part: Chromium drops a link whose target is not in the
+#: document, so such links are printed to this (never fetched) address and turned into the PDF's
+#: own links to the named destination when the parts are joined (:func:`join`)
+PART_LINK = "https://spf-part.invalid/#"
+#: the page footer on a part's first page too (the report's first page, the title page, has none)
+PART_CSS = "@page :first { @bottom-center { content: counter(page); } }"
+_PART_START = re.compile(r'(?=<section class="(?:chapter|backmatter)[ "])')
+_ID = re.compile(r'\sid="([^"]+)"')
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+def split(doc: str) -> tuple[str, list[str], str]:
+    """``doc`` as (its head up to ``<body>``, its parts, the rest): the front matter (title page,
+    contents, abbreviations: what precedes ``<main>``), then each chapter and the back matter
+    (each starts a page). A document without ``<main>`` is one part."""
+    head, sep, body = doc.partition("<body>")
+    front, sep2, rest = body.partition("<main>")
+    if not sep or not sep2:
+        return "", [doc], ""
+    main, sep3, tail = rest.rpartition("</main>")
+    if not sep3:
+        return "", [doc], ""
+    chapters = [c for c in _PART_START.split(main) if c.strip()]
+    return head + sep, [front, *(f"<main>{c}</main>" for c in chapters)], tail
+
+
+def part_document(head: str, part: str, tail: str, first_page: int, targets: set) -> str:
+    """One part as a document of its own: the report's head and styles, its pages numbered from
+    ``first_page``, its links to elements outside it sent to :data:`PART_LINK`, and a hidden link
+    to each of its elements that a link anywhere in the report leads to (``targets``): Chromium
+    makes a named destination only for an element a link of the same document leads to."""
+    if not head:  # the document itself
+        return part
+    ids = set(_ID.findall(part))
+    part = _HREF.sub(lambda m: m.group(0) if m.group(1) in ids else f'href="{PART_LINK}{m.group(1)}"', part)
+    hidden = "".join(f'<a href="#{t}"></a>' for t in sorted(ids & targets))
+    style = "" if first_page == 1 else f"<style>html {{ counter-reset: page {first_page - 1}; }} {PART_CSS}</style>"
+    return (head.replace("</head>", style + "</head>", 1) + part
+            + (f'<div style="display:none">{hidden}</div>' if hidden else "") + tail)
+
+
+def fill_contents(front: str, pages: dict[str, int]) -> str:
+    """The front matter with the contents' page numbers written in (``pages``: target id -> page)."""
+    return re.sub(r'(<a href="#([^"]+)">.*?<span class="toc-page">)(</span>)',
+                  lambda m: f"{m.group(1)}{pages.get(m.group(2), '')}{m.group(3)}", front, flags=re.S)
+
+
+class Printer:
+    """Prints the parts of the report (:func:`split`) one by one, each part's PDF kept in
+    ``cache`` under the digest of what it was printed from (its document, with its first page
+    number, Chromium's program, this module): a part whose document is unchanged is not printed
+    again. ``browser``: one launched by the caller (not yet answering: it starts while the caller
+    does other work); by default one is started on the first print."""
+
+    def __init__(self, cache: Path | None, browser: "Browser | None" = None, env: dict | None = None,
+                 browsers: list | None = None):
+        self.cache, self.browser, self.env, self.browsers = cache, browser, env, browsers
+        self.printed = self.kept = 0
+        self._tmp = tempfile.TemporaryDirectory(prefix="spf-print-")
+        self._version = None
+        self._tab = None
+        self._answered = False
+
+    def _browser(self) -> Browser:
+        if self.browser is None:
+            self.browser = Browser.start(self.env)
+        elif not self._answered:  # one launched by the caller (Browser(...)), not yet spoken to
+            try:
+                self.browser.call("Browser.getVersion")
+            except PrintError:  # died while starting (seen once on a loaded machine): another one
+                self.browser.close()
+                self.browser = Browser.start(self.env)
+        self._answered = True
+        if self.browsers is not None and self.browser not in self.browsers:
+            self.browsers.append(self.browser)  # the caller may stop it (Browser.kill)
+        return self.browser
+
+    def key(self, doc: str) -> str:
+        import hashlib
+
+        if self._version is None:  # Chromium's program (path, size, time): no need to start it
+            exe = Path(os.path.realpath(find_chromium()))
+            st = exe.stat()
+            self._version = f"{exe} {st.st_size} {st.st_mtime_ns}"
+        h = hashlib.sha256()
+        for part in (doc.encode(), self._version.encode(), json.dumps(PRINT).encode(), Path(__file__).read_bytes()):
+            h.update(hashlib.sha256(part).digest())
+        return h.hexdigest()[:20]
+
+    def print(self, name: str, doc: str) -> bytes:
+        entry = None
+        if self.cache is not None:
+            entry = self.cache / f"{name}.{self.key(doc)}.pdf"
+            if entry.exists():
+                self.kept += 1
+                return entry.read_bytes()
+        browser = self._browser()
+        f = Path(self._tmp.name) / f"{name}.html"
+        f.write_text(doc, encoding="utf-8")
+        if self._tab is None:
+            self._tab = browser.open(f.as_uri())
+        else:  # the same tab for every part: a new one costs about 0.1 s
+            browser.call("Page.navigate", self._tab, url=f.as_uri())
+            browser.wait_for("Page.loadEventFired")
+        pdf = browser.print_pdf(self._tab)
+        self.printed += 1
+        if entry is not None:
+            self.cache.mkdir(parents=True, exist_ok=True)
+            for old in self.cache.glob(f"{glob.escape(name)}.*.pdf"):
+                old.unlink(missing_ok=True)
+            tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+            tmp.write_bytes(pdf)
+            os.replace(tmp, entry)
+        return pdf
+
+    def close(self) -> None:
+        if self.browser is not None:
+            if not self._answered:  # launched but never needed (every part kept): no need to wait for it
+                self.browser.kill()
+            self.browser.close()
+        self._tmp.cleanup()
+
+
+def _part_name(i: int, part: str) -> str:
+    """A part's name in the cache: ``front``, a chapter's id, ``backmatter``."""
+    m = re.search(r'<section class="([a-z]+)[^"]*"(?: id="([^"]+)")?', part)
+    return "front" if i == 0 else (m.group(2) or m.group(1)) if m else f"part{i}"
+
+
+def _reader(pdf: bytes):
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's trailer /Size is short: harmless
+    return PdfReader(io.BytesIO(pdf))
+
+
+def destinations(readers: list) -> dict[str, tuple[int, float | None]]:
+    """Named destination (an element id) -> (1-based page of the joined parts, top of the target on its page)."""
+    out, first = {}, 0
+    for reader in readers:
+        for name, dest in reader.named_destinations.items():
+            top = dest.get("/Top")
+            out[str(name).lstrip("/")] = (first + reader.get_destination_page_number(dest) + 1,
+                                          float(top) if top is not None else None)
+        first += len(reader.pages)
+    return out
+
+
+def join(readers: list):
+    """One PDF writer holding the parts' pages in order (``readers``: each part's PDF read), their
+    named destinations (element id -> page and position) and their links, the links between parts
+    made the PDF's own (:data:`PART_LINK`)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NullObject
+
+    writer = PdfWriter()
+    names = DictionaryObject()
+    for reader in readers:
+        added = [writer.add_page(page) for page in reader.pages]
+        for name, dest in reader.named_destinations.items():
+            n = reader.get_destination_page_number(dest)
+            names[NameObject("/" + str(name).lstrip("/"))] = ArrayObject([
+                added[n].indirect_reference, NameObject("/XYZ"),
+                *(FloatObject(dest[k]) if dest.get(k) is not None else NullObject() for k in ("/Left", "/Top", "/Zoom"))])
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            uri = a["/A"].get("/URI") if "/A" in a else None
+            if uri and str(uri).startswith(PART_LINK):
+                target = str(uri)[len(PART_LINK):]
+                if NameObject("/" + target) not in names:
+                    raise PrintError(f"a link leads to #{target}, which is not in the report")
+                del a[NameObject("/A")]
+                a[NameObject("/Dest")] = NameObject("/" + target)
+    writer._root_object[NameObject("/Dests")] = writer._add_object(names)
+    return writer
+
+
+def finish(writer, toc: list, dests: dict, epoch: int) -> bytes:
     """Add the outline (the contents' headings: chapters, their sections under them) and
     fix the document's dates to ``epoch``."""
-    from pypdf import PdfReader, PdfWriter
     from pypdf.generic import Fit
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     parent = None
     for level, text, target in toc:
         if target not in dests:
@@ -234,73 +367,60 @@ def finish(pdf: bytes, toc: list, dests: dict, epoch: int) -> bytes:
         item = writer.add_outline_item(title=text, page_number=page - 1, parent=None if "toc-h1" in level else parent, fit=fit)
         if "toc-h1" in level:
             parent = item
-    writer.page_mode = "/UseOutlines"
-    info = dict(writer.metadata or {})
-    info.update({"/CreationDate": pdf_date(epoch), "/ModDate": pdf_date(epoch)})
-    writer.metadata = None
-    writer.add_metadata(info)
+    if toc:
+        writer.page_mode = "/UseOutlines"
+    writer.add_metadata({"/CreationDate": pdf_date(epoch), "/ModDate": pdf_date(epoch)})
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
 
 
-def front_matter(doc: str) -> str:
-    """The title page and the contents of ``doc`` alone, everything invisible but the contents'
-    page numbers: printed, its pages lie exactly over the report's first pages (the same
-    boxes: each number sits in a box of fixed width, ``.toc-page``), so they are stamped on them."""
-    head, _, _ = doc.partition("<main>")
-    return head.replace("</head>", OVERLAY_CSS + "</head>", 1) + "</body>\n</html>\n"
+TOC_RE = re.compile(r'<li class="(toc-h[12])"><a href="#([^"]+)"><span class="toc-text">(.*?)</span>', re.S)
 
 
 def print_report(doc: str, target: Path, epoch: int, env: dict | None = None, timings: dict | None = None,
-                 browsers: list | None = None, browser: Browser | None = None) -> int:
+                 browsers: list | None = None, browser: Browser | None = None, cache: Path | None = None) -> int:
     """Print the HTML ``doc`` to ``target``; the number of pages.
 
-    The report is printed once; the pages its contents entries lead to are read from the PDF;
-    the front matter is printed with those numbers (:func:`front_matter`) and stamped on the
-    report's contents pages; the outline is added and the dates fixed (:func:`finish`). ``browser``: one
-    already started (:meth:`Browser.start`, e.g. by the caller's main thread while it assembles the HTML),
-    closed here; by default one is started."""
-    from pypdf import PdfReader, PdfWriter
+    The report is printed in parts (:func:`split`: the front matter, each chapter, the back
+    matter; each starts a page), each part numbering its pages from where the one before ended
+    and kept in ``cache`` (:class:`Printer`): after a change to one chapter, only that chapter is
+    printed again (and the chapters after it, if its number of pages changed). The front matter is
+    printed first without the contents' page numbers (they sit in boxes of fixed width: its number
+    of pages is the same with them), then with them, read from the parts' named destinations; the
+    parts are joined (:func:`join`), the outline added and the dates fixed (:func:`finish`).
+    ``browser``: one already started (:meth:`Browser.start`, e.g. by the caller's main thread while
+    it assembles the HTML), closed here; by default one is started when a part is to be printed."""
+    from html import unescape
 
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="spf-print-") as tmp:
-        (Path(tmp) / "report.html").write_text(doc, encoding="utf-8")
-        (Path(tmp) / "front.html").write_text(front_matter(doc), encoding="utf-8")
-        with (browser or Browser.start(env)) as browser:
-            if browsers is not None:  # the caller may stop it (Browser.kill)
-                browsers.append(browser)
-            tab = browser.open((Path(tmp) / "report.html").as_uri())
-            toc = browser.evaluate(tab, TOC_JS)
-            pdf = browser.print_pdf(tab)
-            dests = destinations(pdf)
+    head, parts, tail = split(doc)
+    targets = set(_HREF.findall(doc))
+    toc = [(lvl, unescape(re.sub(r"<[^>]+>", "", text)).strip(), hid) for lvl, hid, text in TOC_RE.findall(parts[0])]
+    printer = Printer(cache, browser, env, browsers)
+    try:
+        readers = [_reader(printer.print("front", part_document(head, parts[0], tail, 1, targets)))]
+        page = len(readers[0].pages) + 1
+        for i, part in enumerate(parts[1:], start=1):
+            readers.append(_reader(printer.print(_part_name(i, part), part_document(head, part, tail, page, targets))))
+            page += len(readers[-1].pages)
+        dests = destinations(readers)
+        if toc:
             missing = sorted(t for _, _, t in toc if t not in dests)
             if missing:
                 raise PrintError(f"contents entries without a destination in the PDF: {missing[:5]}")
-            stamp = None
-            if toc:
-                front = browser.open((Path(tmp) / "front.html").as_uri())
-                browser.evaluate(front, FILL_JS % json.dumps({t: str(dests[t][0]) for _, _, t in toc}))
-                stamp = browser.print_pdf(front)
-    if stamp is not None:
-        # the contents' pages: those holding its links; the numbers printed alone on each must be
-        # the numbers of that page's entries, or they would be misplaced
-        links = link_targets(pdf, {t for _, _, t in toc})
-        over = PdfReader(io.BytesIO(stamp))
-        for n, targets in links.items():
-            want = sorted(str(dests[t][0]) for t in targets)
-            got = sorted(re.findall(r"[0-9]+", over.pages[n - 1].extract_text())) if n <= len(over.pages) else []
-            if got != want:
-                raise PrintError(f"the contents' page numbers cannot be stamped on page {n}: the front matter "
-                                 f"printed alone shows {got[:8]} there, the entries need {want[:8]}")
-        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-        for n in links:
-            writer.pages[n - 1].merge_page(over.pages[n - 1])
-        buf = io.BytesIO()
-        writer.write(buf)
-        pdf = buf.getvalue()
-    out = finish(pdf, toc, dests, epoch)
+            filled = _reader(printer.print("front-numbered", part_document(
+                head, fill_contents(parts[0], {t: dests[t][0] for _, _, t in toc}), tail, 1, targets)))
+            if len(filled.pages) != len(readers[0].pages):
+                raise PrintError(f"the front matter takes {len(filled.pages)} pages with the contents' page numbers, "
+                                 f"{len(readers[0].pages)} without: the numbers must not change its layout")
+            readers[0] = filled
+        writer = join(readers)
+    finally:
+        printer.close()
+    out = finish(writer, toc, dests, epoch)
     target.write_bytes(out)
     if timings is not None:
         timings["pdf"] = time.perf_counter() - t0
-    return len(PdfReader(io.BytesIO(out)).pages)
+        timings["parts"] = (printer.printed, printer.kept)
+    return len(writer.pages)
