@@ -236,6 +236,16 @@ class Explorer:
                                             ranges=montecarlo.data_ranges(self.inputs))
         self.grid_projections = montecarlo.DemoGrid.project(int(self.reference.years[-1]), list(self.fert_range),
                                                             [mlo, mc, mhi], rates=demography.wpp_rates())
+        # the populations pivoted to year x (sex, age) once (costing.population_matrix takes them as they are):
+        # the same matrices every scenario's counts would pivot again
+        self.grid_projections["kp"] = [[{**kp, "population": costing.wide_population(kp["population"])} for kp in row]
+                                       for row in self.grid_projections["kp"]]
+        self.population = costing.wide_population(self.model.population)
+        # the survey's life-cycle groups (chapter 5's, from the age, which no rule changes)
+        self.groups = ms.life_cycle_group(self.frame["age"].to_numpy())
+        from spf_analysis.microsim.frame import Persons
+
+        self.persons = Persons.from_frame(self.frame)  # the survey's arrays, made once for every simulation
         # the eligible share a targeting rule starts from when chosen: the derivations of the targeted variants
         # of chapter 4 (spf_analysis.model.options, from sourced figures); poverty-tested: the user's value
         from spf_analysis.model import options
@@ -246,7 +256,11 @@ class Explorer:
         for y in self.reference.years[1:]:  # every year's yields now, not at the first change of year
             self.yields(int(y))
         self._loaded: dict = {}  # scenarios read, by name and the state of the folder
-        self._last = None  # (scenario key, its costs, net costs, cost path, band): the last scenario evaluated
+        # outputs of the scenarios evaluated lately, by scenario key (and year): a control set back, or a year
+        # seen before, shows them again without computing (the same numbers; at most CACHE entries each)
+        self._paths: dict = {}
+        self._bands: dict = {}
+        self._surveys: dict = {}
 
     # ---------------------------------------------------------------- scenarios
     def names(self) -> list[str]:
@@ -295,7 +309,7 @@ class Explorer:
     # ---------------------------------------------------------------- outputs
     def costs(self, sc: costing.Scenario) -> pd.DataFrame:
         """The RAP cost table (chapter 4's ``cost_scenario`` columns) of ``sc``."""
-        return costing.cost_scenario(sc, self.model.population, self.costing_macro, self.model.births)
+        return costing.cost_scenario(sc, self.population, self.costing_macro, self.model.births)
 
     def net(self, costs: pd.DataFrame, name: str) -> pd.DataFrame:
         from spf_analysis.model import existing
@@ -328,8 +342,8 @@ class Explorer:
         from spf_analysis.stats import indicators
 
         rs = ms.build_rules(sc, int(year), self.mframe, self.frame, line=self.line, **self.ms_kw)
-        sim = ms.simulate(self.frame, rs)
-        sim["group"] = ms.life_cycle_group(sim["age"].to_numpy())  # chapter 5's groups
+        sim = ms.simulate(self.frame, rs, self.persons)  # the frame's rows in its order: the groups made once apply
+        sim["group"] = self.groups  # chapter 5's groups (ms.life_cycle_group of the age)
         # ms.coverage_by's estimator on one survey design for both groupings (the design is the costly part)
         d = ms.design(sim)
         cov = {by: indicators.coverage(d, "ben_new", by=by, level=self.level) for by in ("quintile", "group")}
@@ -362,17 +376,19 @@ class Explorer:
         return fiscal.package_financing(self.yields(year), {"scenario": cost_provincial})
 
     def evaluate(self, sc: costing.Scenario, year: int, *, band: bool = True, survey: bool = True) -> dict:
-        """Every output of the explorer for ``sc`` in ``year`` (DataFrames) and the seconds each part took."""
+        """Every output of the explorer for ``sc`` in ``year`` (DataFrames) and the seconds each part took.
+
+        A scenario evaluated lately (the same provisions, e.g. only the year changed, or a control set back) is
+        not computed again: its cost path and band (which do not depend on the year) and its survey results of
+        that year are kept, by scenario key, for the last :data:`CACHE` scenarios."""
         t = {}
         t0 = time.perf_counter()
         key = (sc.name, repr(sc.benefits), tuple(sc.years))
-        if self._last is not None and self._last[0] == key:  # the same scenario (e.g. only the year changed)
-            costs, net, path, last_band = self._last[1]
-        else:
+        if key not in self._paths:
             costs = self.costs(sc)
             net = self.net(costs, sc.name)
-            path = self.cost_path(costs, net)
-            last_band = None
+            _remember(self._paths, key, (costs, net, self.cost_path(costs, net)))
+        costs, net, path = self._paths[key]
         t["costs"] = time.perf_counter() - t0
         out = {"costs": costs, "net": net, "path": path}
         t0 = time.perf_counter()
@@ -381,12 +397,27 @@ class Explorer:
         t["financing"] = time.perf_counter() - t0
         if band:
             t0 = time.perf_counter()
-            out["band"] = last_band if last_band is not None else self.band(sc)
+            if key not in self._bands:
+                _remember(self._bands, key, self.band(sc))
+            out["band"] = self._bands[key]
             t["band"] = time.perf_counter() - t0
-        self._last = (key, (costs, net, path, out.get("band")))
         if survey:
             t0 = time.perf_counter()
-            out.update(self.survey(sc, year))
+            skey = (key, int(year))
+            if skey not in self._surveys:
+                _remember(self._surveys, skey, self.survey(sc, year))
+            out.update(self._surveys[skey])
             t["survey"] = time.perf_counter() - t0
         out["seconds"] = t
         return out
+
+
+#: scenarios (and scenario-years) whose outputs the explorer keeps
+CACHE = 64
+
+
+def _remember(cache: dict, key, value) -> None:
+    """``cache[key] = value``, dropping the oldest entry beyond :data:`CACHE`."""
+    cache[key] = value
+    while len(cache) > CACHE:
+        cache.pop(next(iter(cache)))

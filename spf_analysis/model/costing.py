@@ -418,15 +418,27 @@ def annual_amount(level, months):
 
 
 def population_matrix(population: pd.DataFrame, years) -> pd.DataFrame:
-    """Tidy ``year, sex, age, population`` (single ages, last age open) -> years x (sex, age)."""
-    needed = {"year", "sex", "age", "population"}
-    if not needed <= set(population.columns):
-        raise ValueError(f"population needs columns {sorted(needed)}")
-    wide = population.pivot_table(index="year", columns=["sex", "age"], values="population", aggfunc="sum")
+    """Tidy ``year, sex, age, population`` (single ages, last age open) -> years x (sex, age).
+
+    ``population`` may also be this function's own result for other years (columns ``(sex, age)``): then only
+    the years are selected, so a caller costing many scenarios on one population (the scenario explorer)
+    pivots it once (:func:`wide_population`)."""
+    if isinstance(population.columns, pd.MultiIndex) and list(population.columns.names) == ["sex", "age"]:
+        wide = population
+    else:
+        wide = wide_population(population)
     missing = sorted(set(np.asarray(years).tolist()) - set(wide.index))
     if missing:
         raise ValueError(f"population has no rows for years {missing}")
     return wide.reindex(np.asarray(years)).fillna(0.0)
+
+
+def wide_population(population: pd.DataFrame) -> pd.DataFrame:
+    """Tidy ``year, sex, age, population`` -> year x (sex, age), every year of the frame (see :func:`population_matrix`)."""
+    needed = {"year", "sex", "age", "population"}
+    if not needed <= set(population.columns):
+        raise ValueError(f"population needs columns {sorted(needed)}")
+    return population.pivot_table(index="year", columns=["sex", "age"], values="population", aggfunc="sum")
 
 
 def age_profile_at(profile: Mapping[int, float], age) -> np.ndarray:

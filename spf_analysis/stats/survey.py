@@ -107,6 +107,11 @@ def _zcrit(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """The columns of ``a`` (n, k) as the contiguous rows of a (k, n) array (the same values)."""
+    return np.ascontiguousarray(np.asarray(a).T)
+
 class Design:
     """A complex survey design over a DataFrame (R ``svydesign``, Stata ``svyset``).
 
@@ -343,12 +348,14 @@ class Design:
         Ty = np.empty((D, k))
         Tx = np.empty((D, k))
         cnt = np.empty((D, k))
-        okw = ok * w[:, None]
+        # columns as contiguous rows ((k, n)): np.bincount copies a strided column of weights first
+        okw = _rows(ok * w[:, None])
         wy = Y * w[:, None]
+        wyr, okr = _rows(wy), _rows(ok.astype(float))
         for j in range(k):
-            W[:, j] = np.bincount(dom, okw[:, j], minlength=D)
-            Ty[:, j] = np.bincount(dom, wy[:, j], minlength=D)
-            cnt[:, j] = np.bincount(dom, ok[:, j], minlength=D)
+            W[:, j] = np.bincount(dom, okw[j], minlength=D)
+            Ty[:, j] = np.bincount(dom, wyr[j], minlength=D)
+            cnt[:, j] = np.bincount(dom, okr[j], minlength=D)
         with np.errstate(divide="ignore", invalid="ignore"):
             if X is None:
                 est = Ty
@@ -357,9 +364,9 @@ class Design:
                 resid = wy  # score numerators: u_i = w_i y_i
                 denom = np.ones((D, k))
             else:
-                wx = X * w[:, None]
+                wx = _rows(X * w[:, None])
                 for j in range(k):
-                    Tx[:, j] = np.bincount(dom, wx[:, j], minlength=D)
+                    Tx[:, j] = np.bincount(dom, wx[j], minlength=D)
                 est = Ty / Tx
                 Rr = np.where(np.isfinite(est), est, 0.0)
                 E = Y - Rr[dom] * X
@@ -368,9 +375,9 @@ class Design:
             var = self._variance(resid, dom, D) / denom**2
             # SRS-with-replacement variance of the linearised total (see module docstring)
             ss = np.empty((D, k))
-            wE2 = E * E * w[:, None]
+            wE2 = _rows(E * E * w[:, None])
             for j in range(k):
-                ss[:, j] = np.bincount(dom, wE2[:, j], minlength=D)
+                ss[:, j] = np.bincount(dom, wE2[j], minlength=D)
             vsrs = W * ss / (cnt - 1) / denom**2
             deff = var / vsrs
         empty = cnt == 0
@@ -396,8 +403,9 @@ class Design:
         n_h = np.repeat(self._n_psu, D)
         centre = ~np.repeat(self._lonely, D)  # "adjust": lonely strata centred at 0
         out = np.empty((D, k))
+        rr = _rows(resid)
         for j in range(k):
-            t = np.bincount(inv, resid[:, j], minlength=len(cell))
+            t = np.bincount(inv, rr[j], minlength=len(cell))
             tbar = np.bincount(hd, t, minlength=H * D) / n_h * centre
             dev2 = np.bincount(hd, (t - tbar[hd]) ** 2, minlength=H * D) + (n_h - m_hd) * tbar**2
             out[:, j] = (dev2.reshape(H, D) * self._scale[:, None]).sum(axis=0)
@@ -407,6 +415,18 @@ class Design:
         """Tidy output: variable, by columns, [extra], estimate, se, ci_low, ci_high, deff, n."""
         z = _zcrit(level)
         D, k = res["est"].shape
+        if extra is None:  # one frame at once (the same rows and values as the frames concatenated below)
+            f = labels.iloc[np.tile(np.arange(D), k)].reset_index(drop=True)
+            f.insert(0, "variable", pd.Series(list(names)).repeat(D).reset_index(drop=True))  # dtype as a scalar's
+            est, var = res["est"].T.ravel(), res["var"].T.ravel()
+            se = np.sqrt(var)
+            f["estimate"] = est
+            f["se"] = se
+            f["ci_low"] = est - z * se
+            f["ci_high"] = est + z * se
+            f["deff"] = res["deff"].T.ravel()
+            f["n"] = res["n"].T.ravel()
+            return f
         frames = []
         for j, name in enumerate(names):
             f = labels.copy()
