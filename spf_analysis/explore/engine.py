@@ -18,7 +18,8 @@ call it directly. Nothing here implements a rule of its own:
   them, against the cost the KP budget carries (net, provincial part).
 
 Controls of a provision (:class:`Controls`): on/off, eligible ages, benefit level (% of the poverty line, % of the
-KP minimum wage, or rupees a month indexed to the CPI from a base year: the indexation), targeting (universal,
+KP minimum wage, rupees a month indexed to the CPI from a base year, or rupees a month not indexed, the same
+rupees every year: the indexation), targeting (universal,
 BISP-linked, poverty-tested, pension-tested, or the provision's own rule), the eligible share for a targeted
 rule, the final take-up and the years of the phase-in. A provision whose controls equal those of the scenario
 it starts from is not restated, so a loaded scenario's phased paths (e.g. the roadmap's) are kept as they are.
@@ -46,7 +47,9 @@ RATIONALE = "Set in the scenario explorer (make explore): a what-if value chosen
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 #: the level units the controls offer: level type -> (words, factor from the control to the scenario value)
 LEVEL_UNITS = {"poverty_line": "% of the poverty line", "minimum_wage": "% of the KP minimum wage",
-               "indexed": "Rs a month, indexed to the CPI"}
+               "indexed": "Rs a month, indexed to the CPI", "nominal": "Rs a month, not indexed"}
+#: level types set in rupees a month in the controls (the scenario holds rupees a year)
+RUPEE_UNITS = ("indexed", "nominal")
 #: level types kept as loaded (in percent of their reference)
 FIXED_UNITS = {"health_oop": "% of out-of-pocket health spending per person",
                "delivery_cost": "% of the average Sehat card claim per delivery"}
@@ -69,7 +72,8 @@ class ExplorerError(ValueError):
 @dataclass(frozen=True)
 class Controls:
     """The controls of one provision (see the module docstring). ``level`` is in the unit of ``level_type``:
-    a percentage for poverty_line/minimum_wage, rupees a month for indexed; health levels are kept as loaded."""
+    a percentage for poverty_line/minimum_wage, rupees a month for indexed and nominal; health levels are kept as
+    loaded."""
 
     on: bool
     age_min: int | None
@@ -101,7 +105,7 @@ def controls_of(scenario: costing.Scenario, reference: costing.Scenario) -> dict
     for rb in reference.benefits:
         b = have.get(rb.name, rb)
         amin = b.age_min if not isinstance(b.age_min, dict) else min(b.age_min.values())
-        level = b.level_value / 12 if b.level_type == "indexed" else b.level_value * 100
+        level = b.level_value / 12 if b.level_type in RUPEE_UNITS else b.level_value * 100
         prev = b.prevalence if not isinstance(b.prevalence, dict) else max(b.prevalence.values())
         tu, start, n = _takeup_controls(b.takeup, scenario.years)
         out[rb.name] = Controls(on=rb.name in have, age_min=None if b.basis == "births" else int(amin),
@@ -155,6 +159,8 @@ def override_spec(controls: dict[str, Controls], base: costing.Scenario, referen
                 if c.base_year is None:
                     raise ExplorerError(f"{name}: a level in rupees needs the year of its prices (base year)")
                 lv = {"type": "indexed", "value": round(c.level * 12, 6), "base_year": int(c.base_year)}
+            elif c.level_type == "nominal":  # rupees a year, the same every year (no base year)
+                lv = {"type": "nominal", "value": round(c.level * 12, 6)}
             else:
                 lv = {"type": c.level_type, "value": round(c.level / 100, 10)}
             node["level"] = {**lv, "rationale": RATIONALE}
