@@ -278,8 +278,21 @@ def test_serve_command_line():
 def test_bad_port_is_refused(port, capsys):
     from spf_analysis.explore import serve
 
-    assert serve.main({"PORT": port}) == 2
+    assert serve.main({"PORT": port}, []) == 2
     assert "error: explore: PORT=" in capsys.readouterr().err
+
+
+def test_scenarios_dir_option(tmp_path, capsys):
+    """--scenarios-dir: an existing folder, carried to the app by one environment variable; default None
+    (params/scenarios). A missing folder or an unknown argument is refused before anything is served."""
+    from spf_analysis.explore import serve
+
+    assert serve.scenarios_dir({}) is None
+    assert serve.scenarios_dir({serve.SCENARIOS_ENV: str(tmp_path)}) == tmp_path
+    assert serve.main({"PORT": "5010"}, ["--scenarios-dir", str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert serve.main({"PORT": "5010"}, ["--bogus"]) == 2
+    assert "unknown argument" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ the page's state (no browser)
