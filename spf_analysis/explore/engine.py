@@ -350,6 +350,8 @@ class Explorer:
         rs = ms.build_rules(sc, int(year), self.mframe, self.frame, line=self.line, **self.ms_kw)
         sim = ms.simulate(self.frame, rs, self.persons)  # the frame's rows in its order: the groups made once apply
         sim["group"] = self.groups  # chapter 5's groups (ms.life_cycle_group of the age)
+        # the estimators read only these columns: on a narrow frame (the same rows) the design's copies are small
+        sim = sim[list(SURVEY_COLUMNS)]
         # ms.coverage_by's estimator on one survey design for both groupings (the design is the costly part)
         d = ms.design(sim)
         cov = {by: indicators.coverage(d, "ben_new", by=by, level=self.level) for by in ("quintile", "group")}
@@ -418,6 +420,9 @@ class Explorer:
         return out
 
 
+#: the columns of a simulated survey frame the explorer's estimators read: the design (ms.design: weights, strata,
+#: PSUs), welfare before and after, the gross transfers, the coverage flag and the two groupings
+SURVEY_COLUMNS = ("weights", "stratum", "psu", "cons_pae", "y_post", "gross_pae", "ben_new", "quintile", "group")
 #: scenarios (and scenario-years) whose outputs the explorer keeps
 CACHE = 64
 
