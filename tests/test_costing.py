@@ -474,3 +474,44 @@ def test_kp_public_works_and_contribution_subsidy_inputs():
     assert low.benefit("contribution_subsidy").prevalence == pytest.approx(0.123804, abs=1e-12)
     # every other benefit gains in full
     assert all(b.net_share() == 1 for b in med.benefits if b.name != "employment_guarantee")
+
+
+def test_nominal_level_by_hand(tmp_path):
+    """A nominal level: Rs 1,000 a month = Rs 12,000 a year in every year, whatever the CPI; the indexed variant
+    of the same amount rises with the CPI (12,000 x 110/100 = 13,200 in 2026, x 121/100 = 14,520 in 2027)."""
+    macro = pd.DataFrame({"cpi": [100.0, 110.0, 121.0], "poverty_line": [40000.0, 44000.0, 48400.0]},
+                         index=pd.Index([2025, 2026, 2027], name="year"))
+    nom = c.Benefit(name="nom", level_type="nominal", level_value=12000, takeup=1.0)
+    ix = c.Benefit(name="ix", level_type="indexed", level_value=12000, base_year=2025, takeup=1.0)
+    assert c.benefit_level(nom, macro, [2025, 2026, 2027]).tolist() == [12000.0, 12000.0, 12000.0]
+    assert c.benefit_level(ix, macro, [2025, 2026, 2027]).tolist() == pytest.approx([12000, 13200, 14520])
+    assert c.benefit_level_in_year(nom, macro.drop(columns="cpi"), 2027) == 12000.0  # no CPI read
+    # macro arrays with draws (the Monte Carlo): one row per draw, and a (draws, 1) level multiplier broadcasts
+    draws = {"cpi": np.array([[100.0, 110.0, 121.0], [100.0, 105.0, 110.25]])}
+    assert c.benefit_level(nom, draws, [2026, 2027], [2025, 2026, 2027]).tolist() == [[12000.0] * 2] * 2
+    mult = replace(nom, level_value=12000 * np.array([[1.0], [0.5]]))
+    assert c.benefit_level(mult, draws, [2026, 2027], [2025, 2026, 2027]).tolist() == [[12000.0] * 2, [6000.0] * 2]
+    # the scenario file: type nominal, value in rupees a year, no base year (refused, naming file and key)
+    base = (SCEN / "toy_baseline.yaml").read_text()
+    old = "      type: poverty_line\n      value: 0.5\n"
+    assert base.count(old) == 1
+    f = tmp_path / "nominal.yaml"
+    f.write_text(base.replace(old, "      type: nominal\n      value: 12000\n"))
+    sc = c.load_scenario(f)
+    b = sc.benefit("old_age_pension")
+    assert (b.level_type, b.level_value, b.base_year) == ("nominal", 12000, None)
+    pop = pd.DataFrame([{"year": y, "sex": s, "age": a, "population": 10.0}
+                        for y in (2025, 2026, 2027) for s in ("male", "female") for a in range(101)])
+    costs = c.cost_scenario(sc, pop, macro, births=pd.Series(5.0, index=[2025, 2026, 2027]))
+    old_age = costs.query("benefit == 'old_age_pension'").set_index("year")
+    # 36 ages 65-100 x 2 sexes x 10 persons = 720 eligible, take-up 0.8: 576 x 12,000 x 1.1 (admin 10%)
+    assert old_age["benefit_level"].tolist() == [12000.0] * 3
+    np.testing.assert_allclose(old_age["cost"], [576 * 12000 * 1.1] * 3, rtol=1e-12)
+    f.write_text(base.replace(old, "      type: nominal\n      value: 12000\n      base_year: 2025\n"))
+    with pytest.raises(c.ScenarioError, match="same rupees in every year") as info:
+        c.load_scenario(f)
+    assert info.value.key == "benefits.old_age_pension.level.base_year" and info.value.file.endswith("nominal.yaml")
+    f.write_text(base.replace(old, "      type: nominal\n      value: -5\n"))
+    with pytest.raises(c.ScenarioError, match="negative benefit level") as info:
+        c.load_scenario(f)
+    assert info.value.key == "benefits.old_age_pension.level.value"

@@ -158,6 +158,34 @@ def test_rupee_level_is_cpi_indexed(ex, model):
     np.testing.assert_allclose(lv, 36000.0 * cpi.loc[lv.index] / cpi.loc[2025], rtol=1e-12)
 
 
+def test_rupee_level_not_indexed(ex, model):
+    """"Rs a month, not indexed": Rs 3,000 a month = Rs 36,000 a year in every year (the indexed variant of the same
+    amount rises with the CPI); the file states it as a nominal level, which the scenario validation reads back,
+    and the survey simulation (chapter 5's rules) pays Rs 3,000 a month in that year's rupees."""
+    from spf_analysis import microsim as ms
+
+    ref = ex.reference
+    c = ex.controls(ref)
+    sp = replace(c["social_pension"], level_type="nominal", level=3000.0, base_year=None)
+    sc, spec = ex.scenario_from_controls({**c, "social_pension": sp}, ref.name)
+    assert spec["benefits"]["social_pension"]["level"] == {"type": "nominal", "value": 36000.0,
+                                                          "rationale": engine.RATIONALE}
+    lv = ex.costs(sc).query("benefit == 'social_pension'").set_index("year")["benefit_level"]
+    assert (lv == 36000.0).all() and len(lv) == len(ref.years)
+    ix, _ = ex.scenario_from_controls({**c, "social_pension": replace(sp, level_type="indexed", base_year=2025)}, ref.name)
+    lx = ex.costs(ix).query("benefit == 'social_pension'").set_index("year")["benefit_level"]
+    cpi = model.macro_frame["cpi"]
+    np.testing.assert_allclose(lx / lv, cpi.loc[lv.index] / cpi.loc[2025], rtol=1e-12)  # indexed / nominal = CPI ratio
+    assert ex.controls(sc)["social_pension"] == replace(sp, base_year=None)  # shown back as it was set
+    # the microsimulation: Rs 36,000 a year in year-t rupees is 3,000 a month, deflated to survey prices by D[t]
+    year = S.reference_year
+    rules = {r.name: r for r in ms.build_rules(sc, year, ex.mframe, ex.frame, line=ex.line, **ex.ms_kw).rules}
+    rules_ix = {r.name: r for r in ms.build_rules(ix, year, ex.mframe, ex.frame, line=ex.line, **ex.ms_kw).rules}
+    assert rules["social_pension"].level_year == pytest.approx(36000.0, rel=1e-12)
+    assert rules["social_pension"].monthly / rules_ix["social_pension"].monthly == pytest.approx(
+        cpi.loc[2025] / cpi.loc[year], rel=1e-12)
+
+
 def test_bad_controls_are_refused(ex):
     ref = ex.reference
     c = ex.controls(ref)
@@ -250,8 +278,21 @@ def test_serve_command_line():
 def test_bad_port_is_refused(port, capsys):
     from spf_analysis.explore import serve
 
-    assert serve.main({"PORT": port}) == 2
+    assert serve.main({"PORT": port}, []) == 2
     assert "error: explore: PORT=" in capsys.readouterr().err
+
+
+def test_scenarios_dir_option(tmp_path, capsys):
+    """--scenarios-dir: an existing folder, carried to the app by one environment variable; default None
+    (params/scenarios). A missing folder or an unknown argument is refused before anything is served."""
+    from spf_analysis.explore import serve
+
+    assert serve.scenarios_dir({}) is None
+    assert serve.scenarios_dir({serve.SCENARIOS_ENV: str(tmp_path)}) == tmp_path
+    assert serve.main({"PORT": "5010"}, ["--scenarios-dir", str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert serve.main({"PORT": "5010"}, ["--bogus"]) == 2
+    assert "unknown argument" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ the page's state (no browser)

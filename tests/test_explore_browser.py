@@ -1,5 +1,5 @@
 """The scenario explorer in a browser: `python -m spf_analysis.explore` (what `make explore` runs, PORT from the
-environment) serves the app; Playwright drives the system Chromium (/usr/bin/chromium, never a downloaded one),
+environment) serves the app on a temporary copy of params/scenarios (--scenarios-dir); Playwright drives the system Chromium (/usr/bin/chromium, never a downloaded one),
 changes controls one at a time and sees the cost change. Each change is timed from the input to the new cost
 on the page and printed; the issue's bound, half a second per change (median of the changes), is checked when
 the machine is not loaded by other work (1-minute load average below the number of cores); on a loaded machine
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -27,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from spf_analysis.config import paths
+from spf_analysis.model import costing
 from spf_analysis.report import browsercheck
 
 REQUIRED = os.environ.get("SPF_REQUIRE_EXPLORE") == "1"
@@ -59,10 +61,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = _free_port()
-    log = tmp_path_factory.mktemp("explore") / "server.log"
+    work = tmp_path_factory.mktemp("explore")
+    log = work / "server.log"
+    scenarios = work / "scenarios"  # a copy of params/scenarios: "Save as scenario" writes here, never into params
+    shutil.copytree(costing.scenario_dir(), scenarios)
     env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(paths.ROOT)}
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "spf_analysis.explore"], env=env, stdout=out,
+        proc = subprocess.Popen([sys.executable, "-m", "spf_analysis.explore", "--scenarios-dir", str(scenarios)], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, cwd=str(paths.ROOT), start_new_session=True)
     url = f"http://127.0.0.1:{port}/app"
     try:
@@ -75,7 +80,7 @@ def server(tmp_path_factory):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.5)
         assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-        yield url, log
+        yield url, log, scenarios
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -97,7 +102,8 @@ def _changed(loc, before: str, limit: float = 30.0) -> tuple[str, float]:
 
 
 def test_controls_change_the_cost_within_half_a_second(server, tmp_path):
-    url, log = server
+    url, log, scenarios = server
+    before_params = sorted(p.name for p in costing.scenario_dir().iterdir())
     times = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -137,7 +143,31 @@ def test_controls_change_the_cost_within_half_a_second(server, tmp_path):
         page.locator(".ctl-save-name input").fill("../evil")
         page.locator(".ctl-save button").click()
         page.locator(".save-msg").get_by_text("Not saved").wait_for(timeout=30_000)
+        # "Save as scenario" clicked: a child benefit of Rs 1,500 a month, not indexed, on the low scenario
+        unit = page.locator(".ctl-child_benefit-unit select")
+        before = cost.inner_text()
+        unit.select_option(label="Rs a month, not indexed")
+        before = _changed(cost, before)[0]
+        level.fill("1500")
+        level.press("Enter")
+        _changed(cost, before)
+        page.locator(".ctl-save-name input").fill("browser_saved")
+        page.locator(".ctl-save-label input").fill("Saved in the browser test")
+        page.locator(".ctl-save button").click()
+        page.locator(".save-msg").get_by_text("Saved").wait_for(timeout=30_000)
+        page.locator(".ctl-start select option", has_text="Saved in the browser test").wait_for(state="attached", timeout=30_000)
+        offered = page.locator(".ctl-start select option").all_inner_texts()
         browser.close()
+    saved = scenarios / "browser_saved.yaml"
+    assert saved.exists(), sorted(p.name for p in scenarios.iterdir())
+    sc = costing.load_named_scenario("browser_saved", scenarios)  # the validation of a hand-written file
+    import yaml
+
+    assert sc.label == "Saved in the browser test" and yaml.safe_load(saved.read_text())["baseline"] == "kp_low"
+    child = sc.benefit("child_benefit")
+    assert (child.level_type, child.level_value, child.base_year) == ("nominal", 18000.0, None)  # Rs 1,500 x 12
+    assert "Saved in the browser test" in [o.strip() for o in offered]  # the app's "load" list offers it
+    assert sorted(p.name for p in costing.scenario_dir().iterdir()) == before_params  # params/scenarios untouched
     assert not (paths.PARAMS / "evil.yaml").exists() and not (paths.ROOT / "params" / "scenarios" / "..evil.yaml").exists()
     print(f"\nscreenshot: {shot}")
     for what, s in times.items():

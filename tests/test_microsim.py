@@ -484,3 +484,25 @@ def test_life_cycle_group_band_edges():
     got = ms.life_cycle_group([0, 5, 6, 17, 18, 59, 60, 64, 65, 99])
     assert list(got) == ["0-5", "0-5", "6-17", "6-17", "18-59", "18-59", "60-64", "60-64", "65+", "65+"]
     assert list(got.categories) == list(ms.LIFE_CYCLE_GROUPS)
+
+
+def test_nominal_level_in_the_survey(tmp_path, toy):
+    """A social pension of Rs 3,000 a month, not indexed (level type nominal): Rs 36,000 a year in 2030 rupees,
+    3,000 a month; deflated to survey prices by D[2030] = 2 it is Rs 1,500 a month to the elder (67), and the
+    prebuilt arrays of the frame (simulate(persons=)) give the same simulation."""
+    _, macro, frame = toy
+    f = tmp_path / "nominal.yaml"
+    f.write_text(TOY_SCENARIO.replace("    level: {type: poverty_line, value: 0.5, rationale: test}\n",
+                                      "    level: {type: nominal, value: 36000, rationale: test}\n", 1))
+    scen = costing.load_scenario(f)
+    assert scen.benefit("social_pension").level_type == "nominal"
+    rs = ms.build_rules(scen, 2030, macro, frame)
+    pension = rs.rule("social_pension")
+    assert pension.level_year == 36000.0 and pension.monthly == pytest.approx(1500.0, rel=1e-12)
+    sim = ms.simulate(frame, rs)
+    assert sim["b_social_pension"].tolist() == pytest.approx([0, 0, 0, 1500.0, 0, 0, 0])
+    from spf_analysis.microsim.frame import Persons
+
+    pd.testing.assert_frame_equal(ms.simulate(frame, rs, Persons.from_frame(frame)), sim, check_exact=True)
+    with pytest.raises(ValueError, match="not the arrays of this frame"):
+        ms.simulate(frame.iloc[:5], rs, Persons.from_frame(frame))

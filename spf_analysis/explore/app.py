@@ -16,6 +16,7 @@ import pandas as pd
 import panel as pn
 
 from spf_analysis.explore import engine as explore
+from spf_analysis.explore import serve
 from spf_analysis.report.exhibits import SYNTHETIC_LABEL
 from spf_analysis.config import labels
 
@@ -28,7 +29,7 @@ pn.extension(sizing_mode="stretch_width")
 
 def _engine() -> explore.Explorer:
     if "explorer" not in pn.state.cache:
-        pn.state.cache["explorer"] = explore.Explorer(n_draws=APP_DRAWS)
+        pn.state.cache["explorer"] = explore.Explorer(serve.scenarios_dir(), n_draws=APP_DRAWS)
     return pn.state.cache["explorer"]
 
 
@@ -40,7 +41,23 @@ def _label(ident) -> str:
 
 
 def _table(df: pd.DataFrame, cls: str) -> str:
-    return f'<div class="{cls}">' + df.to_html(index=False, border=0, escape=True) + "</div>"
+    """A plain HTML table of ``df``'s (already formatted) cells, escaped (a few rows: written directly, not with
+    ``DataFrame.to_html``, which takes most of the rendering time of an update)."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False, name=None))
+    return f'<div class="{cls}"><table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _shown(f) -> str:
+    """A saved file's path, relative to the project when it is inside it (``params/scenarios/<name>.yaml``)."""
+    from spf_analysis.config import paths
+
+    try:
+        return str(f.resolve().relative_to(paths.ROOT.resolve()))
+    except ValueError:
+        return str(f)
 
 
 def _bn(x) -> str:
@@ -282,9 +299,9 @@ class App:
         except Exception as e:
             self.save_msg.object = f"**Not saved:** {e}"
             return
-        self.save_msg.object = (f"Saved `params/scenarios/{f.name}`. `make report` costs it when its name is added to "
+        self.start.options = {self._scenario_label(n): n for n in self.ex.names()}  # "load" offers it (before the message)
+        self.save_msg.object = (f"Saved `{_shown(f)}`. `make report` costs it when its name is added to "
                                 "`scenarios` in `params/run.yaml`.")
-        self.start.options = {self._scenario_label(n): n for n in self.ex.names()}
 
 
 def page():

@@ -18,7 +18,8 @@ call it directly. Nothing here implements a rule of its own:
   them, against the cost the KP budget carries (net, provincial part).
 
 Controls of a provision (:class:`Controls`): on/off, eligible ages, benefit level (% of the poverty line, % of the
-KP minimum wage, or rupees a month indexed to the CPI from a base year: the indexation), targeting (universal,
+KP minimum wage, rupees a month indexed to the CPI from a base year, or rupees a month not indexed, the same
+rupees every year: the indexation), targeting (universal,
 BISP-linked, poverty-tested, pension-tested, or the provision's own rule), the eligible share for a targeted
 rule, the final take-up and the years of the phase-in. A provision whose controls equal those of the scenario
 it starts from is not restated, so a loaded scenario's phased paths (e.g. the roadmap's) are kept as they are.
@@ -46,7 +47,9 @@ RATIONALE = "Set in the scenario explorer (make explore): a what-if value chosen
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 #: the level units the controls offer: level type -> (words, factor from the control to the scenario value)
 LEVEL_UNITS = {"poverty_line": "% of the poverty line", "minimum_wage": "% of the KP minimum wage",
-               "indexed": "Rs a month, indexed to the CPI"}
+               "indexed": "Rs a month, indexed to the CPI", "nominal": "Rs a month, not indexed"}
+#: level types set in rupees a month in the controls (the scenario holds rupees a year)
+RUPEE_UNITS = ("indexed", "nominal")
 #: level types kept as loaded (in percent of their reference)
 FIXED_UNITS = {"health_oop": "% of out-of-pocket health spending per person",
                "delivery_cost": "% of the average Sehat card claim per delivery"}
@@ -69,7 +72,8 @@ class ExplorerError(ValueError):
 @dataclass(frozen=True)
 class Controls:
     """The controls of one provision (see the module docstring). ``level`` is in the unit of ``level_type``:
-    a percentage for poverty_line/minimum_wage, rupees a month for indexed; health levels are kept as loaded."""
+    a percentage for poverty_line/minimum_wage, rupees a month for indexed and nominal; health levels are kept as
+    loaded."""
 
     on: bool
     age_min: int | None
@@ -101,7 +105,7 @@ def controls_of(scenario: costing.Scenario, reference: costing.Scenario) -> dict
     for rb in reference.benefits:
         b = have.get(rb.name, rb)
         amin = b.age_min if not isinstance(b.age_min, dict) else min(b.age_min.values())
-        level = b.level_value / 12 if b.level_type == "indexed" else b.level_value * 100
+        level = b.level_value / 12 if b.level_type in RUPEE_UNITS else b.level_value * 100
         prev = b.prevalence if not isinstance(b.prevalence, dict) else max(b.prevalence.values())
         tu, start, n = _takeup_controls(b.takeup, scenario.years)
         out[rb.name] = Controls(on=rb.name in have, age_min=None if b.basis == "births" else int(amin),
@@ -155,6 +159,8 @@ def override_spec(controls: dict[str, Controls], base: costing.Scenario, referen
                 if c.base_year is None:
                     raise ExplorerError(f"{name}: a level in rupees needs the year of its prices (base year)")
                 lv = {"type": "indexed", "value": round(c.level * 12, 6), "base_year": int(c.base_year)}
+            elif c.level_type == "nominal":  # rupees a year, the same every year (no base year)
+                lv = {"type": "nominal", "value": round(c.level * 12, 6)}
             else:
                 lv = {"type": c.level_type, "value": round(c.level / 100, 10)}
             node["level"] = {**lv, "rationale": RATIONALE}
@@ -236,6 +242,16 @@ class Explorer:
                                             ranges=montecarlo.data_ranges(self.inputs))
         self.grid_projections = montecarlo.DemoGrid.project(int(self.reference.years[-1]), list(self.fert_range),
                                                             [mlo, mc, mhi], rates=demography.wpp_rates())
+        # the populations pivoted to year x (sex, age) once (costing.population_matrix takes them as they are):
+        # the same matrices every scenario's counts would pivot again
+        self.grid_projections["kp"] = [[{**kp, "population": costing.wide_population(kp["population"])} for kp in row]
+                                       for row in self.grid_projections["kp"]]
+        self.population = costing.wide_population(self.model.population)
+        # the survey's life-cycle groups (chapter 5's, from the age, which no rule changes)
+        self.groups = ms.life_cycle_group(self.frame["age"].to_numpy())
+        from spf_analysis.microsim.frame import Persons
+
+        self.persons = Persons.from_frame(self.frame)  # the survey's arrays, made once for every simulation
         # the eligible share a targeting rule starts from when chosen: the derivations of the targeted variants
         # of chapter 4 (spf_analysis.model.options, from sourced figures); poverty-tested: the user's value
         from spf_analysis.model import options
@@ -246,7 +262,11 @@ class Explorer:
         for y in self.reference.years[1:]:  # every year's yields now, not at the first change of year
             self.yields(int(y))
         self._loaded: dict = {}  # scenarios read, by name and the state of the folder
-        self._last = None  # (scenario key, its costs, net costs, cost path, band): the last scenario evaluated
+        # outputs of the scenarios evaluated lately, by scenario key (and year): a control set back, or a year
+        # seen before, shows them again without computing (the same numbers; at most CACHE entries each)
+        self._paths: dict = {}
+        self._bands: dict = {}
+        self._surveys: dict = {}
 
     # ---------------------------------------------------------------- scenarios
     def names(self) -> list[str]:
@@ -295,7 +315,7 @@ class Explorer:
     # ---------------------------------------------------------------- outputs
     def costs(self, sc: costing.Scenario) -> pd.DataFrame:
         """The RAP cost table (chapter 4's ``cost_scenario`` columns) of ``sc``."""
-        return costing.cost_scenario(sc, self.model.population, self.costing_macro, self.model.births)
+        return costing.cost_scenario(sc, self.population, self.costing_macro, self.model.births)
 
     def net(self, costs: pd.DataFrame, name: str) -> pd.DataFrame:
         from spf_analysis.model import existing
@@ -328,8 +348,10 @@ class Explorer:
         from spf_analysis.stats import indicators
 
         rs = ms.build_rules(sc, int(year), self.mframe, self.frame, line=self.line, **self.ms_kw)
-        sim = ms.simulate(self.frame, rs)
-        sim["group"] = ms.life_cycle_group(sim["age"].to_numpy())  # chapter 5's groups
+        sim = ms.simulate(self.frame, rs, self.persons)  # the frame's rows in its order: the groups made once apply
+        sim["group"] = self.groups  # chapter 5's groups (ms.life_cycle_group of the age)
+        # the estimators read only these columns: on a narrow frame (the same rows) the design's copies are small
+        sim = sim[list(SURVEY_COLUMNS)]
         # ms.coverage_by's estimator on one survey design for both groupings (the design is the costly part)
         d = ms.design(sim)
         cov = {by: indicators.coverage(d, "ben_new", by=by, level=self.level) for by in ("quintile", "group")}
@@ -362,17 +384,19 @@ class Explorer:
         return fiscal.package_financing(self.yields(year), {"scenario": cost_provincial})
 
     def evaluate(self, sc: costing.Scenario, year: int, *, band: bool = True, survey: bool = True) -> dict:
-        """Every output of the explorer for ``sc`` in ``year`` (DataFrames) and the seconds each part took."""
+        """Every output of the explorer for ``sc`` in ``year`` (DataFrames) and the seconds each part took.
+
+        A scenario evaluated lately (the same provisions, e.g. only the year changed, or a control set back) is
+        not computed again: its cost path and band (which do not depend on the year) and its survey results of
+        that year are kept, by scenario key, for the last :data:`CACHE` scenarios."""
         t = {}
         t0 = time.perf_counter()
         key = (sc.name, repr(sc.benefits), tuple(sc.years))
-        if self._last is not None and self._last[0] == key:  # the same scenario (e.g. only the year changed)
-            costs, net, path, last_band = self._last[1]
-        else:
+        if key not in self._paths:
             costs = self.costs(sc)
             net = self.net(costs, sc.name)
-            path = self.cost_path(costs, net)
-            last_band = None
+            _remember(self._paths, key, (costs, net, self.cost_path(costs, net)))
+        costs, net, path = self._paths[key]
         t["costs"] = time.perf_counter() - t0
         out = {"costs": costs, "net": net, "path": path}
         t0 = time.perf_counter()
@@ -381,12 +405,30 @@ class Explorer:
         t["financing"] = time.perf_counter() - t0
         if band:
             t0 = time.perf_counter()
-            out["band"] = last_band if last_band is not None else self.band(sc)
+            if key not in self._bands:
+                _remember(self._bands, key, self.band(sc))
+            out["band"] = self._bands[key]
             t["band"] = time.perf_counter() - t0
-        self._last = (key, (costs, net, path, out.get("band")))
         if survey:
             t0 = time.perf_counter()
-            out.update(self.survey(sc, year))
+            skey = (key, int(year))
+            if skey not in self._surveys:
+                _remember(self._surveys, skey, self.survey(sc, year))
+            out.update(self._surveys[skey])
             t["survey"] = time.perf_counter() - t0
         out["seconds"] = t
         return out
+
+
+#: the columns of a simulated survey frame the explorer's estimators read: the design (ms.design: weights, strata,
+#: PSUs), welfare before and after, the gross transfers, the coverage flag and the two groupings
+SURVEY_COLUMNS = ("weights", "stratum", "psu", "cons_pae", "y_post", "gross_pae", "ben_new", "quintile", "group")
+#: scenarios (and scenario-years) whose outputs the explorer keeps
+CACHE = 64
+
+
+def _remember(cache: dict, key, value) -> None:
+    """``cache[key] = value``, dropping the oldest entry beyond :data:`CACHE`."""
+    cache[key] = value
+    while len(cache) > CACHE:
+        cache.pop(next(iter(cache)))

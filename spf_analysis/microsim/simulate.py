@@ -359,7 +359,7 @@ def simulate_sums(P: Persons, rs: RuleSet, by: Sequence[str] = ()) -> pd.DataFra
     return sums(P, engine(P, rs), rs, by, quintile=quintiles(P, rs) if "quintile" in by else None)
 
 
-def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
+def simulate(df: pd.DataFrame, rs: RuleSet, persons: Persons | None = None) -> pd.DataFrame:
     """Apply the rules to a frame of whole households (a survey or a Dask partition).
 
     Adds per benefit ``e_<name>`` (0/1 eligible, before take-up and exclusions), ``r_<name>`` (0/1 receives) and ``b_<name>`` (benefit per month, survey prices,
@@ -367,9 +367,13 @@ def simulate(df: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
     -- / adult equivalents), ``gross_pae`` (the gross cash benefits of those rules / adult equivalents),
     ``y_post`` (= ``cons_pae + cash_pae``), ``ben_new`` (lives in a household receiving a new cash
     benefit), ``quintile`` (of pre-reform welfare ``cons_pae``, cut-points of the rule set).
-    The numbers come from the array engine (:func:`engine`), in the frame's row order.
+    The numbers come from the array engine (:func:`engine`), in the frame's row order. ``persons``: the
+    :meth:`Persons.from_frame` arrays of ``df`` when the caller made them already (the scenario explorer
+    simulates one frame again and again).
     """
-    P = Persons.from_frame(df)
+    P = Persons.from_frame(df) if persons is None else persons
+    if P.n != len(df):
+        raise ValueError(f"persons has {P.n} rows, the frame {len(df)}: not the arrays of this frame")
     res = engine(P, rs)
     back = (lambda a: a) if P.order is None else (lambda a: _unsort(a, P.order))
     new = {}

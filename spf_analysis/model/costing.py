@@ -7,7 +7,8 @@ benefit ``s`` and year ``t``::
     eligible       E[s,t] = sum_{g in group(s)} N[g,t] x profile_s(g) x p[s,t]     (or births[t] x p[s,t])
     excluded       X[s,t] = sum_{A in exclusive_with(s)} sum_{g in both} N[g,t] profile_s profile_A p[s,t] p[A,t] c[A,t]
     beneficiaries  B[s,t] = c[s,t] x (E[s,t] - X[s,t])
-    benefit        b[s,t] = b0 x CPI[t] / CPI[t0]   |  alpha x reference[t]  (poverty line, minimum wage,
+    benefit        b[s,t] = b0 x CPI[t] / CPI[t0] (indexed)  |  b0 (nominal: the same rupees every year)
+                   |  alpha x reference[t]  (poverty line, minimum wage,
                    out-of-pocket health spending per person, cost of a facility delivery)
     cost           C[s,t] = B[s,t] x b[s,t] x months_s / 12 x (1 + a_s)
     ratios         C / GDP_province, C / GDP_national, C / budget   (in percent)
@@ -84,7 +85,10 @@ import pandas as pd
 from spf_analysis.config.errors import FileKeyError, read_yaml
 
 ADMIN_CONVENTIONS = ("share_of_benefits", "share_of_gross")
-LEVEL_TYPES = ("indexed", "poverty_line", "minimum_wage", "health_oop", "delivery_cost")
+#: how a benefit level is set (``level.type`` of a scenario file): ``indexed`` rupees a year in the prices of a base
+#: year, raised with the CPI; ``nominal`` the same rupees a year in every year, not indexed (its real value falls
+#: with prices); the others a share ``alpha`` of a reference series of the year (:data:`_LEVEL_REFERENCE`)
+LEVEL_TYPES = ("indexed", "nominal", "poverty_line", "minimum_wage", "health_oop", "delivery_cost")
 KINDS = ("cash", "health")
 BASES = ("population", "births")
 SEX_CHOICES = ("all", "male", "female")
@@ -146,6 +150,14 @@ def indexed_level(base_value, cpi, cpi_base):
     return base_value * cpi / cpi_base
 
 
+def nominal_level(value, years, lead=()):
+    """``b[t] = b0`` in every year: a fixed nominal amount, not indexed (its real value falls as prices rise).
+
+    ``lead``: the leading (draws) shape of the macro arrays the other levels follow; ``value`` may be an array
+    that broadcasts against ``lead + (years,)`` (e.g. a (draws, 1) multiplier of the level)."""
+    return np.asarray(value, dtype=float) * np.ones(tuple(lead) + (len(np.atleast_1d(years)),))
+
+
 def relative_level(alpha, reference):
     """``b[t] = alpha x reference[t]`` (poverty line or minimum wage, annual)."""
     return alpha * reference
@@ -179,7 +191,8 @@ class Benefit:
     holds until the next listed year; before the first listed year take-up is
     0 -- benefit not yet introduced -- and prevalence takes its first value) or
     an array over the scenario years (``(years,)`` or ``(draws, years)``).
-    ``level_value``: the base-year annual amount (``indexed``) or ``alpha``.
+    ``level_value``: the base-year annual amount (``indexed``), the annual amount of every year (``nominal``)
+    or ``alpha``.
     ``age_min``: an integer, or a ``{year: age}`` step path (a phased age of entry: the age holds until
     the next listed year, the first value before it; see :func:`age_min_path`).
     ``age_profile``: optional ``{age_lower: share}`` step function over age
@@ -375,7 +388,8 @@ def _macro_column(macro, name: str, benefit: str):
 def benefit_level(benefit: "Benefit", macro, years, macro_years=None):
     """Annual benefit level per beneficiary ``b[s,t]`` for each of ``years`` (last axis).
 
-    ``indexed``: ``b0 x CPI[t] / CPI[base_year]`` (:func:`indexed_level`); ``poverty_line`` /
+    ``indexed``: ``b0 x CPI[t] / CPI[base_year]`` (:func:`indexed_level`); ``nominal``: ``b0`` in every year
+    (:func:`nominal_level`, no CPI read); ``poverty_line`` /
     ``minimum_wage`` / ``health_oop`` / ``delivery_cost``: ``alpha x reference[t]`` (:func:`relative_level`).  ``macro``: a DataFrame
     indexed by year (e.g. :func:`spf_analysis.model.macro.macro_frame`; only the series needed are
     read) or a mapping ``name -> array`` over ``macro_years`` on its last axis (``(years,)`` or
@@ -396,6 +410,10 @@ def benefit_level(benefit: "Benefit", macro, years, macro_years=None):
         if cpi_full.ndim > 1:
             cpi_base = cpi_base[..., None]  # (draws, 1) against (draws, years)
         return indexed_level(b.level_value, cpi_full[..., sel], cpi_base)
+    if b.level_type == "nominal":
+        lead = () if isinstance(macro, pd.DataFrame) else next(
+            (np.shape(v)[:-1] for v in dict(macro).values() if np.ndim(v) > 1), ())
+        return nominal_level(b.level_value, years, lead)
     if b.level_type in _LEVEL_REFERENCE:
         ref = _macro_column(macro, _LEVEL_REFERENCE[b.level_type], b.name)
         return relative_level(b.level_value, np.asarray(ref)[..., sel] if np.ndim(ref) else ref)
@@ -418,15 +436,27 @@ def annual_amount(level, months):
 
 
 def population_matrix(population: pd.DataFrame, years) -> pd.DataFrame:
-    """Tidy ``year, sex, age, population`` (single ages, last age open) -> years x (sex, age)."""
-    needed = {"year", "sex", "age", "population"}
-    if not needed <= set(population.columns):
-        raise ValueError(f"population needs columns {sorted(needed)}")
-    wide = population.pivot_table(index="year", columns=["sex", "age"], values="population", aggfunc="sum")
+    """Tidy ``year, sex, age, population`` (single ages, last age open) -> years x (sex, age).
+
+    ``population`` may also be this function's own result for other years (columns ``(sex, age)``): then only
+    the years are selected, so a caller costing many scenarios on one population (the scenario explorer)
+    pivots it once (:func:`wide_population`)."""
+    if isinstance(population.columns, pd.MultiIndex) and list(population.columns.names) == ["sex", "age"]:
+        wide = population
+    else:
+        wide = wide_population(population)
     missing = sorted(set(np.asarray(years).tolist()) - set(wide.index))
     if missing:
         raise ValueError(f"population has no rows for years {missing}")
     return wide.reindex(np.asarray(years)).fillna(0.0)
+
+
+def wide_population(population: pd.DataFrame) -> pd.DataFrame:
+    """Tidy ``year, sex, age, population`` -> year x (sex, age), every year of the frame (see :func:`population_matrix`)."""
+    needed = {"year", "sex", "age", "population"}
+    if not needed <= set(population.columns):
+        raise ValueError(f"population needs columns {sorted(needed)}")
+    return population.pivot_table(index="year", columns=["sex", "age"], values="population", aggfunc="sum")
 
 
 def age_profile_at(profile: Mapping[int, float], age) -> np.ndarray:
@@ -944,7 +974,9 @@ def _build(spec: dict, file, max_age: int | None) -> Scenario:
             if base_year > end:
                 raise ScenarioError(f"base year {base_year} after the horizon end {end}", file=file, key=f"{bkey}.level.base_year")
         elif "base_year" in lv:
-            raise ScenarioError("base_year only applies to indexed levels", file=file, key=f"{bkey}.level.base_year")
+            raise ScenarioError("base_year only applies to indexed levels (a nominal level is the same rupees in every "
+                                "year)" if ltype == "nominal" else "base_year only applies to indexed levels",
+                                file=file, key=f"{bkey}.level.base_year")
         months = _number(ben["months"]["value"], f"{bkey}.months.value", file) if "months" in ben else 12
         if not 0 < months <= 12:
             raise ScenarioError(f"months {months} outside (0, 12]", file=file, key=f"{bkey}.months.value")

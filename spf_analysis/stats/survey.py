@@ -107,6 +107,21 @@ def _zcrit(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
+
+def _column_keys(code: np.ndarray, k: int) -> np.ndarray:
+    """Bin of every cell of an (n, k) array read row by row: ``code[i] * k + j`` (see :func:`_column_sums`)."""
+    return (np.asarray(code, dtype=np.int64)[:, None] * k + np.arange(k)).ravel()
+
+
+def _column_sums(key: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
+    """``np.bincount(code, a[:, j], minlength=size)`` for every column j at once -> (size, k).
+
+    One bincount over the cells of ``a`` in row order (``key`` from :func:`_column_keys`): each (code, column)
+    bin adds its rows in the same order as the bincount of that column alone, so the sums are the same numbers."""
+    a = np.ascontiguousarray(a, dtype=float)
+    k = a.shape[1]
+    return np.bincount(key, weights=a.ravel(), minlength=size * k).reshape(size, k)
+
 class Design:
     """A complex survey design over a DataFrame (R ``svydesign``, Stata ``svyset``).
 
@@ -339,16 +354,11 @@ class Design:
         """
         w = self._w
         n, k = Y.shape
-        W = np.empty((D, k))
-        Ty = np.empty((D, k))
-        Tx = np.empty((D, k))
-        cnt = np.empty((D, k))
-        okw = ok * w[:, None]
+        key = _column_keys(dom, k)  # every column's sums by domain in one np.bincount (_column_sums)
         wy = Y * w[:, None]
-        for j in range(k):
-            W[:, j] = np.bincount(dom, okw[:, j], minlength=D)
-            Ty[:, j] = np.bincount(dom, wy[:, j], minlength=D)
-            cnt[:, j] = np.bincount(dom, ok[:, j], minlength=D)
+        W = _column_sums(key, ok * w[:, None], D)
+        Ty = _column_sums(key, wy, D)
+        cnt = _column_sums(key, ok.astype(float), D)
         with np.errstate(divide="ignore", invalid="ignore"):
             if X is None:
                 est = Ty
@@ -357,9 +367,7 @@ class Design:
                 resid = wy  # score numerators: u_i = w_i y_i
                 denom = np.ones((D, k))
             else:
-                wx = X * w[:, None]
-                for j in range(k):
-                    Tx[:, j] = np.bincount(dom, wx[:, j], minlength=D)
+                Tx = _column_sums(key, X * w[:, None], D)
                 est = Ty / Tx
                 Rr = np.where(np.isfinite(est), est, 0.0)
                 E = Y - Rr[dom] * X
@@ -367,10 +375,7 @@ class Design:
                 denom = Tx
             var = self._variance(resid, dom, D) / denom**2
             # SRS-with-replacement variance of the linearised total (see module docstring)
-            ss = np.empty((D, k))
-            wE2 = E * E * w[:, None]
-            for j in range(k):
-                ss[:, j] = np.bincount(dom, wE2[:, j], minlength=D)
+            ss = _column_sums(key, E * E * w[:, None], D)
             vsrs = W * ss / (cnt - 1) / denom**2
             deff = var / vsrs
         empty = cnt == 0
@@ -396,8 +401,9 @@ class Design:
         n_h = np.repeat(self._n_psu, D)
         centre = ~np.repeat(self._lonely, D)  # "adjust": lonely strata centred at 0
         out = np.empty((D, k))
+        T = _column_sums(_column_keys(inv, k), resid, len(cell))
         for j in range(k):
-            t = np.bincount(inv, resid[:, j], minlength=len(cell))
+            t = T[:, j]
             tbar = np.bincount(hd, t, minlength=H * D) / n_h * centre
             dev2 = np.bincount(hd, (t - tbar[hd]) ** 2, minlength=H * D) + (n_h - m_hd) * tbar**2
             out[:, j] = (dev2.reshape(H, D) * self._scale[:, None]).sum(axis=0)
@@ -407,6 +413,15 @@ class Design:
         """Tidy output: variable, by columns, [extra], estimate, se, ci_low, ci_high, deff, n."""
         z = _zcrit(level)
         D, k = res["est"].shape
+        if extra is None:  # one frame at once (the same rows and values as the frames concatenated below)
+            idx = np.tile(np.arange(D), k)
+            est, var = res["est"].T.ravel(), res["var"].T.ravel()
+            se = np.sqrt(var)
+            cols = {"variable": pd.Series(list(names)).repeat(D).reset_index(drop=True),  # dtype as a scalar's
+                    **{c: labels[c].iloc[idx].reset_index(drop=True) for c in labels.columns},
+                    "estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
+                    "deff": res["deff"].T.ravel(), "n": res["n"].T.ravel()}
+            return pd.DataFrame(cols)
         frames = []
         for j, name in enumerate(names):
             f = labels.copy()
