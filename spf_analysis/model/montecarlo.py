@@ -191,14 +191,20 @@ class DemoGrid:
 
     @classmethod
     def from_projections(cls, scenario: costing.Scenario, proj: dict) -> "DemoGrid":
-        """The grid of ``scenario``'s eligible counts on the projections of :meth:`project`."""
+        """The grid of ``scenario``'s eligible counts on the projections of :meth:`project`. The population
+        matrices of the scenario's years are kept in ``proj["matrices"]`` for the next scenario on the same
+        projections (chapter 5's nine scenarios, the explorer's every change)."""
         fert, mort, mig = proj["fert"], proj["mort"], proj["migration"]
+        matrices = proj.setdefault("matrices", {})
         base, overlap, total = {}, {}, []
         for i in range(len(fert)):
             row_t = []
             for j in range(len(mort)):
                 kp = proj["kp"][i][j]
-                demo = costing.demographic_inputs(scenario, kp["population"], kp["births"])
+                key = (i, j, np.asarray(scenario.years).tobytes())
+                if key not in matrices:
+                    matrices[key] = costing.population_matrix(kp["population"], scenario.years)
+                demo = costing.demographic_inputs(scenario, kp["population"], kp["births"], matrix=matrices[key])
                 for k, v in demo["base"].items():
                     base.setdefault(k, np.empty((len(fert), len(mort), len(scenario.years))))[i, j] = v
                 for k, v in demo["overlap"].items():
