@@ -137,10 +137,13 @@ survey-info: | $(READY) # the survey the build will use (params/survey.yaml, SUR
 	@$(PY) -m spf_analysis.household.source info
 
 # ------------------------------------------------------------------- model run
-# Projection -> macro frame -> RAP costs of every scenario of params/run.yaml, once per build
-# (spf_analysis.model.pipeline); chapters 04-07, the summary and the microsimulation read it.
+# Projection -> macro frame -> RAP costs of every scenario of params/run.yaml, and the Monte Carlo's
+# demographic grid (fertility range of the calibration x the mortality multipliers of
+# spf_analysis.model.montecarlo), once per build (spf_analysis.model.pipeline); chapters 04-07, the
+# summary, the microsimulation and the explorer read it (spf_analysis.model.pipeline.FILES).
 MODEL_RUN := $(addprefix data/interim/,model_calibration.parquet model_population.parquet model_births.parquet \
-	model_macro_frame.parquet model_costs.parquet model_net_costs.parquet model_existing_spending.parquet model_settings.json)
+	model_macro_frame.parquet model_costs.parquet model_net_costs.parquet model_existing_spending.parquet \
+	model_grid_population.parquet model_grid_births.parquet model_settings.json)
 .PRECIOUS: $(MODEL_RUN)  # written all or nothing; a failed run keeps the previous one
 $(MODEL_RUN): export SPF_INPUTS = $^
 $(MODEL_RUN): export SPF_OUTPUTS = $(MODEL_RUN)
@@ -179,10 +182,11 @@ reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml repor
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES) \
 	data/processed/sehat_utilisation.parquet data/processed/census_district_totals.parquet \
 	data/processed/sdg131_anchors.parquet data/processed/schemes.parquet
-# chapters 04-06: the model run, the scenario and policy files, the WPP rates (Monte Carlo grid)
+# chapters 04-06: the model run (with the Monte Carlo's demographic grid), the scenario and policy files
 COSTING_DEPS := $(MODEL_RUN) $(wildcard params/scenarios/*.yaml) $(wildcard params/policy/*.yaml) params/existing_schemes.yaml \
-	$(wildcard data/raw/un_wpp/wpp2019_*.tsv) data/processed/macro_indicators.parquet data/processed/health_indicators.parquet
-reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS)
+	data/processed/macro_indicators.parquet data/processed/health_indicators.parquet
+# chapter 04 also compares the projection with the WPP rates (section 4.1)
+reports/notebooks/04_costing_options.ipynb: $(COSTING_DEPS) $(wildcard data/raw/un_wpp/wpp2019_*.tsv)
 # chapter 05: microsimulation of the scenarios on the survey, reconciled with the RAP costs
 reports/notebooks/05_distributional_impact.ipynb: $(COSTING_DEPS) \
 	data/raw/survey_targets/kp_calibration_targets.csv $(SURVEY_TABLES)

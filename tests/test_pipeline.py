@@ -102,3 +102,61 @@ def test_the_central_projection_agrees_with_the_2023_census(model):
     assert srv["children_0_4_2023_projected"] == pytest.approx(5_432_174, rel=1e-5)
     assert not srv["within_census_tolerance"]
     assert model.calibration["central"].sum() == 1
+
+
+def test_makefile_lists_every_file_of_the_run():
+    """make's MODEL_RUN targets are the files the model run writes (pipeline.FILES): a file it writes but make
+    does not list would not re-run the chapters that read it."""
+    mk = (paths.ROOT / "Makefile").read_text()
+    block = re.search(r"^MODEL_RUN := \$\(addprefix data/interim/,(.*?)\)\n", mk, re.S | re.M).group(1)
+    assert sorted(block.replace("\\", " ").split()) == sorted(pipeline.FILES.values())
+
+
+def _demogrid_calls(tree) -> set[str]:
+    return {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Attribute | ast.Name)
+            and getattr(n.func.value, "attr", getattr(n.func.value, "id", None)) == "DemoGrid"
+            and n.func.attr in ("build", "project")}
+
+
+def test_only_the_model_run_projects_the_demographic_grid():
+    """Issue 15: the Monte Carlo's grid (6 KP projections with their migration calibrations) is projected once, by
+    the model run; chapters 4 and 5 and the explorer read it (ModelRun.demo_grid), none projects it again."""
+    found = []
+    for f in sorted((paths.ROOT / "spf_analysis").rglob("*.py")):
+        rel = str(f.relative_to(paths.ROOT))
+        if rel not in {"spf_analysis/model/pipeline.py", "spf_analysis/model/montecarlo.py"} and _demogrid_calls(ast.parse(f.read_text())):
+            found.append(rel)
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        code = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+        if _demogrid_calls(ast.parse(code)):
+            found.append(nb.name)
+    assert not found, f"the demographic grid is projected outside the model run: {found}"
+
+
+def test_the_grid_of_the_run_is_the_grid_projected_directly(model, tmp_path):
+    """The grid written and read back gives exactly (bit for bit) the counts of DemoGrid.build on the same
+    points: the PDHS 2017-18 ratio and the census fit (TFR scales 1.111 and 1.368) x mortality 0.85, 1, 1.15;
+    at mortality 1 a point's migration rate is its calibration's (the run reuses it instead of solving again)."""
+    import numpy as np
+
+    from spf_analysis.model import costing, montecarlo
+
+    pipeline.write(model, tmp_path)
+    back = pipeline.load(tmp_path)
+    fert, mort = montecarlo.study_grid(model.calibration)
+    assert fert == pytest.approx([1.1111, 1.3683], abs=1e-4) and mort == [0.85, 1.0, 1.15]
+    assert sorted(back.grid_births["end"].unique()) == [run.settings().horizon_end]
+    sc = costing.load_named_scenario("package_minimum")
+    old, new = montecarlo.DemoGrid.build(sc, fert=fert, mort=mort), back.demo_grid(sc)
+    for a, b in [(old.fert, new.fert), (old.mort, new.mort), (old.migration, new.migration), (old.total, new.total)]:
+        np.testing.assert_array_equal(a, b)
+    assert old.base.keys() == new.base.keys() and old.overlap.keys() == new.overlap.keys()
+    for k in old.base:
+        np.testing.assert_array_equal(old.base[k], new.base[k])
+    for k in old.overlap:
+        np.testing.assert_array_equal(old.overlap[k], new.overlap[k])
+    cal = model.calibration.set_index("variant")["migration_rate"]
+    assert new.migration[1, 1] == cal["census_fitted"] and new.migration[0, 1] == cal["survey"]
+    with pytest.raises(KeyError, match="not to 2040"):
+        back.grid_projections(2040)

@@ -9,6 +9,7 @@ mapping (PyYAML keeps the last one silently) and names an unsupported tag
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import yaml
@@ -72,17 +73,28 @@ class StrictLoader(_SafeLoader):
 StrictLoader.add_constructor(None, StrictLoader.construct_undefined)
 
 
+#: documents already parsed, by their text (a chapter reads each scenario file a dozen times through the
+#: baseline chains): each caller gets its own copy; a text that fails to parse is parsed again, and fails again
+_PARSED: dict[str, object] = {}
+
+
 def parse_yaml(text: str, error: type[FileKeyError] = FileKeyError, name=None):
     """Parse a YAML text with :class:`StrictLoader`; malformed YAML, a duplicate key or an
     unsupported tag raises ``error`` naming ``name`` (the file or the source of the text)
     and the line."""
+    if text in _PARSED:
+        return copy.deepcopy(_PARSED[text])
     shown = None if name is None else str(name)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 -- StrictLoader is a (C)SafeLoader
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 -- StrictLoader is a (C)SafeLoader
     except YAMLInputError as e:
         raise error(str(e), file=shown) from None
     except yaml.YAMLError as e:
         raise error(f"invalid YAML ({e})", file=shown) from None
+    if len(_PARSED) >= 512:
+        _PARSED.clear()
+    _PARSED[text] = data
+    return copy.deepcopy(data)
 
 
 def read_yaml(file: str | Path, error: type[FileKeyError] = FileKeyError, name=None):

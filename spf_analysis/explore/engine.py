@@ -11,7 +11,7 @@ call it directly. Nothing here implements a rule of its own:
 * costs: :func:`costing.cost_scenario` on the model run's projection and macro frame (``pipeline.load()``), net of
   the existing schemes with :func:`existing.net_costs`, as the model run (chapter 4);
 * the Monte Carlo band: :func:`montecarlo.cost_draws` with chapter 4's draws (``params/04_costing_options.yaml``
-  n_draws and seed) on a :class:`montecarlo.DemoGrid` whose projections are made once;
+  n_draws and seed) on a :class:`montecarlo.DemoGrid` whose projections the model run made (``make model``);
 * the poverty impact and coverage: :func:`microsim.build_rules`, :func:`microsim.simulate`, :func:`microsim.impact`
   and :func:`microsim.coverage_by` with chapter 5's parameters (``params/05_distributional_impact.yaml``);
 * the fiscal-space options: :func:`fiscal.option_yields` and :func:`fiscal.package_financing` as chapter 6 calls
@@ -211,7 +211,7 @@ class Explorer:
         from spf_analysis import microsim as ms
         from spf_analysis.data import io
         from spf_analysis.household import synth
-        from spf_analysis.model import demography, existing, macro, montecarlo, pipeline
+        from spf_analysis.model import existing, macro, montecarlo, pipeline
 
         self.dir = Path(scenarios_dir or costing.scenario_dir())
         self.settings = run.settings()
@@ -231,21 +231,18 @@ class Explorer:
         # existing schemes (chapter 4's net costs)
         provisions = [b.name for b in self.reference.benefits]
         self.mapping = existing.load_mapping(scheme_ids=set(io.load("schemes")["scheme_id"]), provisions=provisions)
-        # Monte Carlo: chapter 4's draws; the grid's projections are made once, its counts per scenario
+        # Monte Carlo: chapter 4's draws; the grid's projections are the model run's, its counts per scenario
         p4 = load_values("04_costing_options")
         self.inputs = macro.macro_inputs(indicators=io.load("macro_indicators"))
-        cal = self.model.calibration.set_index("variant")
-        self.fert_range = tuple(sorted((cal.loc["survey", "tfr_scale"], cal.loc["census_fitted", "tfr_scale"])))
-        _, mc, mlo, mhi = montecarlo.DEFAULT_RANGES["mortality"]
+        self.fert_range = montecarlo.fertility_range(self.model.calibration)
         self.n_draws = int(n_draws or p4["n_draws"])
         self.draws = montecarlo.draw_inputs(self.n_draws, p4["seed"], self.fert_range, self.inputs,
                                             ranges=montecarlo.data_ranges(self.inputs))
-        self.grid_projections = montecarlo.DemoGrid.project(int(self.reference.years[-1]), list(self.fert_range),
-                                                            [mlo, mc, mhi], rates=demography.wpp_rates())
-        # the populations pivoted to year x (sex, age) once (costing.population_matrix takes them as they are):
-        # the same matrices every scenario's counts would pivot again
-        self.grid_projections["kp"] = [[{**kp, "population": costing.wide_population(kp["population"])} for kp in row]
-                                       for row in self.grid_projections["kp"]]
+        # the grid's projections, made by the model run; their populations pivoted to year x (sex, age) once
+        # (costing.population_matrix takes them as they are): the same matrices every scenario's counts would pivot again
+        proj = dict(self.model.grid_projections(int(self.reference.years[-1])))
+        proj["kp"] = [[{**kp, "population": costing.wide_population(kp["population"])} for kp in row] for row in proj["kp"]]
+        self.grid_projections = proj
         self.population = costing.wide_population(self.model.population)
         # the survey's life-cycle groups (chapter 5's, from the age, which no rule changes)
         self.groups = ms.life_cycle_group(self.frame["age"].to_numpy())
@@ -337,7 +334,7 @@ class Explorer:
         """Quantiles of the package cost (% of KP GDP) over chapter 4's Monte Carlo draws."""
         from spf_analysis.model import montecarlo
 
-        grid = montecarlo.DemoGrid.from_projections(sc, self.grid_projections)
+        grid = self.model.demo_grid(sc, self.grid_projections)
         mc = montecarlo.cost_draws(sc, grid, self.inputs, self.draws)
         return montecarlo.fan(np.asarray(mc["package"]["cost_pct_gdp"]), sc.years)
 

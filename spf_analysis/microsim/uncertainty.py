@@ -225,24 +225,19 @@ def cost_in_year(scenario: costing.Scenario, grid: montecarlo.DemoGrid, inputs: 
     return np.asarray(res["package"][metric])[:, int(np.where(scenario.years == year)[0][0])]
 
 
-def cost_by_scenario(names, inputs: macro.MacroInputs, draws: pd.DataFrame, year: int, fert_range, *, rates=None,
+def cost_by_scenario(names, inputs: macro.MacroInputs, draws: pd.DataFrame, year: int, model, *,
                      metric: str = "cost_pct_gdp") -> dict[str, np.ndarray]:
-    """:func:`cost_in_year` of every scenario ``names`` on the same draws, each with its demographic grid
-    (fertility ``fert_range`` x mortality low, central, high of ``montecarlo.DEFAULT_RANGES``, as chapter 4). The
-    projections depend on the horizon's last year only, so they are made once per last year and shared by the
-    scenarios that end then (``DemoGrid.project`` / ``from_projections``: the same numbers as ``DemoGrid.build``)."""
-    from spf_analysis.model import demography
-
-    rates = rates or demography.wpp_rates()
-    _, mc, mlo, mhi = montecarlo.DEFAULT_RANGES["mortality"]
+    """:func:`cost_in_year` of every scenario ``names`` on the same draws, each on the demographic grid of the
+    model run ``model`` (:class:`spf_analysis.model.pipeline.ModelRun`: fertility range x mortality low,
+    central, high, as chapter 4, projected once by ``make model``). The projections depend on the horizon's
+    last year only: read once per last year and shared by the scenarios that end then."""
     out, projections = {}, {}
     for name in names:
         sc = costing.load_named_scenario(name)
         end = int(sc.years[-1])
         if end not in projections:
-            projections[end] = montecarlo.DemoGrid.project(end, list(fert_range), [mlo, mc, mhi], rates)
-        grid = montecarlo.DemoGrid.from_projections(sc, projections[end])
-        out[name] = cost_in_year(sc, grid, inputs, draws, year, metric)
+            projections[end] = model.grid_projections(end)
+        out[name] = cost_in_year(sc, model.demo_grid(sc, projections[end]), inputs, draws, year, metric)
     return out
 
 

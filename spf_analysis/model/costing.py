@@ -506,15 +506,17 @@ def group_weights(columns: pd.MultiIndex, age_min=0, age_max=None, sex="all", ag
                             age_min, age_max, sex, age_profile)
 
 
-def demographic_inputs(scenario: Scenario, population: pd.DataFrame, births: pd.Series | None = None) -> dict:
+def demographic_inputs(scenario: Scenario, population: pd.DataFrame, births: pd.Series | None = None, *,
+                       matrix: pd.DataFrame | None = None) -> dict:
     """Eligible-group and overlap population counts per benefit and year (before ``p``).
 
     Returns ``{"base": {name: array(years)}, "overlap": {(s, A): array(years)},
     "total": array(years)}``; ``base`` is the sum of ``N x profile`` over the
-    group (births for births-based benefits).
+    group (births for births-based benefits). ``matrix``: ``population_matrix(population, scenario.years)``
+    when the caller already has it (read only).
     """
     years = scenario.years
-    mat = population_matrix(population, years)
+    mat = population_matrix(population, years) if matrix is None else matrix
     values = mat.to_numpy(dtype=float)
     open_age = int(mat.columns.get_level_values("age").max())
     weights = {}

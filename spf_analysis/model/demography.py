@@ -187,6 +187,27 @@ def read_wpp_migration() -> pd.Series:
     return _read_wpp_period_series(["migration"], "net_migrants") * 1000.0
 
 
+#: the census table last read, by (path, modification time, size): a calibration reads it dozens of times
+_CENSUS_READ: dict = {}
+
+
+def _census_table(path) -> pd.DataFrame:
+    """``spf_analysis.data.io.read_province_age_sex(path)``, read and checked again only when the file changed
+    (callers select from it with copies and never modify it)."""
+    from spf_analysis.data import io as _io
+
+    try:
+        st = path.stat()
+    except OSError:  # the reader reports a missing or unreadable file
+        return _io.read_province_age_sex(path)
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _CENSUS_READ:
+        table = _io.read_province_age_sex(path)
+        _CENSUS_READ.clear()
+        _CENSUS_READ[key] = table
+    return _CENSUS_READ[key]
+
+
 def read_kp_census_population(year: int = 2023) -> pd.DataFrame:
     """KP census population by sex and 5-year age group (75+ open), persons.
 
@@ -196,12 +217,10 @@ def read_kp_census_population(year: int = 2023) -> pd.DataFrame:
     to 40,641,120, 0.53% below the official 40,856,097 total (rows not
     rescaled; see the reference README).  Columns ``year, sex, age, population``.
     """
-    from spf_analysis.data import io as _io
-
     geo = {2023: "kp_35_2023", 2017: "kp_merged_2017"}  # codes of spf_analysis.data.io.GEOGRAPHIES
     if year not in geo:
         raise ValueError(f"no KP census age table for {year}; available: {sorted(geo)}")
-    df = _io.read_province_age_sex(CENSUS_DIR / "kp_population_age_sex.csv")  # schema-checked
+    df = _census_table(CENSUS_DIR / "kp_population_age_sex.csv")  # schema-checked
     sel = df[
         (df["geography"] == geo[year])
         & (df["year"] == year)
@@ -493,6 +512,17 @@ def project_step(pop, S, Sb, asfr, fertile_index, srb, migrants=None) -> StepRes
 
 
 def _to_array(pop: pd.DataFrame, ages: np.ndarray) -> np.ndarray:
+    """``population`` as a (sex, age) array, rows ``SEXES``, columns ``ages`` (summed over duplicate cells; NaN
+    where a cell has no row)."""
+    val = pop["population"].to_numpy(dtype=float)
+    si = pd.Index(list(SEXES)).get_indexer(pop["sex"].to_numpy())
+    ai = pd.Index(ages).get_indexer(pop["age"].to_numpy())
+    keep = (si >= 0) & (ai >= 0)
+    cell = si[keep] * len(ages) + ai[keep]
+    if not np.isnan(val).any() and len(np.unique(cell)) == len(cell):  # one value a cell: the value (a projection)
+        out = np.full(len(SEXES) * len(ages), np.nan)
+        out[cell] = val[keep]
+        return out.reshape(len(SEXES), len(ages))
     wide = pop.pivot_table(index="sex", columns="age", values="population", aggfunc="sum")
     return wide.reindex(index=list(SEXES), columns=ages).to_numpy(dtype=float)
 
@@ -512,6 +542,25 @@ def rate_period(year: int, periods) -> int:
     if i < 0:
         raise ValueError(f"no rates before {year}")
     return int(periods[i])
+
+
+#: survival ratios already computed, by death rates, sex, open age and ax method: a calibration projects the same
+#: periods with the same rates a hundred times (each entry a few hundred bytes)
+_SURVIVAL: dict = {}
+
+
+def _survival(m: pd.Series, sex: str, open_age: int, ax_method: str) -> tuple[np.ndarray, float]:
+    """``S`` (cohort survival into each next group, the last the open group's) and ``Sb`` (births into 0-4) of
+    the life table of the death rates ``m`` (:func:`life_table`, :func:`survivorship_ratios`)."""
+    key = (sex, int(open_age), ax_method, m.index.to_numpy().tobytes(), str(m.index.dtype), m.to_numpy(dtype=float).tobytes())
+    hit = _SURVIVAL.get(key)
+    if hit is None:
+        sr = survivorship_ratios(life_table(m, sex=sex, ax_method=ax_method), open_age)
+        hit = (sr.loc[sr["age"] >= 0, "S"].to_numpy(), float(sr.loc[sr["age"] == -1, "S"].iloc[0]))
+        if len(_SURVIVAL) >= 512:
+            _SURVIVAL.clear()
+        _SURVIVAL[key] = hit
+    return hit[0].copy(), hit[1]
 
 
 @dataclass(frozen=True)
@@ -585,9 +634,7 @@ def project(
             m = mx[(mx["period"] == p) & (mx["sex"] == sex)].set_index("age")["mx"]
             if m.empty:
                 raise ValueError(f"no mx for period {p}, sex {sex}")
-            sr = survivorship_ratios(life_table(m, sex=sex, ax_method=ax_method), open_age)
-            Sb[i] = sr.loc[sr["age"] == -1, "S"].iloc[0]
-            S[i] = sr.loc[sr["age"] >= 0, "S"].to_numpy()
+            S[i], Sb[i] = _survival(m, sex, open_age, ax_method)
         pat = pasfr[pasfr["period"] == p].set_index("age")["pasfr"].reindex(fert_ages)
         if pat.isna().any() or p not in tfr.index or p not in srb.index:
             raise ValueError(f"missing fertility or sex ratio at birth for period {p}")

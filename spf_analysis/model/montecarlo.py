@@ -83,6 +83,66 @@ def fertility_range(calibration: pd.DataFrame) -> tuple[float, float]:
     return tuple(sorted((float(cal.loc["survey"]), float(cal.loc["census_fitted"]))))
 
 
+def mortality_grid() -> list[float]:
+    """The mortality multipliers of the study's grid: low, central and high of ``DEFAULT_RANGES``."""
+    _, central, lo, hi = DEFAULT_RANGES["mortality"]
+    return [lo, central, hi]
+
+
+def study_grid(calibration: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The fertility and mortality scales of the study's demographic grid (chapters 4 and 5, the explorer):
+    :func:`fertility_range` of the model run's calibration x :func:`mortality_grid`."""
+    return list(fertility_range(calibration)), mortality_grid()
+
+
+#: columns of the grid projections as the model run stores them (:func:`grid_frames`)
+GRID_POINT = ["end", "tfr_scale", "mx_scale"]
+
+
+def grid_frames(projections: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:meth:`DemoGrid.project` results ``{end: projections}`` as two tidy tables: the population
+    (``end, tfr_scale, mx_scale, year, sex, age, population``) and the births with each point's migration rate
+    (``end, tfr_scale, mx_scale, migration_rate, year, births``), grid points in the grid's order."""
+    pops, births = [], []
+    for end in sorted(projections):
+        proj = projections[end]
+        for i, f in enumerate(proj["fert"]):
+            for j, m in enumerate(proj["mort"]):
+                kp = proj["kp"][i][j]
+                point = {"end": int(end), "tfr_scale": float(f), "mx_scale": float(m)}
+                pop = kp["population"][["year", "sex", "age", "population"]]
+                pops.append(pd.concat([pd.DataFrame(point, index=pop.index), pop], axis=1))
+                b = kp["births"]
+                births.append(pd.DataFrame({**point, "migration_rate": float(proj["migration"][i, j]),
+                                            "year": np.asarray(b.index, dtype=int), "births": b.to_numpy(dtype=float)}))
+    return pd.concat(pops, ignore_index=True), pd.concat(births, ignore_index=True)
+
+
+def grid_projections(population: pd.DataFrame, births: pd.DataFrame, end: int) -> dict:
+    """The inverse of :func:`grid_frames` for one horizon ``end``: :meth:`DemoGrid.project`'s dict
+    (``kp[i][j]`` with ``population`` and ``births`` only), for :meth:`DemoGrid.from_projections`."""
+    pop = population[population["end"] == end]
+    bth = births[births["end"] == end]
+    if bth.empty:
+        raise KeyError(end)
+    fert = pd.unique(bth["tfr_scale"])
+    mort = pd.unique(bth["mx_scale"])
+    mig = np.empty((len(fert), len(mort)))
+    pop_by = {k: g for k, g in pop.groupby(["tfr_scale", "mx_scale"], sort=False)}
+    bth_by = {k: g for k, g in bth.groupby(["tfr_scale", "mx_scale"], sort=False)}
+    kps = []
+    for i, f in enumerate(fert):
+        row = []
+        for j, m in enumerate(mort):
+            p, b = pop_by[(f, m)], bth_by[(f, m)]
+            mig[i, j] = b["migration_rate"].iloc[0]
+            row.append({"population": p[["year", "sex", "age", "population"]].reset_index(drop=True),
+                        "births": pd.Series(b["births"].to_numpy(), index=pd.Index(b["year"].to_numpy(), name="year"),
+                                            name="births")})
+        kps.append(row)
+    return {"fert": np.asarray(fert, dtype=float), "mort": np.asarray(mort, dtype=float), "migration": mig, "kp": kps}
+
+
 @dataclass
 class DemoGrid:
     """Eligible-group counts of a scenario on a grid of fertility x mortality scales.
@@ -109,7 +169,10 @@ class DemoGrid:
     def project(end: int, fert, mort=(0.85, 1.0, 1.15), rates=None, migration_rates=None) -> dict:
         """The KP projections to ``end`` at every grid point (migration recalibrated per point), which
         :meth:`from_projections` turns into a scenario's counts: ``{"fert", "mort", "migration", "kp"}``,
-        ``kp[i][j]`` the :func:`demography.project_kp` result. The scenario explorer makes them once."""
+        ``kp[i][j]`` the :func:`demography.project_kp` result. ``migration_rates[i][j]``: a point's rate when
+        known (``None``: calibrated here). The study's grids are made once, by the model run
+        (:func:`spf_analysis.model.pipeline.compute`, :func:`study_grid`), and read back with
+        :meth:`spf_analysis.model.pipeline.ModelRun.demo_grid`."""
         rates = rates or demography.wpp_rates()
         fert = np.asarray(fert, dtype=float)
         mort = np.asarray(mort, dtype=float)
@@ -118,7 +181,7 @@ class DemoGrid:
         for i, f in enumerate(fert):
             row = []
             for j, m in enumerate(mort):
-                if migration_rates is not None:
+                if migration_rates is not None and migration_rates[i][j] is not None:
                     mig[i, j] = migration_rates[i][j]
                 else:
                     mig[i, j] = demography.calibrate_kp(rates, tfr_scale=f, mx_scale=m).migration_rate
@@ -128,14 +191,20 @@ class DemoGrid:
 
     @classmethod
     def from_projections(cls, scenario: costing.Scenario, proj: dict) -> "DemoGrid":
-        """The grid of ``scenario``'s eligible counts on the projections of :meth:`project`."""
+        """The grid of ``scenario``'s eligible counts on the projections of :meth:`project`. The population
+        matrices of the scenario's years are kept in ``proj["matrices"]`` for the next scenario on the same
+        projections (chapter 5's nine scenarios, the explorer's every change)."""
         fert, mort, mig = proj["fert"], proj["mort"], proj["migration"]
+        matrices = proj.setdefault("matrices", {})
         base, overlap, total = {}, {}, []
         for i in range(len(fert)):
             row_t = []
             for j in range(len(mort)):
                 kp = proj["kp"][i][j]
-                demo = costing.demographic_inputs(scenario, kp["population"], kp["births"])
+                key = (i, j, np.asarray(scenario.years).tobytes())
+                if key not in matrices:
+                    matrices[key] = costing.population_matrix(kp["population"], scenario.years)
+                demo = costing.demographic_inputs(scenario, kp["population"], kp["births"], matrix=matrices[key])
                 for k, v in demo["base"].items():
                     base.setdefault(k, np.empty((len(fert), len(mort), len(scenario.years))))[i, j] = v
                 for k, v in demo["overlap"].items():

@@ -16,6 +16,12 @@ of ``params/run.yaml``:
 5. the costs net of the existing schemes each provision replaces, split into the federal and the
    provincial part (``params/existing_schemes.yaml``) -- :func:`existing.net_costs`, with the KP
    spending of those schemes carried over the years -- :func:`existing.existing_by_year`;
+6. the Monte Carlo's demographic grid: the KP projection at every point of the fertility range
+   (:func:`montecarlo.fertility_range` of the calibration) x the mortality multipliers
+   (:func:`montecarlo.mortality_grid`), migration recalibrated per point, to the last year of every
+   scenario's horizon -- :meth:`montecarlo.DemoGrid.project`; chapter 4's Monte Carlo and tornado,
+   chapter 5's impact fan and the scenario explorer read it (:meth:`ModelRun.demo_grid`) instead of
+   projecting it each;
 
 and writes them to ``data/interim/`` (``FILES``), all or nothing (staged, then moved into
 place). Chapters 04-07, the summary and the microsimulation read the run with :func:`load`;
@@ -36,7 +42,7 @@ from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.parameters import ParameterError
 from spf_analysis.config.steps import run_step
 from spf_analysis.data import io
-from spf_analysis.model import costing, demography, existing, macro
+from spf_analysis.model import costing, demography, existing, macro, montecarlo
 
 #: what the model run writes, in data/interim/
 FILES = {
@@ -47,6 +53,8 @@ FILES = {
     "costs": "model_costs.parquet",
     "net_costs": "model_net_costs.parquet",
     "existing": "model_existing_spending.parquet",
+    "grid_population": "model_grid_population.parquet",
+    "grid_births": "model_grid_births.parquet",
     "settings": "model_settings.json",
 }
 #: calibration variants, in the order of the calibration table; the central one is
@@ -70,6 +78,8 @@ class ModelRun:
     costs: pd.DataFrame            # scenario, year, benefit, ... (costing.cost_scenario columns)
     net_costs: pd.DataFrame        # scenario, year, benefit, gross, offset, net, provincial, federal (PKR)
     existing: pd.DataFrame         # existing schemes per provision and year (existing.existing_by_year)
+    grid_population: pd.DataFrame  # the Monte Carlo's grid: end, tfr_scale, mx_scale, year, sex, age, population
+    grid_births: pd.DataFrame      # end, tfr_scale, mx_scale, migration_rate, year, births (montecarlo.grid_frames)
 
     def calibration_of(self, variant: str = "central") -> pd.Series:
         """One calibration row: a variant of :data:`VARIANTS`, or ``"central"`` for the one the costing uses."""
@@ -88,6 +98,22 @@ class ModelRun:
 
     def costing_macro(self) -> pd.DataFrame:
         return macro.costing_macro(self.macro_frame)
+
+    def grid_projections(self, end: int) -> dict:
+        """The demographic grid's projections to ``end`` (:meth:`montecarlo.DemoGrid.project`'s dict)."""
+        try:
+            return montecarlo.grid_projections(self.grid_population, self.grid_births, int(end))
+        except KeyError:
+            ends = sorted(int(e) for e in self.grid_births["end"].unique())
+            raise KeyError(f"the model run has the demographic grid to {ends}, not to {int(end)}: a scenario whose horizon "
+                           "ends then must be in params/run.yaml scenarios (make model)") from None
+
+    def demo_grid(self, scenario: costing.Scenario, projections: dict | None = None) -> montecarlo.DemoGrid:
+        """``scenario``'s eligible counts on the demographic grid of the run (the same numbers as
+        ``DemoGrid.build(scenario, *montecarlo.study_grid(calibration))``); ``projections``: those of
+        :meth:`grid_projections` for the scenario's last year, when the caller already has them."""
+        proj = projections if projections is not None else self.grid_projections(int(scenario.years[-1]))
+        return montecarlo.DemoGrid.from_projections(scenario, proj)
 
 
 def _calibration_row(variant: str, central: str, survey: str | None, tfr: dict | None, cal: demography.KPCalibration,
@@ -132,8 +158,17 @@ def compute(settings: run.Settings | None = None) -> ModelRun:
     net = existing.net_costs(costs, mapping, spending)
     births = kp["births"].rename("births")
     births.index.name = "year"
+    # the Monte Carlo's grid, once per horizon end: a point whose migration rate the calibrations above already
+    # solved (their fertility scale, mortality x 1) takes it from them (calibrate_kp would solve the same equation)
+    fert, mort = montecarlo.study_grid(calibration)
+    known = {(c.tfr_scale, 1.0): c.migration_rate for c in cals.values()}
+    mig = [[known.get((f, m)) for m in mort] for f in fert]
+    ends = sorted({int(costing.load_named_scenario(n).years[-1]) for n in s.scenarios})
+    grid_pop, grid_births = montecarlo.grid_frames(
+        {end: montecarlo.DemoGrid.project(end, fert, mort, rates, migration_rates=mig) for end in ends})
     return ModelRun(settings=s, calibration=calibration, population=kp["population"].reset_index(drop=True),
-                    births=births, macro_frame=mframe, costs=costs, net_costs=net, existing=spending)
+                    births=births, macro_frame=mframe, costs=costs, net_costs=net, existing=spending,
+                    grid_population=grid_pop, grid_births=grid_births)
 
 
 def write(model: ModelRun, folder: Path | None = None) -> Path:
@@ -148,6 +183,8 @@ def write(model: ModelRun, folder: Path | None = None) -> Path:
         model.costs.to_parquet(tx.path(folder / FILES["costs"]), index=False)
         model.net_costs.to_parquet(tx.path(folder / FILES["net_costs"]), index=False)
         model.existing.to_parquet(tx.path(folder / FILES["existing"]), index=False)
+        model.grid_population.to_parquet(tx.path(folder / FILES["grid_population"]), index=False)
+        model.grid_births.to_parquet(tx.path(folder / FILES["grid_births"]), index=False)
         # the settings last: a run is complete when its settings are in place
         tx.path(folder / FILES["settings"]).write_text(
             json.dumps(model.settings.as_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -179,7 +216,9 @@ def load(folder: Path | None = None, *, check_settings: bool = True) -> ModelRun
                     population=pd.read_parquet(folder / FILES["population"]), births=births,
                     macro_frame=mframe, costs=pd.read_parquet(folder / FILES["costs"]),
                     net_costs=pd.read_parquet(folder / FILES["net_costs"]),
-                    existing=pd.read_parquet(folder / FILES["existing"]))
+                    existing=pd.read_parquet(folder / FILES["existing"]),
+                    grid_population=pd.read_parquet(folder / FILES["grid_population"]),
+                    grid_births=pd.read_parquet(folder / FILES["grid_births"]))
 
 
 def main(argv=None) -> int:

@@ -73,7 +73,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["Design", "SurveyDesignError"]
 
@@ -104,6 +103,8 @@ def _first_bad(index: pd.Index, bad: np.ndarray):
 def _zcrit(level: float) -> float:
     if not 0 < level < 1:
         raise SurveyDesignError(f"level must be in (0, 1), got {level!r}")
+    from scipy import stats  # here, not at import: a chapter that estimates nothing (04) does without scipy.stats
+
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
@@ -548,6 +549,8 @@ class Design:
         hd_cells = np.unique(dom[rows] * self.n_strata + self._psu_stratum[self._psu_code[rows]])
         n_h_d = np.bincount(hd_cells // self.n_strata, minlength=D)
         df = (n_psu_d - n_h_d).astype(float)
+        from scipy import stats
+
         with np.errstate(invalid="ignore"):
             tcrit = stats.t.ppf(1 - alpha / 2, df)
 
