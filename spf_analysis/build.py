@@ -232,8 +232,14 @@ def prepare_chapter(executed: Path) -> None:
     """Make the chapter's HTML fragment for the report now, beside the other notebooks still
     running, rather than in the report step (:func:`spf_analysis.report.assemble.chapter_fragment`
     keeps it under the executed notebook's digest; the report step takes it from there). A chapter
-    the report would refuse (an empty one) is left for the report step to name."""
-    from spf_analysis.report import assemble
+    the report would refuse (an empty one) is left for the report step to name.
+
+    Imported by name, not by an import statement: the notebook's outputs do not depend on the
+    assembly code (its fragment is cached under that code's digest too), so a change to the report's
+    code must not re-run the notebooks (spf_analysis.config.deps follows import statements)."""
+    import importlib
+
+    assemble = importlib.import_module("spf_analysis.report.assemble")
 
     try:
         assemble.chapter_fragment(executed)

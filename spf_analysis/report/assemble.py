@@ -696,20 +696,24 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     stats: dict = {}
     t0 = time.perf_counter()
     meta = load_meta()  # params/report.yaml checked before anything is started or written
-    # Chromium starts (in this thread: no fork from a worker thread) while the HTML is assembled
+    # the workbook is made in a process of its own from now on (forked first: before any thread or
+    # Chromium), and Chromium starts, while this one assembles the HTML
+    workbook = Workbook(notebooks, f"{meta['title']}: tables") if xlsx_out else None
     browser = start_browser() if pdf_out else None
     try:
         doc = assemble(notebooks, meta, stats, cache)
     except BaseException:
         if browser is not None:
             browser.close()
+        if workbook is not None:
+            workbook.stop()
         raise
     stats["html"] = time.perf_counter() - t0
     facts = stats.pop("exhibits")
     # every output rendered to a temporary name first; all three replaced together only when
     # all succeeded (spf_analysis.config.fsutil.transaction): a failure, a full disk or Ctrl-C
     # leaves the published report, PDF and workbook as they were. Chromium prints the PDF in
-    # its own process meanwhile this one checks the exhibits and writes the workbook.
+    # its own process meanwhile this one checks the exhibits and waits for the workbook.
     with transaction() as tx, ThreadPoolExecutor(1) as pool:
         browsers: list = [browser] if browser is not None else []  # stopped if the check or the workbook fails
         printing = pool.submit(write_pdf, doc, tx.path(pdf_out), stats, browsers, browser) if pdf_out else None
@@ -719,19 +723,64 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
             t1 = time.perf_counter()
             check_exhibits(facts, read_index([p.stem for p in notebooks]))
             stats["check"] = time.perf_counter() - t1
-            if xlsx_out:
-                t2 = time.perf_counter()
-                tx.path(xlsx_out).write_bytes(workbook_bytes(table_sheets(notebooks), f"{meta['title']}: tables"))
-                stats["workbook"] = time.perf_counter() - t2
+            if workbook is not None:
+                data, stats["workbook"] = workbook.result()
+                tx.path(xlsx_out).write_bytes(data)
         except BaseException:
             for browser in browsers:
                 browser.kill()
+            if workbook is not None:
+                workbook.stop()
             raise
         if printing is not None:
             stats["pages"] = printing.result()
         tx.path(html_out).write_text(doc, encoding="utf-8")
     stats["total"] = time.perf_counter() - t0
     return stats
+
+
+class Workbook:
+    """The tables' workbook (:func:`table_sheets`, :func:`workbook_bytes`) made in a forked process,
+    beside the HTML's assembly and the PDF's printing. A failure there (a bad table) is not sent
+    across: the workbook is then made again in this process, which raises the error itself
+    (naming file, column and row as :func:`table_sheets` does)."""
+
+    def __init__(self, notebooks: list[Path], title: str):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.notebooks, self.title = notebooks, title
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=self._make, args=(child,), daemon=True)
+        self._proc.start()
+        child.close()
+
+    def _make(self, conn) -> None:  # in the child
+        t = time.perf_counter()
+        try:
+            data = workbook_bytes(table_sheets(self.notebooks), self.title)
+        except BaseException:
+            data = None
+        conn.send((data, time.perf_counter() - t))
+        conn.close()
+
+    def result(self) -> tuple[bytes, float]:
+        """The workbook's bytes and the seconds it took."""
+        try:
+            data, seconds = self._conn.recv()
+        except (EOFError, OSError):  # the child died: made here
+            data, seconds = None, 0.0
+        self._proc.join()
+        if data is None:
+            t = time.perf_counter()
+            data = workbook_bytes(table_sheets(self.notebooks), self.title)
+            seconds = time.perf_counter() - t
+        return data, seconds
+
+    def stop(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
 
 
 def phase_line(stats: dict) -> str:
@@ -743,7 +792,7 @@ def phase_line(stats: dict) -> str:
         parts.append(f"pdf {stats['pdf']:.1f} s ({stats.get('pages', '?')} pages, Chromium; {printed} parts printed, {kept} kept)")
     if "workbook" in stats:
         parts.append(f"workbook {stats['workbook']:.1f} s")
-    return f"report: {', '.join(parts)}; total {stats['total']:.1f} s (check and workbook while Chromium prints)"
+    return f"report: {', '.join(parts)}; total {stats['total']:.1f} s (workbook beside the HTML and the PDF)"
 
 
 def _chromium_env() -> dict:
