@@ -23,12 +23,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
 import shlex
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -193,6 +195,10 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
     stage = STAGING / f"{notebook}-{os.getpid()}"
     stage.mkdir()
     executed = stage / f"{notebook}.ipynb"
+    # the chapter's HTML is made after the run (prepare_chapter): its modules are loaded meanwhile,
+    # while this process only waits for the kernel
+    warm = threading.Thread(target=_load_assembly, daemon=True)
+    warm.start()
     old_env = os.environ.get("SPF_OUTPUT_DIR")
     os.environ["SPF_OUTPUT_DIR"] = str(stage)
     try:
@@ -224,8 +230,21 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
             os.environ["SPF_OUTPUT_DIR"] = old_env
         shutil.rmtree(stage, ignore_errors=True)
     published = paths.REPORT_NOTEBOOKS / f"{notebook}.ipynb"
+    warm.join()
     prepare_chapter(published)
     return published
+
+
+def _load_assembly():
+    """The report's assembly and nbconvert's HTML exporter, loaded (see :func:`prepare_chapter`)."""
+    try:
+        importlib.import_module("spf_analysis.report.assemble")
+        import nbformat
+        from nbconvert import HTMLExporter
+
+        HTMLExporter(template_name="basic").from_notebook_node(nbformat.v4.new_notebook())
+    except Exception:  # only a head start: prepare_chapter does the same and reports what fails
+        pass
 
 
 def prepare_chapter(executed: Path) -> None:
@@ -237,8 +256,6 @@ def prepare_chapter(executed: Path) -> None:
     Imported by name, not by an import statement: the notebook's outputs do not depend on the
     assembly code (its fragment is cached under that code's digest too), so a change to the report's
     code must not re-run the notebooks (spf_analysis.config.deps follows import statements)."""
-    import importlib
-
     assemble = importlib.import_module("spf_analysis.report.assemble")
 
     try:

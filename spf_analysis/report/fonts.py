@@ -24,10 +24,14 @@ FONTCONFIG_DIR = paths.REPORTS / ".build" / "fontconfig"
 
 
 def font_dir() -> Path:
-    """The TrueType fonts shipped with matplotlib (DejaVu, STIX, Computer Modern)."""
-    import matplotlib
+    """The TrueType fonts shipped with matplotlib (DejaVu, STIX, Computer Modern): its package's
+    ``mpl-data/fonts/ttf`` (``matplotlib.get_data_path()``), found without importing matplotlib."""
+    import importlib.util
 
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("matplotlib is not installed: its DejaVu fonts print the report (make report)")
+    return Path(list(spec.submodule_search_locations)[0]) / "mpl-data" / "fonts" / "ttf"
 
 
 def config_text(fonts: Path, cache: Path) -> str:
