@@ -9,7 +9,11 @@ change what they say, and a saved scenario is a scenario file like a hand-writte
   doubled doubles the cost; take-up phased in over two years);
 * save: the file passes the scenario validation, reloads to the same costs, and the model run
   (spf_analysis.model.pipeline) costs it when the scenario is added to the run's list; bad names and bad values
-  are refused with a message that says why.
+  are refused with a message that says why;
+* add to the study (engine.add_to_study) on a copy of params/run.yaml: one line changes (the list gains the name at its
+  end), the build's loader reads the list with the name last; a name already listed, a name without its file, a
+  block-style list and an edit the loader refuses leave the file as it was; the page's checkbox adds to --run-file's
+  list and never to params/run.yaml when it serves another scenarios folder.
 """
 
 from __future__ import annotations
@@ -320,3 +324,131 @@ def test_page_shows_the_report_for_every_scenario(ex, model):
         assert set(app.spec["benefits"]) == {"child_benefit"}
     finally:
         monkey.undo()
+
+
+# ------------------------------------------------------------------ add a saved scenario to the study (run.yaml)
+
+
+@pytest.fixture
+def study(tmp_path, scen_dir):
+    """A copy of params/run.yaml beside a copy of params/scenarios holding one more scenario file, kp_added."""
+    f = tmp_path / "run.yaml"
+    shutil.copyfile(run.RUN_FILE, f)
+    spec = engine.scenario_file("kp_added", "Added in a test", S.reference_scenario, {})
+    (scen_dir / "kp_added.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return f, scen_dir
+
+
+def _left_over(f):
+    return [p.name for p in f.parent.iterdir() if p.name.startswith(f".{f.name}.")]
+
+
+def test_add_to_study_edits_one_line(study):
+    f, scen_dir = study
+    real = run.RUN_FILE.read_bytes()
+    old = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert engine.add_to_study("kp_added", run_file=f, scenarios_dir=scen_dir) == f
+    new = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    assert len(new) == len(old) and len(changed) == 1
+    i = changed[0]
+    # the line that closes the list (params/run.yaml: "... kp_medium_roadmap]") gains ", kp_added" before the "]"
+    assert old[i].rstrip().endswith("]") and new[i] == old[i].replace("]", ", kp_added]")
+    assert [ln for ln in new if ln.lstrip().startswith("#")] == [ln for ln in old if ln.lstrip().startswith("#")]
+    got = run.load(f, scenarios_dir=scen_dir)  # as the build reads it
+    assert got.scenarios == (*S.scenarios, "kp_added") and got.scenarios[-1] == "kp_added"
+    assert {k: v for k, v in got.as_dict().items() if k != "scenarios"} == \
+        {k: v for k, v in S.as_dict().items() if k != "scenarios"}
+    assert _left_over(f) == [] and run.RUN_FILE.read_bytes() == real  # the real params/run.yaml untouched
+
+
+@pytest.mark.parametrize("value, line", [
+    # the last item followed by a comment, "]" on the next line: the item's line changes, the comment stays
+    ("  value: [kp_medium, kp_low,  # the levels [low, medium]\n          kp_high  # high\n          ]\n",
+     "          kp_high, kp_added  # high\n"),
+    # a trailing comma
+    ("  value: [kp_medium, kp_low, kp_high,]\n", "  value: [kp_medium, kp_low, kp_high, kp_added]\n")])
+def test_add_to_study_other_layouts(study, value, line):
+    f, scen_dir = study
+    text = f.read_text(encoding="utf-8")
+    start = text.index("  value: [kp_medium, kp_low")
+    end = text.index("]\n", start) + 2
+    f.write_text(text[:start] + value + text[end:], encoding="utf-8")
+    old = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    engine.add_to_study("kp_added", run_file=f, scenarios_dir=scen_dir)
+    new = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert [b for a, b in zip(old, new) if a != b] == [line] and len(new) == len(old)
+    assert run.load(f, scenarios_dir=scen_dir).scenarios == ("kp_medium", "kp_low", "kp_high", "kp_added")
+
+
+def test_add_to_study_refusals_write_nothing(study, monkeypatch):
+    from spf_analysis.config.parameters import ParameterError
+
+    f, scen_dir = study
+    before = f.read_bytes()
+    with pytest.raises(engine.ExplorerError, match=f"{f}: 'kp_low' is already one of the study's scenarios"):
+        engine.add_to_study("kp_low", run_file=f, scenarios_dir=scen_dir)
+    with pytest.raises(engine.ExplorerError, match=f"{f}: no scenario file .*kp_nofile.yaml"):
+        engine.add_to_study("kp_nofile", run_file=f, scenarios_dir=scen_dir)
+    with pytest.raises(engine.ExplorerError, match="scenario name"):
+        engine.add_to_study("../evil", run_file=f, scenarios_dir=scen_dir)
+    # the edited text refused by the build's loader: the file stays as it was, no temporary file is left
+    load = run.load
+
+    def refuse_edited(file, *a, **k):
+        if str(file).endswith(".tmp"):
+            raise ParameterError("refused by the test", file=str(file))
+        return load(file, *a, **k)
+
+    monkeypatch.setattr(run, "load", refuse_edited)
+    with pytest.raises(engine.ExplorerError, match=f"{f}: not changed, adding 'kp_added' would make it invalid"):
+        engine.add_to_study("kp_added", run_file=f, scenarios_dir=scen_dir)
+    monkeypatch.undo()
+    # a valid list in block style is not edited
+    text = before.decode("utf-8")
+    start = text.index("  value: [kp_medium, kp_low")
+    end = text.index("]\n", start) + 2
+    f.write_text(text[:start] + "  value:\n" + "".join(f"    - {n}\n" for n in S.scenarios) + text[end:], encoding="utf-8")
+    blocky = f.read_bytes()
+    assert run.load(f, scenarios_dir=scen_dir).scenarios == S.scenarios
+    with pytest.raises(engine.ExplorerError, match="no flow list 'value: \\[...\\]' under 'scenarios:'"):
+        engine.add_to_study("kp_added", run_file=f, scenarios_dir=scen_dir)
+    assert f.read_bytes() == blocky
+    f.write_bytes(before)
+    assert _left_over(f) == [] and f.read_bytes() == before
+
+
+def test_run_file_option(tmp_path, capsys):
+    from spf_analysis.explore import serve
+
+    assert serve.run_file({}) is None
+    assert serve.run_file({serve.RUN_FILE_ENV: str(tmp_path / "run.yaml")}) == tmp_path / "run.yaml"
+    assert serve.main({"PORT": "5010"}, ["--run-file", str(tmp_path / "missing.yaml")]) == 2
+    assert "not a file" in capsys.readouterr().err
+
+
+def test_page_adds_a_saved_scenario_to_the_study(ex, study, monkeypatch):
+    """The page's checkbox: saved and added to --run-file's list; an app serving another scenarios folder without
+    --run-file refuses to touch params/run.yaml (here a decoy: the default path points at a copy)."""
+    if os.environ.get("SPF_REQUIRE_EXPLORE") != "1":
+        pytest.importorskip("panel")
+    from spf_analysis.explore import app as page
+    from spf_analysis.explore import serve
+
+    f, scen_dir = study
+    decoy = f.with_name("decoy_run.yaml")
+    shutil.copyfile(run.RUN_FILE, decoy)
+    monkeypatch.setattr(paths, "RUN_FILE", decoy)
+    monkeypatch.setitem(page.pn.state.cache, "explorer", replace_dir(ex, scen_dir))
+    monkeypatch.delenv(serve.RUN_FILE_ENV, raising=False)
+    app = page.App()
+    app.add_study.value = True
+    app.name.value, app.title.value = "kp_page_one", "Saved from the page"
+    app._save(None)
+    assert (scen_dir / "kp_page_one.yaml").exists() and "not added to the study" in app.save_msg.object
+    assert decoy.read_bytes() == run.RUN_FILE.read_bytes()
+    monkeypatch.setenv(serve.RUN_FILE_ENV, str(f))
+    app.name.value = "kp_page_two"
+    app._save(None)
+    assert "added `kp_page_two` to `scenarios`" in app.save_msg.object and "`make report` rebuilds" in app.save_msg.object
+    assert run.load(f, scenarios_dir=scen_dir).scenarios == (*S.scenarios, "kp_page_two")

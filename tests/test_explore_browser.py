@@ -1,5 +1,6 @@
 """The scenario explorer in a browser: `python -m spf_analysis.explore` (what `make explore` runs, PORT from the
-environment) serves the app on a temporary copy of params/scenarios (--scenarios-dir); Playwright drives the system Chromium (/usr/bin/chromium, never a downloaded one),
+environment) serves the app on a temporary copy of params/scenarios (--scenarios-dir) and of params/run.yaml (--run-file, the
+study's list "Add it to the study" extends; the real params/run.yaml is checked unchanged); Playwright drives the system Chromium (/usr/bin/chromium, never a downloaded one),
 changes controls one at a time and sees the cost change. Each change is timed from the input to the new cost
 on the page and printed; the issue's bound, half a second per change (median of the changes), is checked when
 the machine is not loaded by other work (1-minute load average below the number of cores); on a loaded machine
@@ -65,9 +66,12 @@ def server(tmp_path_factory):
     log = work / "server.log"
     scenarios = work / "scenarios"  # a copy of params/scenarios: "Save as scenario" writes here, never into params
     shutil.copytree(costing.scenario_dir(), scenarios)
+    run_file = work / "run.yaml"  # a copy of params/run.yaml: "Add it to the study" edits this one
+    shutil.copyfile(paths.RUN_FILE, run_file)
     env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(paths.ROOT)}
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "spf_analysis.explore", "--scenarios-dir", str(scenarios)], env=env, stdout=out,
+        proc = subprocess.Popen([sys.executable, "-m", "spf_analysis.explore", "--scenarios-dir", str(scenarios),
+                                 "--run-file", str(run_file)], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, cwd=str(paths.ROOT), start_new_session=True)
     url = f"http://127.0.0.1:{port}/app"
     try:
@@ -80,7 +84,7 @@ def server(tmp_path_factory):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.5)
         assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-        yield url, log, scenarios
+        yield url, log, scenarios, run_file
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -102,8 +106,9 @@ def _changed(loc, before: str, limit: float = 30.0) -> tuple[str, float]:
 
 
 def test_controls_change_the_cost_within_half_a_second(server, tmp_path):
-    url, log, scenarios = server
+    url, log, scenarios, run_file = server
     before_params = sorted(p.name for p in costing.scenario_dir().iterdir())
+    before_run = paths.RUN_FILE.read_bytes()
     times = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -153,8 +158,12 @@ def test_controls_change_the_cost_within_half_a_second(server, tmp_path):
         _changed(cost, before)
         page.locator(".ctl-save-name input").fill("browser_saved")
         page.locator(".ctl-save-label input").fill("Saved in the browser test")
+        page.locator(".ctl-save-study input").click()  # "Add it to the study" (the copy of params/run.yaml)
         page.locator(".ctl-save button").click()
         page.locator(".save-msg").get_by_text("Saved").wait_for(timeout=30_000)
+        added = page.locator(".save-msg").get_by_text("rebuilds the whole study")  # the message is in Panel's shadow DOM
+        added.wait_for(timeout=30_000)
+        save_msg = added.inner_text()
         page.locator(".ctl-start select option", has_text="Saved in the browser test").wait_for(state="attached", timeout=30_000)
         offered = page.locator(".ctl-start select option").all_inner_texts()
         browser.close()
@@ -168,6 +177,12 @@ def test_controls_change_the_cost_within_half_a_second(server, tmp_path):
     assert (child.level_type, child.level_value, child.base_year) == ("nominal", 18000.0, None)  # Rs 1,500 x 12
     assert "Saved in the browser test" in [o.strip() for o in offered]  # the app's "load" list offers it
     assert sorted(p.name for p in costing.scenario_dir().iterdir()) == before_params  # params/scenarios untouched
+    # added to the study's list of the run.yaml copy, as the build reads it; the real params/run.yaml untouched
+    from spf_analysis.config import run
+
+    assert "added browser_saved to scenarios" in save_msg and "make report rebuilds the whole study" in save_msg, save_msg
+    assert run.load(run_file, scenarios_dir=scenarios).scenarios == (*run.settings().scenarios, "browser_saved")
+    assert paths.RUN_FILE.read_bytes() == before_run
     assert not (paths.PARAMS / "evil.yaml").exists() and not (paths.ROOT / "params" / "scenarios" / "..evil.yaml").exists()
     print(f"\nscreenshot: {shot}")
     for what, s in times.items():

@@ -20,6 +20,8 @@ INTERIM = DATA / "interim"
 MANIFEST = RAW / "manifest.csv"
 
 PARAMS = ROOT / "params"
+#: the settings shared by the chapters, among them the study's list of scenarios (spf_analysis.config.run)
+RUN_FILE = PARAMS / "run.yaml"
 NOTEBOOKS = ROOT / "notebooks"
 
 REPORTS = ROOT / "reports"

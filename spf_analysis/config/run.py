@@ -16,7 +16,7 @@ from spf_analysis.config import paths
 from spf_analysis.config.errors import read_yaml
 from spf_analysis.config.parameters import ParameterError, check_value, read_declared, rel
 
-RUN_FILE = paths.PARAMS / "run.yaml"
+RUN_FILE = paths.RUN_FILE
 SETTINGS = ("reference_scenario", "scenarios", "reference_year", "report_years", "fertility_central", "tfr_survey",
             "tfr_survey_previous", "survey_price_year")
 #: read from the reference scenario file, not set in run.yaml

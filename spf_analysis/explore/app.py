@@ -88,6 +88,9 @@ class App:
         self.title = pn.widgets.TextInput(label="Label (what a reader sees)", placeholder="e.g. Child benefit under 5, BISP families",
                                           css_classes=["ctl-save-label"])
         self.save_btn = pn.widgets.Button(label="Save as scenario", color="primary", css_classes=["ctl-save"])
+        self.add_study = pn.widgets.Checkbox(
+            label="Add it to the study (params/run.yaml scenarios): make report then rebuilds the study with it",
+            value=False, css_classes=["ctl-save-study"])
         self.save_msg = pn.pane.Markdown("", css_classes=["save-msg"])
         self.save_btn.on_click(self._save)
         self.headline = pn.pane.HTML("", css_classes=["headline"])
@@ -104,7 +107,7 @@ class App:
                     v.param.watch(lambda e: self.update(), "value")
         self._set_controls(self.ex.load(self.start.value))
         side = pn.Column("### Scenario", self.start, self.year, "### Provisions (the package)", *cards,
-                         "### Save", self.name, self.title, self.save_btn, self.save_msg, width=420, sizing_mode="stretch_height")
+                         "### Save", self.name, self.title, self.save_btn, self.add_study, self.save_msg, width=420, sizing_mode="stretch_height")
         main = pn.Column(self.headline, "### Cost path of the package", self.out_cost,
                          "### Monte Carlo band", self.out_band, "### Poverty with and without the package", self.out_pov,
                          "### Coverage of the new cash benefits", self.out_cov,
@@ -300,8 +303,29 @@ class App:
             self.save_msg.object = f"**Not saved:** {e}"
             return
         self.start.options = {self._scenario_label(n): n for n in self.ex.names()}  # "load" offers it (before the message)
-        self.save_msg.object = (f"Saved `{_shown(f)}`. `make report` costs it when its name is added to "
-                                "`scenarios` in `params/run.yaml`.")
+        if not self.add_study.value:
+            self.save_msg.object = (f"Saved `{_shown(f)}`. `make report` costs it when its name is added to "
+                                    "`scenarios` in `params/run.yaml` (tick \"Add it to the study\").")
+            return
+        try:
+            rf = explore.add_to_study(spec["name"], run_file=self._run_file(), scenarios_dir=self.ex.dir)
+        except Exception as e:
+            self.save_msg.object = f"Saved `{_shown(f)}`; **not added to the study:** {e}"
+            return
+        self.save_msg.object = (f"Saved `{_shown(f)}` and added `{spec['name']}` to `scenarios` in `{_shown(rf)}`: "
+                                "`make report` rebuilds the whole study with it.")
+
+    def _run_file(self):
+        """The run.yaml to add a saved scenario to: ``--run-file``, else ``params/run.yaml`` -- the latter only when the
+        app serves ``params/scenarios`` (the build reads the two together; a name whose file is elsewhere would
+        break it)."""
+        from spf_analysis.model import costing
+
+        rf = serve.run_file()
+        if rf is None and self.ex.dir.resolve() != costing.scenario_dir().resolve():
+            raise explore.ExplorerError(f"the app serves the scenarios of {self.ex.dir}, not params/scenarios, which "
+                                        "params/run.yaml lists (start it with --run-file FILE to add to another run.yaml)")
+        return rf
 
 
 def page():

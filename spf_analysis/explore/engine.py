@@ -7,7 +7,8 @@ call it directly. Nothing here implements a rule of its own:
   ``params/scenarios/<name>.yaml`` holds: only what differs from its baseline, every value with a rationale)
   and loaded by :func:`spf_analysis.model.costing.scenario_from_spec`, the validation of
   :func:`~spf_analysis.model.costing.load_scenario`; "save" writes that mapping, so a saved file is read back by
-  :func:`~spf_analysis.model.costing.load_named_scenario` exactly as the app evaluated it;
+  :func:`~spf_analysis.model.costing.load_named_scenario` exactly as the app evaluated it; :func:`add_to_study` puts a
+  saved name into the study's list (``scenarios`` of ``params/run.yaml``), checked by the build's loader;
 * costs: :func:`costing.cost_scenario` on the model run's projection and macro frame (``pipeline.load()``), net of
   the existing schemes with :func:`existing.net_costs`, as the model run (chapter 4);
 * the Monte Carlo band: :func:`montecarlo.cost_draws` with chapter 4's draws (``params/04_costing_options.yaml``
@@ -199,6 +200,88 @@ def check_name(name: str) -> str:
         raise ExplorerError(f"scenario name {name!r}: use lower-case letters, digits and underscores, starting with a "
                             "letter (at most 60 characters; no path, no dots)")
     return name
+
+
+# --------------------------------------------------------------------------------------------- the study's list
+
+
+def _flow_list_end(text: str, start: int) -> tuple[int, int]:
+    """(index of the ``]`` closing the flow list whose ``[`` is at ``start``, index just past the last significant
+    character before it): comments (``#`` after a blank, to the end of the line) and quoted items are skipped."""
+    i, last, quote = start + 1, start + 1, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+                last = i + 1
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and text[i - 1] in " \t\n":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+            continue
+        elif ch == "]":
+            return i, last
+        elif ch == "[":
+            break  # a nested list: not a list of names
+        elif not ch.isspace():
+            last = i + 1
+        i += 1
+    raise ExplorerError("no closing ']' of the flow list")
+
+
+def add_to_study(name: str, *, run_file: Path | None = None, scenarios_dir: Path | None = None) -> Path:
+    """Add scenario ``name`` at the end of the study's scenarios (``scenarios: value: [...]`` of ``params/run.yaml``,
+    :func:`spf_analysis.config.run.load`), so that ``make model`` and ``make report`` cost and simulate it.
+
+    A text edit of the one line that ends the list (``, name`` after its last item): every comment and every other
+    byte of the file stay as they were. Refused, with nothing written: a name already in the list, a name without
+    its file ``<scenarios_dir>/<name>.yaml``, a file whose list is not a one-level flow list ``[...]``. The edited
+    text is checked as the build reads it (:func:`run.load` with ``scenarios_dir``, which must list the same
+    scenarios plus ``name``) in a temporary file beside ``run_file``, which replaces it only then
+    (:func:`spf_analysis.config.fsutil.atomic_path`). Defaults: ``params/run.yaml``
+    (:data:`spf_analysis.config.paths.RUN_FILE`) and ``params/scenarios``, the pair the build reads. A process that
+    read the settings before (:func:`run.settings` is read once) keeps its old list."""
+    from spf_analysis.config import fsutil, paths
+    from spf_analysis.config.parameters import ParameterError
+
+    check_name(name)
+    run_file = Path(run_file or paths.RUN_FILE)
+    scenarios_dir = Path(scenarios_dir or costing.scenario_dir())
+    shown = paths.rel(run_file)
+    if not (scenarios_dir / f"{name}.yaml").is_file():
+        raise ExplorerError(f"{shown}: no scenario file {paths.rel(scenarios_dir / f'{name}.yaml')} (save it first)")
+    try:
+        raw = run_file.read_bytes()
+        text = raw.decode("utf-8")
+        before = run.load(run_file, scenarios_dir=scenarios_dir).scenarios
+    except (OSError, UnicodeDecodeError, ParameterError) as e:
+        raise ExplorerError(f"{shown}: cannot be read as the build reads it: {e}") from None
+    if name in before:
+        raise ExplorerError(f"{shown}: {name!r} is already one of the study's scenarios")
+    key = re.search(r"^scenarios:[ \t]*(?:#.*)?\n", text, re.M)
+    value = key and re.compile(r"^([ \t]+)value:[ \t]*\[", re.M).search(text, key.end())
+    # the value line must belong to the scenarios block: nothing but indented or blank lines between them
+    if not value or re.search(r"^\S", text[key.end():value.start()], re.M):
+        raise ExplorerError(f"{shown}: no flow list 'value: [...]' under 'scenarios:' to add {name!r} to")
+    try:
+        _, last = _flow_list_end(text, value.end() - 1)
+    except ExplorerError as e:
+        raise ExplorerError(f"{shown}: scenarios: {e}") from None
+    sep = {"[": "", ",": " "}.get(text[last - 1], ", ")  # an empty list, a trailing comma, an item
+    new = text[:last] + sep + name + text[last:]
+    with fsutil.atomic_path(run_file) as tmp:
+        tmp.write_bytes(new.encode("utf-8"))
+        try:
+            after = run.load(tmp, scenarios_dir=scenarios_dir).scenarios
+        except ParameterError as e:
+            raise ExplorerError(f"{shown}: not changed, adding {name!r} would make it invalid: {e}") from None
+        if after != (*before, name):
+            raise ExplorerError(f"{shown}: not changed, the edit would give the scenarios {list(after)}, "
+                                f"not {[*before, name]}")
+    return run_file
 
 
 # --------------------------------------------------------------------------------------------- the engine
