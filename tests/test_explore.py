@@ -452,3 +452,14 @@ def test_page_adds_a_saved_scenario_to_the_study(ex, study, monkeypatch):
     app._save(None)
     assert "added `kp_page_two` to `scenarios`" in app.save_msg.object and "`make report` rebuilds" in app.save_msg.object
     assert run.load(f, scenarios_dir=scen_dir).scenarios == (*S.scenarios, "kp_page_two")
+
+
+def test_a_saved_scenario_is_described_in_words(ex):
+    """The default description names the base by its label: the report shows it (chapter 4's table of the
+    options), and a code name there stops the build (seen when a saved scenario was added to the study)."""
+    from spf_analysis.config import labels
+
+    _, spec = ex.scenario_from_controls(ex.controls(ex.reference), "kp_medium", name="kp_words", label="Words")
+    assert spec["description"] == "Built in the scenario explorer from the option \u201cFull floor, medium level\u201d."
+    assert labels.find_ids(spec["description"]) == []
+    labels.check_text([spec["description"]], "the description")  # the check chapter 4's table applies

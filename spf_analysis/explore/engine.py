@@ -181,13 +181,17 @@ def override_spec(controls: dict[str, Controls], base: costing.Scenario, referen
     return benefits
 
 
-def scenario_file(name: str, label: str, base_name: str, benefits: dict, description: str = "") -> dict:
-    """The scenario file (a mapping) of a scenario built in the explorer: ``baseline`` and what differs."""
+def scenario_file(name: str, label: str, base_name: str, benefits: dict, description: str = "",
+                  base_label: str = "") -> dict:
+    """The scenario file (a mapping) of a scenario built in the explorer: ``baseline`` and what differs.
+    The default description names the base by its label (``base_label``), in words: the report shows
+    the description, and a code name there stops the build."""
     check_name(name)
     if not label.strip():
         raise ExplorerError("a scenario needs a label (what a reader sees in tables and legends)")
+    base_words = f"the option \u201c{base_label.strip()}\u201d" if base_label.strip() else "another option"
     spec = {"name": name, "label": label.strip(),
-            "description": description.strip() or f"Built in the scenario explorer from {base_name}.",
+            "description": description.strip() or f"Built in the scenario explorer from {base_words}.",
             "baseline": base_name}
     if benefits:
         spec["benefits"] = benefits
@@ -367,7 +371,7 @@ class Explorer:
                                label: str = "Explorer scenario") -> tuple[costing.Scenario, dict]:
         """The scenario the controls describe, starting from the scenario ``base``, and its file (a mapping)."""
         b = self.load(base)
-        spec = scenario_file(name, label, base, override_spec(controls, b, self.reference))
+        spec = scenario_file(name, label, base, override_spec(controls, b, self.reference), base_label=b.label)
         sc = costing.scenario_from_spec(spec, b, file=self.dir / f"{name}.yaml")
         return sc, spec
 
