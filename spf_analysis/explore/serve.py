@@ -72,18 +72,13 @@ def main(environ=None, args=None) -> int:
     if rest:
         print(f"error: explore: unknown argument(s) {' '.join(rest)}", file=sys.stderr)
         return 2
-    if opts.scenarios_dir is not None:
-        d = opts.scenarios_dir.resolve()
-        if not d.is_dir():
-            print(f"error: explore: --scenarios-dir {opts.scenarios_dir}: not a folder", file=sys.stderr)
-            return 2
-        environ[SCENARIOS_ENV] = str(d)
-    if opts.run_file is not None:
-        f = opts.run_file.resolve()
-        if not f.is_file():
-            print(f"error: explore: --run-file {opts.run_file}: not a file", file=sys.stderr)
-            return 2
-        environ[RUN_FILE_ENV] = str(f)
+    for value, flag, env, exists, kind in ((opts.scenarios_dir, "--scenarios-dir", SCENARIOS_ENV, Path.is_dir, "folder"),
+                                           (opts.run_file, "--run-file", RUN_FILE_ENV, Path.is_file, "file")):
+        if value is not None:
+            if not exists(value.resolve()):
+                print(f"error: explore: {flag} {value}: not a {kind}", file=sys.stderr)
+                return 2
+            environ[env] = str(value.resolve())
     try:
         argv = serve_argv(port=parse_port(environ.get("PORT")))
     except LabError as e:
