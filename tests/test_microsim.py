@@ -9,24 +9,9 @@ from spf_analysis.model import costing
 from spf_analysis import microsim as ms
 from spf_analysis.household import synth
 from spf_analysis.stats.poverty import fgt
+from toy_survey import TOY_CHILD_PENSION, Z, person
 
-Z = 3030.32
-
-TOY_SCENARIO = """
-name: toy
-horizon: {start: 2029, end: 2031, rationale: test}
-benefits:
-  child_benefit:
-    eligible: {basis: population, age_min: 0, age_max: 5, sex: all, rationale: test}
-    takeup: {value: 1.0, rationale: test}
-    level: {type: poverty_line, value: 0.25, rationale: test}
-    admin: {rate: 0.10, convention: share_of_benefits, rationale: test}
-  social_pension:
-    eligible: {basis: population, age_min: 65, sex: all, rationale: test}
-    takeup: {value: 1.0, rationale: test}
-    level: {type: poverty_line, value: 0.5, rationale: test}
-    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
-  disability_benefit:
+TOY_SCENARIO = TOY_CHILD_PENSION + """  disability_benefit:
     eligible: {basis: population, age_min: 0, sex: all, rationale: test}
     age_profile: {value: {0: 0.5}, rationale: "test: above the survey rate, so every disabled person is eligible"}
     targeting: {rule: disability, rationale: test}
@@ -37,11 +22,8 @@ benefits:
 """
 
 
-def _person(hh, idc, age, *, w, ae, cons, disability=0, sex="male", stratum=1, psu=1):
-    return {"hhcode": hh, "idc": idc, "psu": psu, "stratum": stratum, "weights": float(w), "district": "X", "region": 1,
-            "age": age, "sex": sex, "disability": float(disability), "labour_status": None, "employment_type": None,
-            "sector": None, "formal": np.nan, "earnings_month": np.nan, "hhsize": 0, "adult_eq": ae,
-            "cons_pae": float(cons), "cons_pae_pre": float(cons), "pmt_score": np.nan}
+def _person(hh, idc, age, *, psu=1, **kw):
+    return person(hh, idc, age, psu=psu, **kw)
 
 
 @pytest.fixture()

@@ -15,38 +15,15 @@ from spf_analysis.data import io
 from spf_analysis.household import synth
 from spf_analysis.microsim import uncertainty as un
 from spf_analysis.model import costing, macro, montecarlo
+from toy_survey import TOY_CHILD_PENSION, Z, person
 
 sim_mod = importlib.import_module("spf_analysis.microsim.simulate")  # the module (the package exports the function)
-Z = 3030.32
-
-TOY = """
-name: toy
-horizon: {start: 2029, end: 2031, rationale: test}
-benefits:
-  child_benefit:
-    eligible: {basis: population, age_min: 0, age_max: 5, sex: all, rationale: test}
-    takeup: {value: 1.0, rationale: test}
-    level: {type: poverty_line, value: 0.25, rationale: test}
-    admin: {rate: 0.10, convention: share_of_benefits, rationale: test}
-  social_pension:
-    eligible: {basis: population, age_min: 65, sex: all, rationale: test}
-    takeup: {value: 1.0, rationale: test}
-    level: {type: poverty_line, value: 0.5, rationale: test}
-    admin: {rate: 0.0, convention: share_of_benefits, rationale: test}
-"""
-
-
-def _person(hh, idc, age, *, w, ae, cons):
-    return {"hhcode": hh, "idc": idc, "psu": hh, "stratum": 1, "weights": float(w), "district": "X", "region": 1, "age": age,
-            "sex": "male", "disability": 0.0, "labour_status": None, "employment_type": None, "sector": None, "formal": np.nan,
-            "earnings_month": np.nan, "hhsize": 0, "adult_eq": ae, "cons_pae": float(cons), "cons_pae_pre": float(cons),
-            "pmt_score": np.nan}
 
 
 @pytest.fixture()
 def toy(tmp_path):
     f = tmp_path / "toy.yaml"
-    f.write_text(TOY)
+    f.write_text(TOY_CHILD_PENSION)
     scen = costing.load_scenario(f)
     mframe = pd.DataFrame({"poverty_line": [12 * Z * 2], "minimum_wage": [12 * 30000.0], "cpi": [1.0]},
                           index=pd.Index([2030], name="year"))
@@ -54,10 +31,10 @@ def toy(tmp_path):
     # household 2: two adults, nobody eligible; 2 AE, Rs 1,500; weight 20
     # household 3: child 2 and adult; 1.5 AE, Rs 2,900; weight 5
     frame = pd.DataFrame([
-        _person(1, 1, 35, w=10, ae=2.5, cons=2500), _person(1, 2, 3, w=10, ae=2.5, cons=2500),
-        _person(1, 3, 70, w=10, ae=2.5, cons=2500),
-        _person(2, 1, 30, w=20, ae=2.0, cons=1500), _person(2, 2, 28, w=20, ae=2.0, cons=1500),
-        _person(3, 1, 2, w=5, ae=1.5, cons=2900), _person(3, 2, 40, w=5, ae=1.5, cons=2900),
+        person(1, 1, 35, w=10, ae=2.5, cons=2500), person(1, 2, 3, w=10, ae=2.5, cons=2500),
+        person(1, 3, 70, w=10, ae=2.5, cons=2500),
+        person(2, 1, 30, w=20, ae=2.0, cons=1500), person(2, 2, 28, w=20, ae=2.0, cons=1500),
+        person(3, 1, 2, w=5, ae=1.5, cons=2900), person(3, 2, 40, w=5, ae=1.5, cons=2900),
     ])
     return ms.build_rules(scen, 2030, mframe, frame, line=Z), frame
 
