@@ -8,7 +8,7 @@
 * a one-value change in a chapter's parameter file (``top_districts`` in
   ``params/01_demographic_profile.yaml``, 10 -> 9, a valid value that changes a published
   table): the rebuild, timed as ``make`` of the notebooks it changes, then ``make report`` (the
-  report step; the two add up to one ``make report``). Issue 15 bounds it at 10 s; a bound in seconds is not a
+  report step; the two add up to one ``make report``), made and undone three times, the median reported. Issue 15 bounds it at 10 s; a bound in seconds is not a
   baseline of this run, so the figure is given in runs of one empty notebook through papermill
   (measured now) and the goal is the 10 s bound expressed in them (``10 s / one empty notebook``):
   met exactly when the rebuild took at most 10 s. The notebooks alone (without the report step)
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ PY = sys.executable
 PARAMS = ROOT / "params" / "01_demographic_profile.yaml"
 #: the value changed: (parameter, value in the file, value used for the benchmark)
 CHANGE = ("top_districts", 10, 9)
+#: how many times the change is made and undone (a single rebuild of ~10 s varies by about a second)
+CHANGE_REPEATS = 3
 #: what the changed value must rebuild, not counting the report step
 CHANGED_NOTEBOOKS = ["reports/notebooks/01_demographic_profile.ipynb", "reports/notebooks/S_executive_summary.ipynb",
                      "reports/notebooks/A_assumptions.ipynb"]
@@ -126,13 +129,17 @@ def main() -> int:
 
     original = PARAMS.read_bytes()
     key, old, new = CHANGE
-    try:
-        PARAMS.write_text(set_value(original.decode(), key, old, new), encoding="utf-8")
-        change_nb = make(f"-j{j}", *CHANGED_NOTEBOOKS)
-        change = change_nb + make(f"-j{j}", "report")
-    finally:
-        PARAMS.write_bytes(original)
-    make(f"-j{j}", "report")  # back to the outputs of the file as found
+    changes, changes_nb = [], []
+    for _ in range(CHANGE_REPEATS):  # the change made and undone: each rebuild timed, the median reported
+        try:
+            PARAMS.write_text(set_value(original.decode(), key, old, new), encoding="utf-8")
+            changes_nb.append(make(f"-j{j}", *CHANGED_NOTEBOOKS))
+            changes.append(changes_nb[-1] + make(f"-j{j}", "report"))
+        finally:
+            PARAMS.write_bytes(original)
+        make(f"-j{j}", "report")  # back to the outputs of the file as found
+    change, change_nb = statistics.median(changes), statistics.median(changes_nb)
+    each = ", ".join(f"{c:.1f}" for c in changes)
 
     in_runs = "in runs of one empty notebook through papermill ({:.2f} s, this run)".format(one)
     figs = [
@@ -140,11 +147,12 @@ def main() -> int:
                         f"{cold_report:.1f} s)", cold, "s",
                baseline=f"papermill floor: {n} empty notebooks, {j} at a time", baseline_value=fl, ratio=cold / fl,
                ratio_meaning="cold build / floor", goal=GOAL_FLOOR),
-        Figure("build", f"one value changed in {PARAMS.relative_to(ROOT)} ({key} {old} -> {new}): make report",
+        Figure("build", f"one value changed in {PARAMS.relative_to(ROOT)} ({key} {old} -> {new}): make report, "
+                        f"median of {CHANGE_REPEATS} ({each} s)",
                change, "s", baseline="one empty notebook through papermill", baseline_value=one, ratio=change / one,
                ratio_meaning=f"rebuild {in_runs}; goal: issue 15's {BOUND_CHANGE_S:g} s bound in those runs",
                goal=f"<= {BOUND_CHANGE_S / one:.4g}"),
-        Figure("build", f"the same change, notebooks only ({', '.join(Path(p).stem for p in CHANGED_NOTEBOOKS)}; "
+        Figure("build", f"the same change, notebooks only, median of {CHANGE_REPEATS} ({', '.join(Path(p).stem for p in CHANGED_NOTEBOOKS)}; "
                         "no report step)", change_nb, "s", baseline="one empty notebook through papermill",
                baseline_value=one, ratio=change_nb / one, ratio_meaning=f"rebuild {in_runs}"),
         Figure("build", "make report with nothing to do", noop, "s", baseline="one empty notebook through papermill",
