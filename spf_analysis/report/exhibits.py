@@ -56,7 +56,7 @@ def label_synthetic(fig) -> None:
     """Draw :data:`SYNTHETIC_LABEL` inside ``fig``, in small grey italics, right-aligned just
     below everything the figure already shows (axes, tick labels, a legend outside the axes),
     so that it overlaps nothing and ``bbox_inches="tight"`` keeps it in the saved image."""
-    fig.canvas.draw()  # lay out first: the extent below includes every drawn artist
+    fig.draw_without_rendering()  # lay out first (no pixels): the extent below includes every artist
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
     w, h = fig.get_size_inches()
     fig.text(box.x1 / w, (box.y0 - 0.04) / h, SYNTHETIC_LABEL, ha="right", va="top",
