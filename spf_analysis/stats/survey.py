@@ -108,7 +108,6 @@ def _zcrit(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
-
 def _column_keys(code: np.ndarray, k: int) -> np.ndarray:
     """Bin of every cell of an (n, k) array read row by row: ``code[i] * k + j`` (see :func:`_column_sums`)."""
     return (np.asarray(code, dtype=np.int64)[:, None] * k + np.arange(k)).ravel()
@@ -122,6 +121,7 @@ def _column_sums(key: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
     a = np.ascontiguousarray(a, dtype=float)
     k = a.shape[1]
     return np.bincount(key, weights=a.ravel(), minlength=size * k).reshape(size, k)
+
 
 class Design:
     """A complex survey design over a DataFrame (R ``svydesign``, Stata ``svyset``).
