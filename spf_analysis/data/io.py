@@ -273,9 +273,12 @@ def _check_complete(groups, grid: dict[str, tuple], codes: dict[str, dict] | Non
         return f"{col}={v!r}" + (f" ({code})" if code else "")
 
     def check(df: pd.DataFrame, file) -> None:
+        present: dict[tuple, set] = {}  # the rows' key combinations, read once per set of columns
         for group in groups:
             cols = list(group) + list(grid)
-            have = set(df[cols].astype(object).itertuples(index=False, name=None))
+            have = present.get(tuple(cols))
+            if have is None:
+                have = present[tuple(cols)] = set(df[cols].astype(object).itertuples(index=False, name=None))
             for cell in product(*grid.values()):
                 combo = tuple(group.values()) + cell
                 if combo not in have:
