@@ -152,9 +152,69 @@ def test_chapters_are_cached_and_a_changed_one_is_reassembled(tmp_path):
     assert (stats["chapters"], stats["cached"]) == (2, 1)
     assert 'href="#tab-new"' in moved and 'href="#tab-2-1"' not in moved
     assert moved == report.assemble(two(2, bid="tab-new"), META, cache=None)
-    # one entry of each kind per chapter: the stale ones are gone
-    assert sorted(f.name.rsplit(".", 2)[0] for f in cache.iterdir()) == [
-        "01_a.fragment", "01_a.linked", "02_b.fragment", "02_b.linked"]
+    # one entry per chapter: the stale ones are gone
+    assert sorted(f.name.rsplit(".", 2)[0] for f in cache.iterdir()) == ["01_a.fragment", "02_b.fragment"]
+
+
+def _linked_by_parsing(fragment: str, ids: dict, cited: list, slugs: list) -> str:
+    """The steps across chapters done on the parsed chapter, as before the markers: the reference
+    that :func:`report.linked_chapter` (markers replaced, no parsing) must equal byte for byte."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(fragment, "html.parser")
+    for a in soup.select("a.anchor-link"):
+        a.decompose()
+    report.collapse_sources(soup)
+    report.mark_tables(soup)
+    report.lead_headings(soup)
+    report.break_ids(soup)
+    report.link_exhibits(soup, ids)
+    report.link_references(soup, cited)
+    for h, slug in zip(soup.find_all(["h1", "h2"]), slugs, strict=True):
+        h["id"] = slug
+    return soup.decode(formatter="html5")
+
+
+LINKS = """<section class="chapter" id="chapter-04_x">
+<h1 id="4.-Costs">4. Costs &amp; more</h1><h2>4.1 Sub</h2>
+<p>Tables 4.1-4.2 and Figure 9.9 (no such figure); Table S.1 &lt;here&gt;, <a href="x">Table 4.1</a>.</p>
+<div class="spf-table-block" id="t41"><p class="caption"><span class="label">Table 4.1.</span> See Table 4.2</p>
+<table class="spf-table"><tr><td>Table 4.2 of a source</td></tr></table>
+<p class="source">Source: PBS (2019); ILO (2017), Table 4.2; <a href="u">PBS (2019)</a> and ILO (2017) again.</p></div>
+<div class="spf-table-block" id="t42"><p class="caption"><span class="label">Table 4.2.</span> T</p></div>
+<style>p::after {content: "Table 4.1"}</style>
+</section>"""
+
+
+def test_linking_by_markers_equals_linking_the_parsed_chapter():
+    """The markers left by chapter_passes, replaced by linked_chapter, give the same bytes as linking the
+    parsed chapter (exhibits cited in prose, in captions and tables, unknown labels, text inside links
+    and style; short citations in source lines; headings' ids); and for every chapter of the
+    built report when there is one."""
+    ids, cited = {"Table 4.1": "t41", "Table 4.2": "t42", "Table S.1": "s1"}, ["PBS (2019)", "ILO (2017)"]
+    frag = report.chapter_passes(LINKS)
+    slugs = ["costs-more", "sub"]
+    linked = report.linked_chapter(frag, ids, cited, slugs)
+    assert linked == _linked_by_parsing(LINKS, ids, cited, slugs)
+    assert "@@spf-" not in linked and linked.count('class="xref"') == 6
+    assert '<a class="xref" href="#t41">Tables 4.1-4.2</a>' in linked and "Figure 9.9 (no" in linked
+    assert report.linked_chapter(frag, {}, [], slugs) == _linked_by_parsing(LINKS, {}, [], slugs)
+    # the facts are read from the chapter as it was, not from its markers
+    assert frag["headings"] == ["4. Costs & more", "4.1 Sub"] and "PBS (2019)" in frag["sources"][0]
+    # a comment stays one (linking the parsed chapter made its citation a visible link)
+    commented = report.chapter_passes(LINKS.replace("</section>", "<!-- Table 4.1 -->\n</section>"))
+    assert "<!-- Table 4.1 -->" in report.linked_chapter(commented, ids, cited, slugs)
+    with pytest.raises(report.ReportError, match="reserved marker"):
+        report.chapter_passes(LINKS.replace("4. Costs", "@@spf-text-0@@"))
+
+    built = sorted(report.paths.REPORT_NOTEBOOKS.glob("*.ipynb"))
+    for nb in built:  # the study's chapters: their own exhibits and the report's citations
+        raw = report.chapter_html(nb)
+        frag = report.chapter_passes(raw)
+        ids = dict(x for cls in report.BLOCKS for x in frag["exhibits"][cls])
+        cited = report.references.cited(frag["sources"])
+        slugs = [f"h{i}" for i in range(len(frag["headings"]))]
+        assert report.linked_chapter(frag, ids, cited, slugs) == _linked_by_parsing(raw, ids, cited, slugs), nb.name
 
 
 def test_the_cache_key_changes_with_the_assembly_code(tmp_path, monkeypatch):

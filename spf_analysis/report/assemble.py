@@ -11,7 +11,9 @@ from the same HTML by headless Chromium (:mod:`spf_analysis.report.pdf`), and th
 workbook written meanwhile. The files are written to temporary names and moved into
 place only when all succeeded. Each chapter's processed HTML is cached in
 ``reports/.build/chapters/`` (:func:`chapter_fragment`): only the chapters whose notebook
-changed are converted again. The step ends with a line of its phases' times. A notebook that holds an error
+changed are converted again. What depends on the other chapters (links to exhibits and
+references, headings' ids) is left there as markers, replaced when the report is joined
+(:func:`linked_chapter`), so no chapter is parsed again then. The step ends with a line of its phases' times. A notebook that holds an error
 output, or a chapter with no content, stops the build.
 
 Before anything is written, :func:`check_exhibits` compares the assembled HTML with
@@ -260,7 +262,12 @@ def chapter_passes(fragment: str) -> dict:
     """The passes that look at one chapter only (no anchors, repeated sources collapsed,
     tables marked, headings led onto landscape pages, identifiers allowed to wrap): the
     fragment (``html``) and what the steps across chapters need from it: its exhibits' ids
-    by block class, its source lines' text, its h1/h2 headings' text."""
+    by block class, its source lines' text, its h1/h2 headings' text.
+
+    The steps across chapters (:func:`linked_chapter`) need the whole report's exhibits,
+    citations and headings, so the text they may change is left in ``html`` as markers (the
+    texts themselves in ``linkable``, see :func:`mark_linkable`): they are done by replacing the
+    markers, without parsing the chapter again."""
     soup = BeautifulSoup(fragment, "html.parser")
     for a in soup.select("a.anchor-link"):
         a.decompose()
@@ -268,12 +275,74 @@ def chapter_passes(fragment: str) -> dict:
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
-    return {"html": soup.decode(formatter="html5"),  # first: exhibit_facts changes the soup
-            "exhibits": {cls: _block_ids(soup, cls) for cls in BLOCKS},
-            "sources": [p.get_text(" ", strip=True) for p in soup.select("p.source")],
-            "headings": [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])],
-            "levels": [h.name for h in soup.find_all(["h1", "h2"])],
-            "check": exhibit_facts(soup)}  # last: it removes the data tables
+    out = {"exhibits": {cls: _block_ids(soup, cls) for cls in BLOCKS},
+           "sources": [p.get_text(" ", strip=True) for p in soup.select("p.source")],
+           "headings": [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])],
+           "levels": [h.name for h in soup.find_all(["h1", "h2"])]}
+    undo, out["linkable"] = mark_linkable(soup)
+    out["html"] = soup.decode(formatter="html5")
+    undo()
+    if len(_MARKS.findall(out["html"])) != len(out["linkable"]) + len(out["headings"]):
+        raise ReportError("a chapter's text holds the reserved marker '@@spf-text-N@@' or '@@spf-heading-N@@'")
+    out["check"] = exhibit_facts(soup)  # last: it removes the data tables
+    return out
+
+
+#: what :func:`mark_linkable` leaves in a chapter's HTML: a text that may get links (its number in
+#: ``linkable``) and a heading's id
+_TEXT_MARK, _HEADING_MARK = "@@spf-text-{}@@", "@@spf-heading-{}@@"
+_MARKS = re.compile(r"@@spf-(text|heading)-([0-9]+)@@")
+
+
+def mark_linkable(soup: BeautifulSoup):
+    """Put markers where the steps across chapters change a chapter: each text :func:`link_exhibits`
+    or :func:`link_references` may link, and each h1/h2 heading's id. Returns a function that puts
+    the texts and ids back, and the texts as ``[text, exhibits, references]``: whether citations of
+    exhibits, and short citations of references, are linked in it (:func:`linked_text`)."""
+    texts, swapped, ids = [], [], []
+    for node in list(soup.find_all(string=True)):
+        if type(node) is not NavigableString:  # comments, CDATA: no link
+            continue
+        exhibit = (CITATION.search(node) is not None and node.find_parent("section", class_="chapter") is not None
+                   and node.find_parent(["a", "style", "script"]) is None and node.find_parent(class_="caption") is None)
+        if exhibit:
+            t = node.find_parent("table", class_="spf-table")
+            exhibit = t is None or _chapter_of(t).startswith("S_")
+        reference = node.find_parent("p", class_="source") is not None and node.find_parent("a") is None
+        if exhibit or reference:
+            mark = NavigableString(_TEXT_MARK.format(len(texts)))
+            texts.append([str(node), exhibit, reference])
+            node.replace_with(mark)
+            swapped.append((mark, node))
+    for i, h in enumerate(soup.find_all(["h1", "h2"])):
+        ids.append((h, h.get("id")))
+        h["id"] = _HEADING_MARK.format(i)
+
+    def undo():
+        for mark, node in swapped:
+            mark.replace_with(node)
+        for h, old in ids:
+            if old is None:
+                del h["id"]
+            else:
+                h["id"] = old
+    return undo, texts
+
+
+def linked_text(text: str, exhibits: bool, refs: bool, ids: dict, cited_pattern: re.Pattern | None) -> str:
+    """One text of a chapter (:func:`mark_linkable`) as HTML, with the links :func:`link_exhibits`
+    and :func:`link_references` make in it (the same functions, on the text alone)."""
+    tiny = BeautifulSoup("", "html.parser")
+    holder = tiny.new_tag("p")
+    node = NavigableString(text)
+    holder.append(node)
+    if exhibits:
+        _link_matches(tiny, node, CITATION, _exhibit_href(ids))
+    if refs and cited_pattern is not None:
+        for n in list(holder.find_all(string=True)):
+            if n.find_parent("a") is None:
+                _link_matches(tiny, n, cited_pattern, _reference_href)
+    return holder.decode_contents(formatter="html5")
 
 
 def _digest(*parts) -> str:
@@ -326,13 +395,15 @@ def chapter_fragment(nb_path: Path, cache: Path | None = CHAPTER_CACHE) -> tuple
 def linked_chapter(fragment: dict, ids: dict, cited: list, slugs: list) -> str:
     """A chapter's fragment with the steps across chapters done: its citations of exhibits
     linked (``ids``: label -> id over the report), its source lines' short citations linked to
-    the References (``cited``), its h1/h2 headings given their ids (``slugs``, unique over the report)."""
-    soup = BeautifulSoup(fragment["html"], "html.parser")
-    link_exhibits(soup, ids)
-    link_references(soup, cited)
-    for h, slug in zip(soup.find_all(["h1", "h2"]), slugs, strict=True):
-        h["id"] = slug
-    return soup.decode(formatter="html5")
+    the References (``cited``), its h1/h2 headings given their ids (``slugs``, unique over the report).
+    Done on the markers :func:`chapter_passes` left, by :func:`linked_text`."""
+    pattern = _cited_pattern(cited)
+    texts = fragment["linkable"]
+
+    def fill(m):
+        i = int(m[2])
+        return linked_text(*texts[i], ids, pattern) if m[1] == "text" else slugs[i]
+    return _MARKS.sub(fill, fragment["html"])
 
 
 def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
@@ -358,10 +429,7 @@ def assemble(notebooks: list[Path], meta: dict, stats: dict | None = None,
         h["id"] = _slug(h.get_text(" ", strip=True), used)
     toc = [entry for f, ss in zip(fragments, slugs) for entry in zip(f["levels"], f["headings"], ss)]
     toc += [(h.name, h.get_text(" ", strip=True), h["id"]) for h in back.find_all(["h1", "h2"])]
-    code = Path(references.__file__).read_bytes()
-    parts = [_cached(cache, p.stem, "linked", _digest(_cache_key(p), ids, cited, ss, code),
-                     lambda f=f, ss=ss: linked_chapter(f, ids, cited, ss))[0]
-             for p, f, ss in zip(notebooks, fragments, slugs)]
+    parts = [linked_chapter(f, ids, cited, ss) for f, ss in zip(fragments, slugs)]
     body = "\n".join(parts) + back.decode(formatter="html5")
     toc_html = "\n".join(
         f'<li class="toc-{lvl}"><a href="#{hid}"><span class="toc-text">{html.escape(text)}</span>'
@@ -454,12 +522,7 @@ def link_exhibits(soup: BeautifulSoup, ids: dict[str, str] | None = None) -> Non
     (plural lists link to their first exhibit); not the exhibit's own caption label, not the
     data cells of the chapters' tables (they quote other documents; the executive summary's
     tables are linked). ``ids``: label -> block id (default: the blocks in ``soup``)."""
-    ids = _exhibit_ids(soup) if ids is None else ids
-
-    def href(m):
-        labels = cited_labels(m.group(0))
-        return f"#{ids[labels[0]]}" if labels and labels[0] in ids else None
-
+    href = _exhibit_href(_exhibit_ids(soup) if ids is None else ids)
     for sec in soup.select("section.chapter"):
         for node in list(sec.find_all(string=True)):
             if not CITATION.search(node) or node.find_parent(["a", "style", "script"]) is not None:
@@ -474,13 +537,30 @@ def link_exhibits(soup: BeautifulSoup, ids: dict[str, str] | None = None) -> Non
 
 def link_references(soup: BeautifulSoup, cited: list[str]) -> None:
     """In the source lines, each short citation links to its References entry."""
-    if not cited:
+    pattern = _cited_pattern(cited)
+    if pattern is None:
         return
-    pattern = re.compile("|".join(re.escape(c) for c in sorted(cited, key=len, reverse=True)))
     for p in soup.select("p.source"):
         for node in list(p.find_all(string=True)):
             if node.find_parent("a") is None:
-                _link_matches(soup, node, pattern, lambda m: f"#{references.anchor(m.group(0))}")
+                _link_matches(soup, node, pattern, _reference_href)
+
+
+def _exhibit_href(ids: dict[str, str]):
+    """The link of a citation of exhibits (a match of :data:`CITATION`): its first exhibit's block, if known."""
+    def href(m):
+        labels = cited_labels(m.group(0))
+        return f"#{ids[labels[0]]}" if labels and labels[0] in ids else None
+    return href
+
+
+def _cited_pattern(cited: list[str]) -> re.Pattern | None:
+    """The short citations ``cited``, longest first (None: no citation)."""
+    return re.compile("|".join(re.escape(c) for c in sorted(cited, key=len, reverse=True))) if cited else None
+
+
+def _reference_href(m) -> str:
+    return f"#{references.anchor(m.group(0))}"
 
 
 def commit_edition(root: Path = paths.ROOT) -> dict:
