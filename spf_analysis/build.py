@@ -40,6 +40,7 @@ from spf_analysis.config import paths
 from spf_analysis.config.errors import parse_yaml
 from spf_analysis.config.fsutil import transaction
 from spf_analysis.config.steps import run_step
+from spf_analysis.kernels import ForkKernelManager
 
 KERNEL = "spf-kp"
 STAGING = paths.REPORTS / ".build"
@@ -205,7 +206,7 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
         try:
             pm.execute_notebook(str(src), str(executed), parameters=values, kernel_name=KERNEL,
                                 progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS),
-                                extra_arguments=KERNEL_ARGS)
+                                extra_arguments=KERNEL_ARGS, kernel_manager_class=ForkKernelManager)
         except OSError:  # a full disk, an unreadable file: reported as such by run_step
             raise
         except Exception as e:  # papermill's execution error carries the failing cell's traceback

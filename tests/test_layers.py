@@ -13,7 +13,7 @@ import pytest
 
 from spf_analysis.config import deps, paths
 
-LAYERS = ["config", "data", "stats", "household", "model", "microsim", "report", "build", "lab", "explore"]
+LAYERS = ["config", "data", "stats", "household", "model", "microsim", "report", "kernels", "build", "lab", "explore"]
 
 
 def _layer(module: str) -> int:
