@@ -118,14 +118,20 @@ def serve(path: Path) -> None:
     os.replace(tmp, path)  # appears when it listens
     mine = os.stat(path).st_ino
     kids: dict[int, socket.socket] = {}  # kernel pid -> the connection of the run that asked for it
+    wake_r, wake_w = os.pipe()  # a kernel's exit wakes the loop at once (its run waits for it)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     last = time.monotonic()
     try:
         while kids or time.monotonic() - last < IDLE:
-            ready, _, _ = select.select([listener, *kids.values()], [], [], 0.5)
+            ready, _, _ = select.select([listener, wake_r, *kids.values()], [], [], 1.0)
             for s in ready:
-                if s is listener:
+                if s == wake_r:
+                    os.read(wake_r, 4096)
+                elif s is listener:
                     conn, _ = listener.accept()
-                    pid = _fork_kernel(conn, listener, kids)
+                    pid = _fork_kernel(conn, listener, kids, (wake_r, wake_w))
                     if pid:
                         kids[pid] = conn
                 else:  # the run went away (or sent something it should not): its kernel goes too
@@ -166,7 +172,7 @@ def _kill(pid: int) -> None:
             pass
 
 
-def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict) -> int | None:
+def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple) -> int | None:
     """Read one request (the kernel command, environment and directory, and the run's standard
     streams) and fork its kernel; the kernel's pid, or None for a bad request."""
     try:
@@ -194,10 +200,13 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict) -> in
     # the kernel
     code = 1
     try:
+        signal.set_wakeup_fd(-1)
         listener.close()
         for c in kids.values():
             c.close()
         conn.close()
+        for fd in wake:
+            os.close(fd)
         os.setsid()  # its own session, as jupyter_client starts a kernel
         for i, fd in enumerate(fds):
             os.dup2(fd, i)
