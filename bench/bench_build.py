@@ -71,10 +71,14 @@ def env() -> dict:
 
 
 def make(*args: str) -> float:
-    """Seconds taken by `make -o .venv/.ready ARGS` (the environment is ready: never reinstalled)."""
+    """Seconds taken by `make -o .venv/.ready ARGS` (the environment is ready: never reinstalled).
+
+    Each build gets a server of kernels of its own (spf_analysis.kernels: one per environment, and this
+    variable differs per build), started by its first notebook, as after a pause longer than a server's
+    idle time: a build never finds the kernels' libraries already imported by the one before."""
     t0 = time.perf_counter()
-    r = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.ready", *args], cwd=ROOT, env=env(),
-                       capture_output=True, text=True)
+    r = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.ready", *args], cwd=ROOT,
+                       env={**env(), "SPF_BENCH_BUILD": str(time.time_ns())}, capture_output=True, text=True)
     dt = time.perf_counter() - t0
     if r.returncode:
         raise RuntimeError(f"make {' '.join(args)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
