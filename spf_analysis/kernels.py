@@ -54,7 +54,7 @@ PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipy
 PER_RUN = ("SPF_OUTPUT_DIR", "SPF_INPUTS", "SPF_OUTPUTS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
            "MAKE_TERMOUT", "MAKE_TERMERR", "MAKEOVERRIDES", "JPY_PARENT_PID", "JPY_SESSION_NAME")
 #: seconds a server without a kernel waits for the next request before it ends
-IDLE = 30.0
+IDLE = 120.0
 #: seconds a run waits for a new server to listen before it starts its kernel the usual way
 START_WAIT = 20.0
 SWITCH = "SPF_FORK_KERNELS"
