@@ -103,9 +103,31 @@ def _first_bad(index: pd.Index, bad: np.ndarray):
 def _zcrit(level: float) -> float:
     if not 0 < level < 1:
         raise SurveyDesignError(f"level must be in (0, 1), got {level!r}")
-    from scipy import stats  # here, not at import: a chapter that estimates nothing (04) does without scipy.stats
+    # scipy.special, not scipy.stats: ``stats.norm.ppf`` is ``special.ndtri`` (same bits), and importing
+    # scipy.stats costs a process 0.6-1 s; here, not at import: a chapter that estimates nothing does without it
+    from scipy.special import ndtri
 
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(ndtri(0.5 + level / 2))
+
+
+def _tcrit(p, df):
+    """Student's t quantile, ``scipy.stats.t.ppf(p, df)`` bit for bit, without importing scipy.stats.
+
+    As ``t.ppf``: ``scipy.special.stdtrit(df, p)`` (what it calls) where ``df > 0`` and ``0 < p < 1``;
+    ``-inf`` / ``inf`` at ``p == 0`` / ``p == 1`` (``df > 0``); NaN elsewhere (``df <= 0`` or NaN, ``p``
+    outside [0, 1] or NaN). ``df = inf`` is a valid ``df`` (the normal quantile). A scalar for scalar
+    arguments, else an array of their broadcast shape."""
+    from scipy.special import stdtrit
+
+    q, dfa = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(df, dtype=float))
+    ok = dfa > 0
+    out = np.full(q.shape, np.nan)
+    out[ok & (q == 0)] = -np.inf
+    out[ok & (q == 1)] = np.inf
+    mid = ok & (0 < q) & (q < 1)
+    if mid.any():
+        out[mid] = stdtrit(dfa[mid], q[mid]) + 0.0  # + 0.0 as t.ppf's ``* scale + loc``: no -0.0
+    return out[()] if out.ndim == 0 else out
 
 
 def _column_keys(code: np.ndarray, k: int) -> np.ndarray:
@@ -549,10 +571,8 @@ class Design:
         hd_cells = np.unique(dom[rows] * self.n_strata + self._psu_stratum[self._psu_code[rows]])
         n_h_d = np.bincount(hd_cells // self.n_strata, minlength=D)
         df = (n_psu_d - n_h_d).astype(float)
-        from scipy import stats
-
         with np.errstate(invalid="ignore"):
-            tcrit = stats.t.ppf(1 - alpha / 2, df)
+            tcrit = _tcrit(1 - alpha / 2, df)
 
         def qrule(xs, cw, W, p):
             if not (0 <= p <= 1):
