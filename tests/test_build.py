@@ -128,6 +128,35 @@ def test_scrub_fixes_the_injected_cell_id_and_relative_paths_in_streams():
     assert out["metadata"]["papermill"]["parameters"] == {"a": 1} and "start_time" not in out["metadata"]["papermill"]
 
 
+def test_a_run_whose_kernel_dies_keeps_its_partial_copy_aside(sandbox):
+    """The executed copy is written once, when the run ends (build._engine), also when it ends with the
+    kernel dead: the cells run before are kept."""
+    nbs = sandbox.parent / "notebooks"
+    nb = nbformat.read(nbs / "09_test.ipynb", as_version=4)
+    nb.cells[1:] = [nbformat.v4.new_code_cell("print('ran before')"),
+                    nbformat.v4.new_code_cell("import os\nif fail:\n    os._exit(1)")]
+    nbformat.write(nb, nbs / "09_test.ipynb")
+    with pytest.raises(build.NotebookFailed, match="partly executed copy is .*09_test.ipynb"):
+        build.run("09_test", {"fail": True})
+    kept = json.loads((sandbox / "failed/09_test.ipynb").read_text())
+    assert any("ran before" in "".join(o.get("text", "")) for c in kept["cells"] for o in c.get("outputs", []))
+
+
+def test_the_executed_copy_is_written_at_the_end_not_at_every_cell(sandbox, monkeypatch):
+    import papermill.engines
+    import papermill.execute
+
+    writes = []
+    for mod in (papermill.engines, papermill.execute):
+        monkeypatch.setattr(mod, "write_ipynb", lambda nb, path, _w=mod.write_ipynb: (writes.append(path), _w(nb, path)))
+    nbs = sandbox.parent / "notebooks"
+    nb = nbformat.read(nbs / "09_test.ipynb", as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell(f"x{i} = {i}") for i in range(10)]
+    nbformat.write(nb, nbs / "09_test.ipynb")
+    build.run("09_test")
+    assert len(writes) == 3  # papermill's first and last save, then execute_notebook's own write
+
+
 def test_a_failed_run_keeps_its_partial_copy_aside(sandbox):
     before = snapshot(sandbox)
     with pytest.raises(build.NotebookFailed, match="partly executed copy is .*09_test.ipynb"):
