@@ -160,6 +160,18 @@ model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every
 # ------------------------------------------------------------------- notebooks
 NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix 08_policy_framework A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
+# The order of a full build. In parallel, make starts what is ready in the order of the prerequisite
+# lists, going round them, so a notebook whose inputs come late (chapter 05 waits for the model run)
+# would wait again behind the short notebooks that read processed data only. The longest chain is
+# data -> model run -> 05 -> 06 -> summary -> report: in a full build the report lists 05 first, and
+# the short notebooks wait (order only: a change to 04 does not re-run them) for chapter 04, so 05
+# and 04 start as soon as the model run is written and the short ones fill the time 05 takes.
+FIRST_NOTEBOOKS := 05_distributional_impact 04_costing_options 03_coverage_gaps 06_fiscal_space
+START_ORDER := $(patsubst %,reports/notebooks/%.ipynb,$(FIRST_NOTEBOOKS) $(filter-out $(FIRST_NOTEBOOKS),$(NOTEBOOKS)))
+SHORT_NOTEBOOKS := 00_data_sources 01_demographic_profile 02_mapping_schemes 08_policy_framework A_assumptions
+ifneq ($(filter report notebooks test,$(or $(MAKECMDGOALS),report)),)
+$(SHORT_NOTEBOOKS:%=reports/notebooks/%.ipynb): | reports/notebooks/04_costing_options.ipynb
+endif
 # the ordered list reaches the runner through the environment (no shell sees it): each run
 # prints its place in it and its time, `[3/11] 03_coverage_gaps ... 12.4 s` (spf_analysis.build)
 export SPF_NOTEBOOKS := $(NOTEBOOKS)
@@ -240,7 +252,7 @@ REPORT := reports/rapid_assessment.html reports/rapid_assessment.pdf reports/rap
 GIT_HEAD := $(wildcard .git/HEAD .git/refs/heads/* .git/packed-refs)
 # headless Chromium prints the PDF: ensured in the recipe (as a prerequisite, phony, it would keep
 # `make -q report` from ever seeing the report up to date)
-$(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
+$(REPORT) &: $(START_ORDER) $(REPORT_MODULES) \
 	spf_analysis/report/assets/report.css params/report.yaml docs/references.csv docs/abbreviations.csv \
 	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY)
 	@$(MAKE) -s --no-print-directory chromium
@@ -248,7 +260,7 @@ $(REPORT) &: $(EXECUTED) $(REPORT_MODULES) \
 
 .PHONY: report notebooks
 report: $(REPORT) ## Build the study: data, notebooks, the report (.html, .pdf) and its tables (.xlsx)
-notebooks: $(EXECUTED) ## Execute the notebooks only (reports/notebooks/)
+notebooks: $(START_ORDER) ## Execute the notebooks only (reports/notebooks/)
 
 # ----------------------------------------------------------------------- tests
 .PHONY: test chromium
