@@ -230,10 +230,12 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
     os.environ["SPF_OUTPUT_DIR"] = str(stage)
     try:
         try:
+            # a step of the build (make passes its inputs) takes its kernel from the fork server
+            # (spf_analysis.kernels); a run by hand or by a test starts one afresh
+            forked = {"kernel_manager_class": ForkKernelManager} if INPUTS_ENV in os.environ else {}
             pm.execute_notebook(str(src), str(executed), parameters=values, kernel_name=KERNEL,
                                 engine_name=_engine(), progress_bar=False, log_output=False,
-                                cwd=str(paths.NOTEBOOKS), extra_arguments=KERNEL_ARGS,
-                                kernel_manager_class=ForkKernelManager)
+                                cwd=str(paths.NOTEBOOKS), extra_arguments=KERNEL_ARGS, **forked)
         except OSError:  # a full disk, an unreadable file: reported as such by run_step
             raise
         except Exception as e:  # papermill's execution error carries the failing cell's traceback

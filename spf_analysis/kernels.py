@@ -21,7 +21,9 @@ What a kernel reads from the server's past is only what those libraries did on i
   does every failure to reach the server, and ``SPF_FORK_KERNELS=0`` turns the server off.
 
 A kernel is killed by the server when the run that asked for it goes away (its connection closes).
-The executed notebooks are byte-identical either way (tests/test_kernels.py).
+The executed notebooks are byte-identical either way (tests/test_kernels.py). Only the steps of a
+build use it (:mod:`spf_analysis.build`, when make passes the step's inputs): a run by hand or by a
+test starts its kernel afresh.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def identity(options: list[str], env: dict | None = None) -> str:
     h.update(Path(__file__).read_bytes())  # the server's own code
     h.update(json.dumps(sorted((k, v) for k, v in env.items()
                                if k not in PER_RUN and not k.startswith("ARGS_"))).encode())
-    for name in PRELOAD:
+    for name in dict.fromkeys(n.split(".")[0] for n in PRELOAD):  # a top-level package's spec imports nothing
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
@@ -112,6 +114,10 @@ def serve(path: Path) -> None:
             __import__(name)
         except ImportError:
             pass
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the preloaded objects out of the kernels' collections: never walked (nor copied) there
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     listener.bind(str(tmp))
