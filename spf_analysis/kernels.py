@@ -65,15 +65,15 @@ SWITCH = "SPF_FORK_KERNELS"
 
 def identity(options: list[str], env: dict | None = None) -> str:
     """What a server's preloaded state depends on: the checkout, this Python and its ``-X`` options,
-    this module's code, the environment (but :data:`PER_RUN` and ``ARGS_*``) and the preloaded libraries' files (path,
-    size, time)."""
+    this module's code, the environment (but :data:`PER_RUN` and ``ARGS_*``) and the preloaded
+    libraries' packages (their ``__init__`` files: path, size, time; found without importing them)."""
     env = os.environ if env is None else env
     h = hashlib.sha256()
     h.update(json.dumps([str(paths.ROOT), sys.executable, sys.prefix, sys.version, options]).encode())
     h.update(Path(__file__).read_bytes())  # the server's own code
     h.update(json.dumps(sorted((k, v) for k, v in env.items()
                                if k not in PER_RUN and not k.startswith("ARGS_"))).encode())
-    for name in dict.fromkeys(n.split(".")[0] for n in PRELOAD):  # a top-level package's spec imports nothing
+    for name in dict.fromkeys(n.split(".")[0] for n in PRELOAD):  # (a submodule's spec imports its parents)
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
