@@ -245,3 +245,20 @@ def test_errors(toy):
         Design(toy.assign(N=1), "w", "stratum", "psu", fpc="N")
     with pytest.raises(ValueError):  # the custom class is a ValueError
         Design(toy, "w", lonely_psu="average")
+
+
+def test_critical_values_equal_scipy_stats_bit_for_bit():
+    """_zcrit and _tcrit (scipy.special, to spare scipy.stats' import) give scipy.stats' own numbers:
+    norm.ppf and t.ppf, with t.ppf's edge cases (df <= 0 or NaN, p at or outside 0 and 1, df = inf)."""
+    import numpy as np
+    from scipy import stats
+
+    from spf_analysis.stats.survey import _tcrit, _zcrit
+
+    for level in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+        assert _zcrit(level) == stats.norm.ppf(0.5 + level / 2)
+    p = np.array([0.0, 1e-12, 0.025, 0.5, 0.95, 0.975, 0.995, 1.0, -0.1, 1.1, np.nan])
+    df = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 7.0, 30.0, 1e6, np.inf, np.nan])
+    P, D = np.meshgrid(p, df)
+    np.testing.assert_array_equal(_tcrit(P, D), stats.t.ppf(P, D))
+    assert _tcrit(0.975, 12) == stats.t.ppf(0.975, 12) and np.ndim(_tcrit(0.975, 12)) == 0
