@@ -98,77 +98,11 @@ def _is_label_column(s: pd.Series) -> bool:
     return bool(vals.isin([SYNTHETIC_LABEL, ""]).all() and vals.eq(SYNTHETIC_LABEL).any())
 
 
-#: what pandas' ``to_html`` writes (and :meth:`Chapter.table` adds: ``<br/>``, ``<code>``): lower-case tags
-#: with attributes separated by one space and double-quoted values without markup or runs of spaces
-_HTML_TAG = re.compile(r'<(/?)([a-z]+)((?: [a-z-]+="[^"&<>\s]*(?: [^"&<>\s]+)*")*)(/?)>')
-_PLAIN_TAGS = {"table", "thead", "tbody", "tr", "th", "td", "code"}
-_ODD_TEXT = re.compile(r"&(?!(?:lt|gt|amp|nbsp);)|[\x00-\x08\x0b-\x1f\x7f\r]")
-_ATTR = re.compile(r' ([a-z-]+)="([^"]*)"')
-
-
-def _text_back(text: str) -> str:
-    """A text between two tags as BeautifulSoup writes it back: one made of blanks only becomes one
-    newline (or one space, when it has no newline); in any other, pandas' ``&nbsp;`` (a run of
-    spaces) becomes the character itself, the rest unchanged (``&lt;``, ``&gt;``, ``&amp;``)."""
-    if text and not text.strip(" \n\t"):
-        return "\n" if "\n" in text else " "
-    return text.replace("&nbsp;", "\u00a0")
-
-
-def _align_numbers_plain(table_html: str, numeric: list[int]) -> str | None:
-    """:func:`_align_numbers` for a table as pandas writes it, read by its tags rather than parsed,
-    or None when the table holds anything else (then BeautifulSoup does it). Same bytes as
-    BeautifulSoup's (``tests/test_exhibit_align.py``): pandas' escaped text written back as
-    :func:`_text_back` does, a tag's attributes in alphabetical order, ``class="num"`` among them."""
-    if _ODD_TEXT.search(table_html):
-        return None
-    tags = list(_HTML_TAG.finditer(table_html))
-    if table_html.count("<") != len(tags) or table_html.count(">") != len(tags):  # a tag not read
-        return None
-    want = set(numeric)
-    out, last, open_, col = [], 0, [], 0
-    for m in tags:
-        out.append(_text_back(table_html[last:m.start()]))
-        out.append(m.group())
-        last = m.end()
-        closing, name, attrs, void = m.groups()
-        if name == "br" and not (closing or attrs) and void:
-            continue
-        if name not in _PLAIN_TAGS or void:
-            return None
-        if closing:  # well nested: every tag closed, in order
-            if not open_ or open_.pop() != name:
-                return None
-            continue
-        pairs = _ATTR.findall(attrs)
-        if len({k for k, _ in pairs}) != len(pairs):
-            return None
-        if (name == "table") != (not open_):
-            return None
-        open_.append(name)
-        if name == "tr":
-            col = 0
-        elif name in ("td", "th"):
-            if open_[-2] != "tr" or " class=" in attrs:
-                return None
-            if col in want:
-                pairs.append(("class", "num"))
-            col += 1
-        out[-1] = f"<{name}" + "".join(f' {k}="{v}"' for k, v in sorted(pairs)) + ">"  # sorted, as BeautifulSoup
-    if open_:
-        return None
-    out.append(_text_back(table_html[last:]))
-    return "".join(out)
-
-
 def _align_numbers(table_html: str, numeric: list[int]) -> str:
     """Mark the cells of numeric columns ``class="num"`` (right-aligned by the
-    report's CSS; text columns stay left-aligned): the i-th cell of every row for each i in ``numeric``."""
+    report's CSS; text columns stay left-aligned)."""
     if not numeric:
         return table_html
-    plain = _align_numbers_plain(table_html, numeric)
-    if plain is not None:
-        return plain
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(table_html, "html.parser")
