@@ -1,6 +1,6 @@
 """Kernels for the notebook runs, forked from a process that has already imported the libraries
-the chapters import (numpy, pandas, matplotlib, IPython and ipykernel; scipy, seaborn and
-statsmodels for chapters 03 and 05), so that each notebook of a build does not import them again
+the chapters import (numpy, pandas, matplotlib, IPython, ipykernel and BeautifulSoup; scipy,
+seaborn and statsmodels for chapters 03 and 05), so that each notebook of a build does not import them again
 (1.2-2 s of a kernel's start).
 
 ``ForkKernelManager`` is a jupyter_client kernel manager (given to papermill by
@@ -51,7 +51,7 @@ from spf_analysis.config import paths
 
 #: imported by the server before it forks (third-party only, never the package)
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "scipy.special", "scipy.stats", "seaborn", "statsmodels.regression.linear_model")
+           "ipykernel.ipkernel", "scipy.special", "scipy.stats", "seaborn", "statsmodels.regression.linear_model", "bs4")
 #: the variables of the environment that differ between the runs of one build (they reach each
 #: kernel, but do not make another server)
 PER_RUN = ("SPF_OUTPUT_DIR", "SPF_INPUTS", "SPF_OUTPUTS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
