@@ -1,7 +1,6 @@
 """Kernels for the notebook runs, forked from a process that has already imported the libraries
-the chapters import (numpy, pandas, matplotlib, IPython, ipykernel and BeautifulSoup; scipy,
-seaborn and statsmodels for chapters 03 and 05), so that each notebook of a build does not import them again
-(1.2-2 s of a kernel's start).
+every chapter imports (numpy, pandas, matplotlib, IPython, ipykernel and BeautifulSoup), so that
+each notebook of a build does not import them again (about 1.2 s of a kernel's start).
 
 ``ForkKernelManager`` is a jupyter_client kernel manager (given to papermill by
 :mod:`spf_analysis.build`) whose kernels come from a fork server: ``python -m
@@ -50,8 +49,10 @@ from jupyter_client.provisioning import LocalProvisioner
 from spf_analysis.config import paths
 
 #: imported by the server before it forks (third-party only, never the package)
+#: (what every chapter imports: a library only some import, e.g. scipy.stats, seaborn and statsmodels
+#: for chapters 03 and 05, would make every run wait longer for a server that is starting)
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "scipy.special", "scipy.stats", "seaborn", "statsmodels.regression.linear_model", "bs4")
+           "ipykernel.ipkernel", "bs4")
 #: the variables of the environment that differ between the runs of one build (they reach each
 #: kernel, but do not make another server)
 PER_RUN = ("SPF_OUTPUT_DIR", "SPF_INPUTS", "SPF_OUTPUTS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
