@@ -176,3 +176,15 @@ def test_scenario_workbook_formats(tmp_path):
     ws = openpyxl.load_workbook(t)["s1"]
     assert [c.number_format for c in ws[2]] == ["General", "0", "#,##0", "#,##0.00", "0.000"]
     assert ws.freeze_panes == "B2" and ws["C2"].value == 7496470.95
+
+
+def test_a_value_excel_cannot_hold_is_named_by_table_column_and_line():
+    """A control character (which an Excel cell cannot hold) stops the workbook with the table's file,
+    the column and the CSV line (header line 1), not openpyxl's bare IllegalCharacterError."""
+    import pytest
+
+    bad = sheets()
+    bad[2]["df"] = pd.DataFrame({"g": [80.3, 1.0], "who": ["fine", "bell\x07"]})
+    with pytest.raises(tables.WorkbookError,
+                       match=r"reports/tables/03_gaps\.csv: column 'who', line 3: 'bell\\x07' holds a control character"):
+        tables.workbook_bytes(bad, "Tables")

@@ -51,7 +51,7 @@ from spf_analysis.report import references
 from spf_analysis.report.pdf import PrintError
 from spf_analysis.report.exhibits import (LABEL_COLUMN, SYNTHETIC_LABEL, SYNTHETIC_NOTICE, column_record,
                                           read_columns, read_index, resolve_formats)
-from spf_analysis.report.tables import workbook_bytes
+from spf_analysis.report.tables import WorkbookError, workbook_bytes
 
 ASSETS = Path(__file__).parent / "assets"
 REPORT_META = paths.PARAMS / "report.yaml"
@@ -823,7 +823,7 @@ class Workbook:
     """The tables' workbook (:func:`table_sheets`, :func:`workbook_bytes`) made in a forked process,
     beside the HTML's assembly and the PDF's printing. A failure there (a bad table) is not sent
     across: the workbook is then made again in this process, which raises the error itself
-    (naming file, column and row as :func:`table_sheets` does)."""
+    (:class:`spf_analysis.report.tables.WorkbookError`, naming the table's file, column and line)."""
 
     def __init__(self, notebooks: list[Path], title: str):
         import multiprocessing
@@ -907,7 +907,7 @@ def main(argv=None) -> int:
         return 2
     stats: dict = {}
     status = run_step("report", lambda: stats.update(build(notebooks)),
-                      errors=(ReportError, FileKeyError, PrintError),
+                      errors=(ReportError, FileKeyError, PrintError, WorkbookError),
                       unchanged="reports/rapid_assessment.{html,pdf} and the workbook")
     if status == 0:
         print("wrote " + ", ".join(paths.rel(p) for p in (paths.REPORT_HTML, paths.REPORT_PDF, paths.REPORT_XLSX)))

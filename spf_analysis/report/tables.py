@@ -101,6 +101,11 @@ MAX_WIDTH = 50     # column widths are capped; longer text wraps
 LINE_HEIGHT = 15   # points, one line of 11-point Calibri
 
 
+class WorkbookError(ValueError):
+    """A table's value the workbook cannot hold (Excel refuses control characters in a cell): the
+    message names the table's file, the column and the CSV line."""
+
+
 def _write_table(ws, df: pd.DataFrame, columns: list[dict], first: int) -> None:
     """Write ``df`` with its header row at row ``first``: the headers of ``columns`` (the column
     record, :func:`spf_analysis.report.exhibits.column_record`; a column not in it keeps its
@@ -109,6 +114,7 @@ def _write_table(ws, df: pd.DataFrame, columns: list[dict], first: int) -> None:
     widths from the formatted values."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
     record = {c["id"]: c for c in columns}
     specs = [record.get(str(c), {}).get("format") for c in df.columns]
@@ -122,7 +128,11 @@ def _write_table(ws, df: pd.DataFrame, columns: list[dict], first: int) -> None:
     for i, row in enumerate(df.itertuples(index=False), start=first + 1):
         for j, v in enumerate(row):
             v = None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
-            cell = ws.cell(i, j + 1, v)
+            try:
+                cell = ws.cell(i, j + 1, v)
+            except IllegalCharacterError:  # the CSV's header is line 1, its first data row line 2
+                raise WorkbookError(f"column {str(df.columns[j])!r}, line {i - first + 1}: {v!r} holds a control "
+                                    "character, which an Excel cell cannot hold") from None
             if v is None:
                 continue
             if _is_number(v):
@@ -200,7 +210,10 @@ def workbook_bytes(sheets: list[dict], title: str) -> bytes:
             ws.append([f"Note: {s['note']}"])
         ws.append(["Back to contents"])
         _link(ws.cell(ws.max_row, 1), contents.title)
-        _write_table(ws, s["df"], list(s.get("columns") or []), ws.max_row + 1)
+        try:
+            _write_table(ws, s["df"], list(s.get("columns") or []), ws.max_row + 1)
+        except WorkbookError as e:
+            raise WorkbookError(f"reports/tables/{s['name']}.csv: {e}") from None
     contents.auto_filter.ref = f"A3:F{max(contents.max_row, 4)}"
     for col, w in zip("ABCDEF", (30, 11, 60, 60, 40, 40)):
         contents.column_dimensions[col].width = w
