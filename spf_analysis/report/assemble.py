@@ -303,12 +303,8 @@ def mark_linkable(soup: BeautifulSoup):
     for node in list(soup.find_all(string=True)):
         if type(node) is not NavigableString:  # comments, CDATA: no link
             continue
-        exhibit = (CITATION.search(node) is not None and node.find_parent("section", class_="chapter") is not None
-                   and node.find_parent(["a", "style", "script"]) is None and node.find_parent(class_="caption") is None)
-        if exhibit:
-            t = node.find_parent("table", class_="spf-table")
-            exhibit = t is None or _chapter_of(t).startswith("S_")
-        reference = node.find_parent("p", class_="source") is not None and node.find_parent("a") is None
+        exhibit = node.find_parent("section", class_="chapter") is not None and _links_exhibits(node)
+        reference = node.find_parent("p", class_="source") is not None and _links_references(node)
         if exhibit or reference:
             mark = NavigableString(_TEXT_MARK.format(len(texts)))
             texts.append([str(node), exhibit, reference])
@@ -331,7 +327,8 @@ def mark_linkable(soup: BeautifulSoup):
 
 def linked_text(text: str, exhibits: bool, refs: bool, ids: dict, cited_pattern: re.Pattern | None) -> str:
     """One text of a chapter (:func:`mark_linkable`) as HTML, with the links :func:`link_exhibits`
-    and :func:`link_references` make in it (the same functions, on the text alone)."""
+    and :func:`link_references` make in it (the same matching and targets, on the text alone; which
+    texts: :func:`_links_exhibits`, :func:`_links_references`)."""
     tiny = BeautifulSoup("", "html.parser")
     holder = tiny.new_tag("p")
     node = NavigableString(text)
@@ -340,7 +337,7 @@ def linked_text(text: str, exhibits: bool, refs: bool, ids: dict, cited_pattern:
         _link_matches(tiny, node, CITATION, _exhibit_href(ids))
     if refs and cited_pattern is not None:
         for n in list(holder.find_all(string=True)):
-            if n.find_parent("a") is None:
+            if _links_references(n):
                 _link_matches(tiny, n, cited_pattern, _reference_href)
     return holder.decode_contents(formatter="html5")
 
@@ -525,14 +522,24 @@ def link_exhibits(soup: BeautifulSoup, ids: dict[str, str] | None = None) -> Non
     href = _exhibit_href(_exhibit_ids(soup) if ids is None else ids)
     for sec in soup.select("section.chapter"):
         for node in list(sec.find_all(string=True)):
-            if not CITATION.search(node) or node.find_parent(["a", "style", "script"]) is not None:
-                continue
-            if node.find_parent(class_="caption") is not None:
-                continue
-            t = node.find_parent("table", class_="spf-table")
-            if t is not None and not _chapter_of(t).startswith("S_"):
-                continue
-            _link_matches(soup, node, CITATION, href)
+            if _links_exhibits(node):
+                _link_matches(soup, node, CITATION, href)
+
+
+def _links_exhibits(node) -> bool:
+    """Whether the citations of exhibits in text ``node`` (of a chapter) are linked: not in a link, a style
+    or script, a caption, or the data cells of a chapter's table (the executive summary's are linked)."""
+    if not CITATION.search(node) or node.find_parent(["a", "style", "script"]) is not None:
+        return False
+    if node.find_parent(class_="caption") is not None:
+        return False
+    t = node.find_parent("table", class_="spf-table")
+    return t is None or _chapter_of(t).startswith("S_")
+
+
+def _links_references(node) -> bool:
+    """Whether the short citations in text ``node`` (of a source line) are linked: not in a link."""
+    return node.find_parent("a") is None
 
 
 def link_references(soup: BeautifulSoup, cited: list[str]) -> None:
@@ -542,7 +549,7 @@ def link_references(soup: BeautifulSoup, cited: list[str]) -> None:
         return
     for p in soup.select("p.source"):
         for node in list(p.find_all(string=True)):
-            if node.find_parent("a") is None:
+            if _links_references(node):
                 _link_matches(soup, node, pattern, _reference_href)
 
 
