@@ -161,16 +161,20 @@ model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every
 NOTEBOOKS := S_executive_summary 00_data_sources 01_demographic_profile 02_mapping_schemes 03_coverage_gaps 04_costing_options 05_distributional_impact 06_fiscal_space 07_assessment_matrix 08_policy_framework A_assumptions
 EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # The order of a full build. In parallel, make starts what is ready in the order of the prerequisite
-# lists, going round them, so a notebook whose inputs come late (chapter 05 waits for the model run)
-# would wait again behind the short notebooks that read processed data only. The longest chain is
-# data -> model run -> 05 -> 06 -> summary -> report: in a full build the report lists 05 first, and
-# the short notebooks wait (order only: a change to 04 does not re-run them) for chapter 04, so 05
-# and 04 start as soon as the model run is written and the short ones fill the time 05 takes.
+# lists, going round them, and a ready step that finds no free job slot joins a queue that is served
+# first come, first served. So a notebook whose inputs come late (chapter 05 waits for the model run,
+# 06 for 05) would wait again behind the short notebooks that read processed data only. The longest
+# chain is data -> model run -> 05 -> 06 -> summary -> report: in a full build the report lists 05
+# first, chapter 01 waits for 04 (it fills the time 05 takes after 04, with 07, which reads 04), and
+# the other short notebooks wait for 05, so that 06 is ahead of them when 05 ends. Order only: a
+# change to 04 or 05 re-runs none of them.
 FIRST_NOTEBOOKS := 05_distributional_impact 04_costing_options 03_coverage_gaps 06_fiscal_space
 START_ORDER := $(patsubst %,reports/notebooks/%.ipynb,$(FIRST_NOTEBOOKS) $(filter-out $(FIRST_NOTEBOOKS),$(NOTEBOOKS)))
-SHORT_NOTEBOOKS := 00_data_sources 01_demographic_profile 02_mapping_schemes 08_policy_framework A_assumptions
+AFTER_04 := 01_demographic_profile
+AFTER_05 := 00_data_sources 02_mapping_schemes 08_policy_framework A_assumptions
 ifneq ($(filter report notebooks test,$(or $(MAKECMDGOALS),report)),)
-$(SHORT_NOTEBOOKS:%=reports/notebooks/%.ipynb): | reports/notebooks/04_costing_options.ipynb
+$(AFTER_04:%=reports/notebooks/%.ipynb): | reports/notebooks/04_costing_options.ipynb
+$(AFTER_05:%=reports/notebooks/%.ipynb): | reports/notebooks/05_distributional_impact.ipynb
 endif
 # the ordered list reaches the runner through the environment (no shell sees it): each run
 # prints its place in it and its time, `[3/11] 03_coverage_gaps ... 12.4 s` (spf_analysis.build)

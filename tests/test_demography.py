@@ -384,3 +384,32 @@ def test_kp_tfr_and_comparison_table():
     w19 = d.read_wpp_population().query("year == 2020")
     assert d.wpp2019_child_shares([2020]).loc[2020, "share_0_4"] == pytest.approx(
         w19.loc[w19["age"] == 0, "population"].sum() / w19["population"].sum())
+
+
+def test_rate_migration_moves_five_times_the_rate_of_each_start_population():
+    # 5 x rate x N(t) net migrants in every step, N(t) the population the step starts from
+    r = d.wpp_rates()
+    base = d.kp_base_population(2023)
+    proj = d.project_rate_migration(base, 3, migration_rate=0.004, tfr_scale=1.2, mx_scale=0.9, rates=r)
+    start = proj.population.groupby("year")["population"].sum()
+    moved = proj.components.groupby("period")["net_migrants"].sum()
+    assert list(moved.index) == [2023, 2028, 2033]
+    for y in moved.index:
+        assert moved.loc[y] == pytest.approx(5 * 0.004 * start.loc[y], rel=1e-12)
+
+
+@pytest.mark.parametrize("kw", [{}, {"tfr_scale": 1.1, "mx_scale": 0.9}])
+def test_calibration_solves_on_the_projection_of_project_rate_migration(kw):
+    # calibrate_kp projects on arrays (a hundred runs); its figures must be, bit for bit, those of the tidy
+    # projection (project_rate_migration) of the 2017 census taken to 2023 (_population_at) at its solution
+    r = d.wpp_rates()
+    cal = d.calibrate_kp(r, **kw)
+    proj = d.project_rate_migration(d.kp_base_population(2017), 2, tfr_scale=cal.tfr_scale, migration_rate=cal.migration_rate,
+                                    mx_scale=kw.get("mx_scale", 1.0), rates=r)
+    p = d._population_at(proj, 2017 + d.KP_INTERCENSAL_YEARS)
+    assert cal.projected_total == p["population"].sum()
+    assert cal.projected_0_4 == p.loc[p["age"] == 0, "population"].sum()
+    assert cal.projected_total == pytest.approx(cal.target_total, rel=1e-9)
+    closed = d.project_rate_migration(d.kp_base_population(2017), 2, tfr_scale=cal.tfr_scale, mx_scale=kw.get("mx_scale", 1.0), rates=r)
+    growth = (d._population_at(closed, 2023.0)["population"].sum() / d.kp_base_population(2017)["population"].sum()) ** (1 / 6) - 1
+    assert cal.closed_growth == growth

@@ -576,6 +576,86 @@ class Projection:
     components: pd.DataFrame
 
 
+class _PeriodRates:
+    """The rates of each projection period as arrays, computed once per period: ``S``, ``Sb`` (:func:`_survival`),
+    the female groups' pattern of fertility and the sex ratio at birth.  ``mx_scale`` multiplies every death rate
+    (the rates of one period and sex are read from ``mx`` and then scaled: the same numbers as scaling the frame)."""
+
+    def __init__(self, mx: pd.DataFrame, tfr: pd.Series, pasfr: pd.DataFrame, srb: pd.Series, *, open_age: int,
+                 fert_ages: np.ndarray, ax_method: str, mx_scale: float = 1.0):
+        self.mx, self.tfr, self.pasfr, self.srb = mx, tfr, pasfr, srb
+        self.open_age, self.fert_ages, self.ax_method, self.mx_scale = open_age, fert_ages, ax_method, mx_scale
+        self.periods = np.sort(mx["period"].unique())
+        self._done: dict = {}
+
+    def __call__(self, p: int, tfr_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """``S`` (2, A-1), ``Sb`` (2,), the age-specific fertility rates of the fertile groups (the period's TFR x
+        ``tfr_scale``) and the sex ratio at birth of period ``p``."""
+        hit = self._done.get(p)
+        if hit is None:
+            mx = self.mx
+            S = np.empty((2, self.open_age // 5))
+            Sb = np.empty(2)
+            for i, sex in enumerate(SEXES):
+                m = mx[(mx["period"] == p) & (mx["sex"] == sex)].set_index("age")["mx"]
+                if m.empty:
+                    raise ValueError(f"no mx for period {p}, sex {sex}")
+                if self.mx_scale != 1.0:
+                    m = m * self.mx_scale
+                S[i], Sb[i] = _survival(m, sex, self.open_age, self.ax_method)
+            pat = self.pasfr[self.pasfr["period"] == p].set_index("age")["pasfr"].reindex(self.fert_ages)
+            if pat.isna().any() or p not in self.tfr.index or p not in self.srb.index:
+                raise ValueError(f"missing fertility or sex ratio at birth for period {p}")
+            hit = self._done[p] = (S, Sb, pat.to_numpy(), float(self.tfr.loc[p]), float(self.srb.loc[p]))
+        S, Sb, pat, tfr, srb = hit
+        return S, Sb, asfr_from_tfr(tfr if tfr_scale == 1.0 else tfr * tfr_scale, pat), srb
+
+
+def _project_arrays(pop: np.ndarray, t0: int, rates: _PeriodRates, fertile_index: np.ndarray, n_periods: int,
+                    migrants, tfr_scale: float = 1.0) -> list[tuple[int, int, StepResult, np.ndarray]]:
+    """The cohort-component steps of :func:`project` on (sex, age) arrays: per step ``(y, rate period, result,
+    net migrants by sex)``.  ``migrants(y, p, pop)``: the (sex, age) net migrants of the step from ``y`` with the
+    rates of period ``p`` (``None``: none)."""
+    out = []
+    for k in range(n_periods):
+        y = t0 + 5 * k
+        p = rate_period(y, rates.periods)
+        S, Sb, asfr, srb = rates(p, tfr_scale)
+        M = migrants(y, p, pop)
+        res = project_step(pop, S, Sb, asfr, fertile_index, srb, M)
+        out.append((y, p, res, np.zeros(2) if M is None else M.sum(axis=1)))
+        pop = res.population
+    return out
+
+
+def _projection_frames(first: pd.DataFrame, steps, ages: np.ndarray) -> Projection:
+    """:class:`Projection` of the start population ``first`` (tidy) and the steps of :func:`_project_arrays`."""
+    A = len(ages)
+    records = [first] + [pd.DataFrame({"year": y + 5, "sex": np.repeat(SEXES, A), "age": np.tile(ages, 2),
+                                       "population": res.population.ravel()}) for y, _, res, _ in steps]
+    comps = [pd.DataFrame({"period": y, "rate_period": p, "sex": list(SEXES), "births": res.births, "deaths": res.deaths,
+                           "net_migrants": mig}) for y, p, res, mig in steps]
+    return Projection(
+        population=pd.concat(records, ignore_index=True),
+        components=pd.concat(comps, ignore_index=True) if comps else pd.DataFrame(columns=["period", "sex", "births", "deaths", "net_migrants"]),
+    )
+
+
+def _base_arrays(base: pd.DataFrame, pasfr: pd.DataFrame) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Start year, ages, (sex, age) array, fertile ages and their columns of a tidy base population (checked)."""
+    t0 = int(base["year"].iloc[0]) if "year" in base.columns else None
+    if t0 is None:
+        raise ValueError("base population needs a 'year' column")
+    ages = np.sort(base["age"].unique())
+    if not np.array_equal(ages, np.arange(0, ages.max() + 5, 5)):
+        raise ValueError("base population must be in 5-year groups 0, 5, ..., open")
+    fert_ages = np.sort(pasfr["age"].unique())
+    fertile_index = np.searchsorted(ages, fert_ages)
+    if not np.array_equal(ages[fertile_index], fert_ages):
+        raise ValueError("fertility age groups must be 5-year groups of the base population")
+    return t0, ages, _to_array(base, ages), fert_ages, fertile_index
+
+
 def project(
     base: pd.DataFrame,
     mx: pd.DataFrame,
@@ -605,58 +685,23 @@ def project(
     period containing its mid-point ``y + 2.5`` (:func:`rate_period`); the
     components frame records both ``period`` (= y) and ``rate_period``.
     """
-    t0 = int(base["year"].iloc[0]) if "year" in base.columns else None
-    if t0 is None:
-        raise ValueError("base population needs a 'year' column")
-    ages = np.sort(base["age"].unique())
-    if not np.array_equal(ages, np.arange(0, ages.max() + 5, 5)):
-        raise ValueError("base population must be in 5-year groups 0, 5, ..., open")
-    open_age = int(ages.max())
+    t0, ages, pop, fert_ages, fertile_index = _base_arrays(base, pasfr)
     A = len(ages)
-    pop = _to_array(base, ages)
-    fert_ages = np.sort(pasfr["age"].unique())
-    fertile_index = np.searchsorted(ages, fert_ages)
-    if not np.array_equal(ages[fertile_index], fert_ages):
-        raise ValueError("fertility age groups must be 5-year groups of the base population")
     pattern = None
     if migration_pattern is not None:
         pattern = _to_array(migration_pattern.rename(columns={"share": "population"}), ages)
+    rates = _PeriodRates(mx, tfr, pasfr, srb, open_age=int(ages.max()), fert_ages=fert_ages, ax_method=ax_method)
 
-    records = [pd.DataFrame({"year": t0, "sex": np.repeat(SEXES, A), "age": np.tile(ages, 2), "population": pop.ravel()})]
-    comps = []
-    periods = np.sort(mx["period"].unique())
-    for k in range(n_periods):
-        y = t0 + 5 * k
-        p = rate_period(y, periods)
-        S = np.empty((2, A - 1))
-        Sb = np.empty(2)
-        for i, sex in enumerate(SEXES):
-            m = mx[(mx["period"] == p) & (mx["sex"] == sex)].set_index("age")["mx"]
-            if m.empty:
-                raise ValueError(f"no mx for period {p}, sex {sex}")
-            S[i], Sb[i] = _survival(m, sex, open_age, ax_method)
-        pat = pasfr[pasfr["period"] == p].set_index("age")["pasfr"].reindex(fert_ages)
-        if pat.isna().any() or p not in tfr.index or p not in srb.index:
-            raise ValueError(f"missing fertility or sex ratio at birth for period {p}")
-        asfr = asfr_from_tfr(float(tfr.loc[p]), pat.to_numpy())
-        M = None
-        total_mig = 0.0
-        if migration is not None:
-            if p not in migration.index:
-                raise ValueError(f"no net migration for period {p}")
-            total_mig = float(migration.loc[p])
-            M = migration_by_age_sex(total_mig, pop, pattern)
-        res = project_step(pop, S, Sb, asfr, fertile_index, float(srb.loc[p]), M)
-        pop = res.population
-        records.append(pd.DataFrame({"year": y + 5, "sex": np.repeat(SEXES, A), "age": np.tile(ages, 2), "population": pop.ravel()}))
-        mig_by_sex = np.zeros(2) if M is None else M.sum(axis=1)
-        comps.append(
-            pd.DataFrame({"period": y, "rate_period": p, "sex": list(SEXES), "births": res.births, "deaths": res.deaths, "net_migrants": mig_by_sex})
-        )
-    return Projection(
-        population=pd.concat(records, ignore_index=True),
-        components=pd.concat(comps, ignore_index=True) if comps else pd.DataFrame(columns=["period", "sex", "births", "deaths", "net_migrants"]),
-    )
+    def migrants(y, p, pop):
+        if migration is None:
+            return None
+        if p not in migration.index:
+            raise ValueError(f"no net migration for period {p}")
+        return migration_by_age_sex(float(migration.loc[p]), pop, pattern)
+
+    steps = _project_arrays(pop, t0, rates, fertile_index, n_periods, migrants)
+    first = pd.DataFrame({"year": t0, "sex": np.repeat(SEXES, A), "age": np.tile(ages, 2), "population": pop.ravel()})
+    return _projection_frames(first, steps, ages)
 
 
 def project_wpp2019(base_year: int, n_periods: int, *, open_age: int | None = None, tfr_scale: float = 1.0, base: pd.DataFrame | None = None, with_migration: bool = True) -> Projection:
@@ -814,21 +859,29 @@ def project_rate_migration(base: pd.DataFrame, n_periods: int, *, tfr_scale: flo
     reading the files in loops.
     """
     r = rates or wpp_rates()
-    mx = r["mx"].assign(mx=r["mx"]["mx"] * mx_scale)
-    periods = np.sort(mx["period"].unique())
-    pop = base.copy()
-    t0 = int(pop["year"].iloc[0])
-    frames, comps = [pop[["year", "sex", "age", "population"]]], []
-    for k in range(n_periods):
-        y = t0 + 5 * k
-        p = rate_period(y, periods)
-        total = 5.0 * migration_rate * pop["population"].sum()
-        step = project(pop, mx, r["tfr"] * tfr_scale, r["pasfr"], r["srb"], pd.Series({p: total}), n_periods=1)
-        nxt = step.population[step.population["year"] == y + 5]
-        frames.append(nxt)
-        comps.append(step.components)
-        pop = nxt.copy()
-    return Projection(population=pd.concat(frames, ignore_index=True), components=pd.concat(comps, ignore_index=True))
+    t0, ages, pop, rates_p, fertile_index = _kp_arrays(base, r, mx_scale)
+    steps = _project_arrays(pop, t0, rates_p, fertile_index, n_periods, _rate_migrants(base, migration_rate), tfr_scale)
+    return _projection_frames(base[["year", "sex", "age", "population"]], steps, ages)
+
+
+def _kp_arrays(base: pd.DataFrame, r: dict, mx_scale: float):
+    """Start year, ages, (sex, age) array, :class:`_PeriodRates` (WPP rates, death rates x ``mx_scale``) and fertile
+    columns of a projection of ``base`` by :func:`project_rate_migration`."""
+    t0, ages, pop, fert_ages, fertile_index = _base_arrays(base, r["pasfr"])
+    rates = _PeriodRates(r["mx"], r["tfr"], r["pasfr"], r["srb"], open_age=int(ages.max()), fert_ages=fert_ages,
+                         ax_method="coale_demeny", mx_scale=mx_scale)
+    return t0, ages, pop, rates, fertile_index
+
+
+def _rate_migrants(base: pd.DataFrame, migration_rate: float):
+    """Net migrants of a step at ``migration_rate`` a year: ``5 x rate x N(t)`` spread over the start population
+    (the first step's total summed over ``base`` in its own order, as a tidy frame would be)."""
+    first = base["population"].sum()
+
+    def migrants(y, p, pop):
+        n = first if y == int(base["year"].iloc[0]) else pop.ravel().sum()
+        return migration_by_age_sex(5.0 * migration_rate * n, pop, None)
+    return migrants
 
 
 def wpp_rates() -> dict:
@@ -884,24 +937,31 @@ def calibrate_kp(rates: dict | None = None, *, tfr_scale: float | None = None, m
     target_04 = base23.loc[base23["age"] == 0, "population"].sum()
     t_end = 2017 + KP_INTERCENSAL_YEARS
 
+    # the projection of project_rate_migration on arrays (a hundred runs): two 5-year steps, the population of
+    # t_end (2023) between the knots 2022 and 2027, as _population_at takes it
+    t0, _, pop17, rates17, fertile_index = _kp_arrays(base17, r, mx_scale)
+    if not t0 + 5 < t_end < t0 + 10:
+        raise ValueError(f"the intercensal interval must fall in the second 5-year step, not {t_end - t0} years")
+
     def run(ts, m):
-        proj = project_rate_migration(base17, 2, tfr_scale=ts, migration_rate=m, mx_scale=mx_scale, rates=r)
-        return _population_at(proj, t_end)
+        steps = _project_arrays(pop17, t0, rates17, fertile_index, 2, _rate_migrants(base17, m), ts)
+        a, b = steps[0][2].population, steps[1][2].population
+        return a * (b / a) ** ((t_end - (t0 + 5)) / 5.0)  # (sex, age), rows SEXES; column 0 = ages 0-4
 
     def solve_m(ts):
-        return brentq(lambda m: run(ts, m)["population"].sum() - target_total, -0.06, 0.06, xtol=1e-9)
+        return brentq(lambda m: run(ts, m).ravel().sum() - target_total, -0.06, 0.06, xtol=1e-9)
 
     if tfr_scale is None:
         def f(ts):
             p = run(ts, solve_m(ts))
-            return p.loc[p["age"] == 0, "population"].sum() - target_04
+            return p[0, 0] + p[1, 0] - target_04
         tfr_scale = brentq(f, 0.7, 1.8, xtol=1e-6)
     m = solve_m(tfr_scale)
     p = run(tfr_scale, m)
-    closed = run(tfr_scale, 0.0)["population"].sum()
+    closed = run(tfr_scale, 0.0).ravel().sum()
     return KPCalibration(
         tfr_scale=float(tfr_scale), migration_rate=float(m), target_total=float(target_total), target_0_4=float(target_04),
-        projected_total=float(p["population"].sum()), projected_0_4=float(p.loc[p["age"] == 0, "population"].sum()),
+        projected_total=float(p.ravel().sum()), projected_0_4=float(p[0, 0] + p[1, 0]),
         closed_growth=float((closed / base17["population"].sum()) ** (1 / KP_INTERCENSAL_YEARS) - 1),
     )
 
