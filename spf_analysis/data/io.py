@@ -95,8 +95,18 @@ def _line(df: pd.DataFrame, idx) -> int:
     return int(df.index.get_loc(idx)) + 2
 
 
+def _first(mask: np.ndarray, df: pd.DataFrame):
+    """Row index of the first ``True`` of ``mask`` (one value per row of ``df``)."""
+    return df.index[int(np.flatnonzero(mask)[0])]
+
+
 def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame:
-    """Check and type ``df`` (as read with ``dtype=str``) against ``schema``."""
+    """Check and type ``df`` (as read with ``dtype=str``) against ``schema``.
+
+    The cells of the schema's columns are stripped and cleaned as one series (the columns one
+    after the other): a pandas string operation costs about as much on 20 cells as on 2,000, and
+    a WPP extract has 30 columns of 22 rows. Each column is then parsed and checked on its own,
+    in schema order, so the first bad cell is the one named, as column by column."""
     missing = [c.name for c in schema.columns if c.name not in df.columns]
     if missing:
         raise InputError(file, f"missing column(s) {missing}; found {list(df.columns)}",
@@ -106,52 +116,65 @@ def validate(df: pd.DataFrame, schema: Schema, file: Path | str) -> pd.DataFrame
                          f"{len(df)} data row(s), expected at least {schema.min_rows}",
                          line=len(df) + 2)
     out = df.copy()
-    for col in schema.columns:
-        raw = out[col.name]
-        is_na = raw.isna() | raw.astype("string").str.strip().isin(("",) + tuple(col.na))
+    n = len(df)
+    cells = pd.concat([df[c.name] for c in schema.columns], ignore_index=True)
+    stripped = cells.astype("string").str.strip()
+    na = (cells.isna() | stripped.isin(("",))).to_numpy(copy=True)
+    for i, col in enumerate(schema.columns):
+        if col.na:
+            na[i * n:(i + 1) * n] |= stripped.iloc[i * n:(i + 1) * n].isin(col.na).to_numpy()
+    kept = cells.where(~na).astype("string")  # not available: <NA>
+    texts = kept.str.strip()
+    numeric = [c.kind in ("int", "float") for c in schema.columns]
+    if any(numeric):
+        numbers = kept.str.replace(",", "", regex=False).str.strip()
+        non_finite = numbers.str.lower().isin(NON_FINITE).fillna(False).to_numpy()
+    for i, col in enumerate(schema.columns):
+        rows = slice(i * n, (i + 1) * n)
+        raw = df[col.name]
+        is_na = na[rows]
         if not col.nullable and is_na.any():
-            idx = is_na[is_na].index[0]
             raise InputError(file, "empty or missing value in a required column",
-                             column=col.name, line=_line(out, idx))
-        if col.kind in ("int", "float"):
-            text = raw.where(~is_na).astype("string").str.replace(",", "", regex=False).str.strip()
-            inf = text.str.lower().isin(NON_FINITE).fillna(False)
+                             column=col.name, line=_line(out, _first(is_na, out)))
+        if numeric[i]:
+            inf = non_finite[rows]
             if inf.any():
-                idx = inf[inf].index[0]
+                idx = _first(inf, out)
                 raise InputError(file, f"not a finite number: {raw[idx]!r}", column=col.name,
                                  line=_line(out, idx))
-            num = pd.to_numeric(text, errors="coerce").astype("float64")
-            bad = (num.isna() & ~is_na) | ~np.isfinite(num.fillna(0.0))
+            num = pd.to_numeric(numbers.iloc[rows], errors="coerce").astype("float64").to_numpy()
+            bad = (np.isnan(num) & ~is_na) | np.isinf(num)
             if bad.any():
-                idx = bad[bad].index[0]
-                word = "not a number" if pd.isna(num[idx]) else "not a finite number"
+                idx = _first(bad, out)
+                word = "not a number" if np.isnan(num[bad][0]) else "not a finite number"
                 raise InputError(file, f"{word}: {raw[idx]!r}", column=col.name,
                                  line=_line(out, idx))
             # range first, on the float values: a cast to Int64 of a too-large value overflows
             if col.min is not None and (num < col.min).any():
-                idx = (num < col.min)[lambda s: s.fillna(False)].index[0]
+                idx = _first(num < col.min, out)
                 raise InputError(file, f"value {raw[idx]!r} is below the minimum {col.min}",
                                  column=col.name, line=_line(out, idx))
             if col.max is not None and (num > col.max).any():
-                idx = (num > col.max)[lambda s: s.fillna(False)].index[0]
+                idx = _first(num > col.max, out)
                 raise InputError(file, f"value {raw[idx]!r} is above the maximum {col.max}",
                                  column=col.name, line=_line(out, idx))
             if col.kind == "int":
-                frac = num.notna() & (num != num.round())
+                frac = ~np.isnan(num) & (num != np.round(num))
                 if frac.any():
-                    idx = frac[frac].index[0]
+                    idx = _first(frac, out)
                     raise InputError(file, f"not a whole number: {raw[idx]!r}",
                                      column=col.name, line=_line(out, idx))
-                big = num.abs() > MAX_WHOLE
+                big = np.abs(num) > MAX_WHOLE
                 if big.any():
-                    idx = big[big].index[0]
+                    idx = _first(big, out)
                     raise InputError(file, f"value {raw[idx]!r} is too large for a whole number "
                                      f"(limit {MAX_WHOLE:,})", column=col.name,
                                      line=_line(out, idx))
-                num = num.astype("Int64")
-            out[col.name] = num
+                out[col.name] = pd.Series(num, index=out.index).astype("Int64")
+            else:
+                out[col.name] = num
         else:
-            out[col.name] = raw.where(~is_na).astype("string").str.strip()
+            out[col.name] = texts.iloc[rows].set_axis(out.index)
         if col.allowed is not None:
             bad = out[col.name].notna() & ~out[col.name].isin(col.allowed)
             if bad.any():
@@ -402,7 +425,8 @@ WPP2019_FILES = {
 def _check_rows(column: str, expected: tuple):
     """Every expected value of ``column`` present (one row each, with the schema's key)."""
     def check(df: pd.DataFrame, file) -> None:
-        absent = [v for v in expected if v not in set(df[column])]
+        present = set(df[column])
+        absent = [v for v in expected if v not in present]
         if absent:
             raise InputError(file, f"missing row(s) for {absent}", column=column)
     return check
