@@ -200,7 +200,8 @@ def read_csv(file: Path | str, schema: Schema, sep: str = ",") -> pd.DataFrame:
     if not file.exists():
         raise InputError(file, "file not found")
     try:
-        df = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[], sep=sep,
+        # an empty cell is missing (NaN), nothing else is ("NA", "nan", "-" are text here)
+        df = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], sep=sep,
                          encoding="utf-8", encoding_errors="strict")
     except UnicodeDecodeError as e:
         raise InputError(file, f"not valid UTF-8 (byte offset {e.start}); "
@@ -208,7 +209,6 @@ def read_csv(file: Path | str, schema: Schema, sep: str = ",") -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         kind = "CSV" if sep == "," else "a tab-separated table"
         raise InputError(file, f"cannot be parsed as {kind}: {e}") from None
-    df = df.replace({"": pd.NA})
     return validate(df, schema, file)
 
 
@@ -564,12 +564,12 @@ def _check_choices(df: pd.DataFrame, file) -> None:
     ``true``) and a ``note`` giving the reason."""
     keys = ["indicator", "geography", "period"]
     k = df[keys].astype("string").fillna("")
-    exact = df.assign(_k=k.agg("|".join, axis=1)).duplicated(["_k", "value", "source_url"])
+    grp = k[keys[0]].str.cat([k[c] for c in keys[1:]], sep="|")
+    exact = df.assign(_k=grp).duplicated(["_k", "value", "source_url"])
     if exact.any():
         idx = exact[exact].index[0]
         raise InputError(file, "duplicate row (same indicator, geography, period, value and "
                          "source)", column="indicator", line=_line(df, idx))
-    grp = k.agg("|".join, axis=1)
     multi = grp.duplicated(keep=False)
     for g in grp[multi].unique():
         rows = df[grp == g]
@@ -1014,15 +1014,15 @@ def _check_urls_col(column: str):
     return check
 
 
-def read_scheme_series(file: Path | None = None) -> pd.DataFrame:
+def read_scheme_series(file: Path | None = None, facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Beneficiaries, spending, budgets and benefit levels of the schemes over
     time (one sourced value per row, from scheme_facts.csv where ``fact_id`` is
     given). Checks: scheme and fact ids exist and agree; periods are fiscal or
     calendar years; conflicting values carry an explicit choice. Adds ``year``
     (FY 2013-14 -> 2014), ``chosen`` (bool) and rescales PKR million/trillion
-    to PKR billion."""
+    to PKR billion. ``facts``: the table of :func:`read_scheme_facts`, when it has just been read."""
     file = file or RAW_SCHEMES / "scheme_series.csv"
-    facts = read_scheme_facts()
+    facts = read_scheme_facts() if facts is None else facts
     fact_scheme = dict(zip(facts["fact_id"], facts["scheme_id"]))
 
     def check_fact_scheme(df, f):
@@ -1058,7 +1058,8 @@ def read_scheme_series(file: Path | None = None) -> pd.DataFrame:
 def _check_choices_by(keys: list[str]):
     def check(df, file):
         renamed = df.rename(columns={}).copy()
-        k = renamed[keys].astype("string").fillna("").agg("|".join, axis=1)
+        parts = renamed[keys].astype("string").fillna("")
+        k = parts[keys[0]].str.cat([parts[c] for c in keys[1:]], sep="|")
         tmp = pd.DataFrame({"indicator": k, "geography": "", "period": "",
                             "value": df["value"], "source_url": df["source_url"],
                             "chosen": df["chosen"], "note": df["note"]}, index=df.index)
@@ -1066,10 +1067,11 @@ def _check_choices_by(keys: list[str]):
     return check
 
 
-def read_scheme_benefit_levels() -> pd.DataFrame:
+def read_scheme_benefit_levels(series: pd.DataFrame | None = None) -> pd.DataFrame:
     """Benefit levels of the schemes over time (nominal), with the amount per
-    year (``annual_amount`` = amount x payments per year)."""
-    s = read_scheme_series()
+    year (``annual_amount`` = amount x payments per year). ``series``: the table of
+    :func:`read_scheme_series`, when it has just been read."""
+    s = read_scheme_series() if series is None else series
     b = s[s["metric"] == "benefit_amount"].drop(columns=["metric"]).rename(
         columns={"value": "amount"}).copy()
     b["annual_amount"] = b["amount"] * b["benefit_period"].map(PERIODS_PER_YEAR).astype("float64")
@@ -1162,6 +1164,14 @@ PROCESSED_TABLES = {
 }
 
 
+#: The processed tables that a builder of :data:`PROCESSED_TABLES` reads itself: name -> {argument:
+#: table}. :func:`build_processed` passes such a table when it has already built it.
+TABLE_INPUTS = {
+    "scheme_series": {"facts": "scheme_facts"},
+    "scheme_benefit_levels": {"series": "scheme_series"},
+}
+
+
 def processed_path(name: str) -> Path:
     if name not in PROCESSED_TABLES:
         raise KeyError(f"unknown processed table {name!r}; known: {sorted(PROCESSED_TABLES)}")
@@ -1191,7 +1201,11 @@ def build_processed(names=None) -> list[Path]:
         for check in CHECKED_INPUTS.values():
             check()
     names = list(names or PROCESSED_TABLES)
-    frames = {n: PROCESSED_TABLES[n]() for n in names}
+    frames = {}
+    for n in names:
+        # a table built from another one read in this run takes it, rather than read its files again
+        uses = {arg: frames[t] for arg, t in TABLE_INPUTS.get(n, {}).items() if t in frames}
+        frames[n] = PROCESSED_TABLES[n](**uses)
     with transaction() as tx:  # every table written, then all replaced together (or none)
         for n, df in frames.items():
             df.to_parquet(tx.path(processed_path(n)), index=False)
