@@ -111,10 +111,11 @@ $(call content_stamp,$(RAW_STAMP),$(RAW) params/input_bounds.csv)
 # delete the untouched sibling tables of the grouped rule when an input is bad.
 .PRECIOUS: $(PROCESSED)
 
+# data.io --verify: data/raw checked against its manifest first, in the same Python as the build
 $(PROCESSED): export SPF_INPUTS = $^
 $(PROCESSED): export SPF_OUTPUTS = $(PROCESSED)
 $(PROCESSED) &: $(RAW_STAMP) $(DATA_MODULES) | $(READY)
-	@$(DIGEST) check data || { $(PY) -m spf_analysis.data.manifest verify && $(PY) -m spf_analysis.data.io && $(DIGEST) record data; }
+	@$(DIGEST) check data || { $(PY) -m spf_analysis.data.io --verify && $(DIGEST) record data; }
 
 .PHONY: data verify
 data: $(PROCESSED) ## Verify data/raw against its manifest and build data/processed/

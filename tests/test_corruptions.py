@@ -1,8 +1,8 @@
 """Bad input: corruptions of the real raw files (and of the parameter files).
 
 Each case corrupts one file in a temporary copy of the tree, runs the real
-entry points as subprocesses (``make data`` = ``python -m spf_analysis.data.manifest
-verify`` then ``python -m spf_analysis.data.io``; ``python -m spf_analysis.build``
+entry points as subprocesses (``make data`` = ``python -m spf_analysis.data.io --verify``:
+the manifest check, then the tables; ``python -m spf_analysis.build``
 for notebook parameters; ``python -m spf_analysis.report.assemble`` for the report
 meta), and checks: non-zero exit, a message naming the file (and, where the
 file has cells, the column and the CSV line), and ``data/processed/`` and
@@ -72,10 +72,7 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def make_data(root: Path) -> subprocess.CompletedProcess:
-    r = run(root, "spf_analysis.data.manifest", "verify")
-    if r.returncode != 0:
-        return r
-    return run(root, "spf_analysis.data.io")
+    return run(root, "spf_analysis.data.io", "--verify")
 
 
 def edit_line(root, rel, line, old, new):
