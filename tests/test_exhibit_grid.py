@@ -71,3 +71,20 @@ def test_point_labels_do_not_overlap():
     assert [a.xyann[1] for a in ann[:3]] == [3, -10, 12]  # above, below, then further up
     assert ann[2].arrow_patch is not None and ann[0].arrow_patch is None  # only a displaced label has a leader line
     plt.close(fig)
+
+
+def test_a_value_that_rounds_to_zero_never_shows_a_minus_sign(tmp_path, monkeypatch):
+    # Python formats -0.02 to one decimal as "-0.0"; a table shows "0.0" (and "+0.0" under a "+" format),
+    # as the "z" option would; other values keep their sign
+    f = exhibits.format_cell
+    assert f("{:.1f}", -0.02) == "0.0" and f("{:.1f}", -0.0) == "0.0" and f("{:.1f}", -0.06) == "-0.1"
+    assert f("{:+.1f}", -1.1e-14) == "+0.0" and f("{:+.1f}", 2.2e-14) == "+0.0" and f("{:+.1f}", -0.3) == "-0.3"
+    assert f("{:.1%}", -0.0004) == "0.0%" and f("{:,.0f}", -0.4) == "0" and f("{:,.0f}", -1234.6) == "-1,235"
+    assert f("{:d}", -3) == "-3" and f("{}", 2017) == "2017"
+    grid_cells = grid(LONG.assign(ci_low=[-0.02, 16.89, 24.65, 19.52]), "scenario", "indicator")
+    assert grid_cells.loc[grid_cells["scenario"] == "kp_medium", "headcount_pre"].item() == "27.0\n[0.0,\u00a029.3]"
+    monkeypatch.setenv("SPF_OUTPUT_DIR", str(tmp_path))
+    ex = Chapter(9, "Test").table(LONG.assign(se=[-0.01, 1.01, 1.19, 1.09]), "signs", "Signs", source="test",
+                                  formats={"se": "{:.1f}"})
+    assert ">0.0</td>" in ex.html and ">-0.0<" not in ex.html
+    assert pd.read_csv(tmp_path / "tables" / "09_signs.csv")["se"].iloc[0] == -0.01  # the CSV keeps the value

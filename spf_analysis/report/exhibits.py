@@ -98,6 +98,15 @@ def _is_label_column(s: pd.Series) -> bool:
     return bool(vals.isin([SYNTHETIC_LABEL, ""]).all() and vals.eq(SYNTHETIC_LABEL).any())
 
 
+def format_cell(fmt: str, v) -> str:
+    """``fmt.format(v)``, except that a negative float which rounds to zero at the format's precision is
+    shown as zero ("0.0", or "+0.0" with a sign option), never as "-0.0": what Python's ``z`` option does,
+    for every format of a table (a CI bound of -0.02 shown to one decimal, a residual of -1e-14)."""
+    if isinstance(v, float) and np.signbit(v) and fmt.format(-v) == fmt.format(0.0):
+        return fmt.format(0.0)
+    return fmt.format(v)
+
+
 def _align_numbers(table_html: str, numeric: list[int]) -> str:
     """Mark the cells of numeric columns ``class="num"`` (right-aligned by the
     report's CSS; text columns stay left-aligned)."""
@@ -446,7 +455,7 @@ class Chapter:
             fmt = formats.get(col)
             s = shown[col]
             if fmt is not None:
-                shown[col] = [("" if pd.isna(v) else fmt.format(v)) for v in s]
+                shown[col] = [("" if pd.isna(v) else format_cell(fmt, v)) for v in s]
             elif col in keys:  # shown as code: \ue000 ... \ue001 become <code> ... </code> after escaping
                 shown[col] = ["" if pd.isna(v) else f"\ue000{v}\ue001" for v in s]
             elif col in locators:  # ids in the text shown as code, the words as they are
@@ -527,9 +536,9 @@ def grid(df: pd.DataFrame, index, columns: str, value: str = "estimate", low: st
     def cell(r):
         if pd.isna(r[value]):
             return ""
-        out = fmt.format(r[value])
+        out = format_cell(fmt, r[value])
         if low and high and pd.notna(r[low]) and pd.notna(r[high]):
-            out += f"\n[{fmt.format(r[low])},\u00a0{fmt.format(r[high])}]"  # no break inside the interval
+            out += f"\n[{format_cell(fmt, r[low])},\u00a0{format_cell(fmt, r[high])}]"  # no break inside the interval
         return out
 
     d = df.assign(_cell=df.apply(cell, axis=1))
