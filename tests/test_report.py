@@ -246,3 +246,25 @@ def test_the_check_from_the_chapters_facts_equals_the_check_of_the_report(tmp_pa
         x.split(" which no chapter has")[0] for x in report.exhibit_problems(doc, index)]
     assert len(from_facts) == 2 and "Table 1.2 (b: 'B')" in from_facts[0]
     assert from_facts[1] == "chapter 01_a cites Table 1.3, which no chapter has: 'As Tables 1.1-1.3 show.'"
+
+
+def test_the_chapters_html5_formatter_writes_what_bs4s_writes():
+    """chapter_passes writes with bs4's html5 settings, skipping the entity substitution of ASCII text
+    without & < > (assemble._Html5Formatter): bs4's substitution leaves every such text as it is (every
+    ASCII character it has an entity for, every pair of ASCII characters), and a document comes out
+    the same (entities, non-ASCII text, a data URI, a script, a void element, a boolean attribute)."""
+    from bs4 import BeautifulSoup
+    from bs4.dammit import EntitySubstitution
+    from bs4.formatter import HTMLFormatter
+
+    html5 = HTMLFormatter.REGISTRY["html5"]
+    assert vars(report._HTML5) == vars(html5)
+    EntitySubstitution.substitute_html5("")  # (bs4 fills its table of entities on first use)
+    plain = [chr(i) for i in range(128) if chr(i) not in "&<>"]
+    ascii_keys = [k for k in EntitySubstitution.CHARACTER_TO_HTML_ENTITY if k.isascii() and not set(k) & set("&<>")]
+    for s in ascii_keys + plain + [a + b for a in plain for b in plain]:
+        assert html5.substitute(s) == s, repr(s)
+    doc = BeautifulSoup('<p title="a &amp; b &lt;c&gt; é" hidden="">x &amp;amp; &lt;y&gt; é © fj &amp;copy; +/=<br>'
+                        '<img src="data:image/png;base64,iVBO+/=="><script>a<b && c</script><!-- a&b --></p>',
+                        "html.parser")
+    assert doc.decode(formatter=report._HTML5) == doc.decode(formatter="html5")

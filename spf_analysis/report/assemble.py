@@ -26,6 +26,7 @@ no holes. A failure names the exhibit and its chapter and leaves every output as
 from __future__ import annotations
 
 import copy
+import functools
 import glob
 import hashlib
 import html
@@ -40,7 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-from bs4 import BeautifulSoup, NavigableString
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.dammit import EntitySubstitution
+from bs4.formatter import HTMLFormatter
 
 from spf_analysis.config import paths
 from spf_analysis.config.errors import FileKeyError, read_yaml
@@ -91,19 +94,27 @@ def _clean(nb, name: str):
     return nb
 
 
+@functools.lru_cache(maxsize=None)
+def html_exporter():
+    """nbconvert's HTML exporter of the chapters (``basic`` template, no inputs, no prompts), made
+    once a process: a new exporter compiles its Jinja templates again (about 0.05 s, a third to a
+    half of a chapter's conversion) for each chapter a process converts."""
+    # imported here: slow to import (about 1 s), and needed only for a chapter not in the cache
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True,
+                        exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def chapter_html(nb_path: Path) -> str:
     """One executed notebook as an HTML fragment (no code)."""
-    # imported here: slow to import (about 1 s), and needed only for a chapter not in the cache
-    import nbformat
-    from nbconvert import HTMLExporter
+    import nbformat  # (as nbconvert, above)
 
     nb = nbformat.read(nb_path, as_version=4)
     nb = _clean(nb, nb_path.name)
     if not any(c.cell_type == "code" for c in nb.cells):
         raise ReportError(f"{nb_path.name}: no figure, table or computed text; empty chapter")
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     return f'<section class="chapter" id="chapter-{nb_path.stem}">\n{body}\n</section>'
 
 
@@ -137,6 +148,94 @@ WRAP_CELL = 18
 #: after ``/ _ . - ? & =`` (:func:`break_ids` adds ``<wbr>``)
 LONG_WORD = 25
 _BREAK_AFTER = re.compile(r"(?<=[/_.?&=-])(?=[^/])")
+#: in table headers, a break after each underscore (:func:`break_ids`)
+_BREAK_UNDERSCORE = re.compile(r"(?<=_)(?=.)")
+_SPACES = re.compile(r"(\s+)")
+#: a class attribute's classes, as CSS (and soupsieve) split it
+_CLASS = re.compile(r"[^ \t\r\n\f]+")
+
+
+# The passes find their elements with _select, not soupsieve's select: on a chapter's few thousand
+# elements, a CSS selector costs about eight times a plain walk of the tree, and find_parent for each
+# of its texts (mark_linkable) a search of every ancestor; those were most of a chapter's passes.
+
+@functools.lru_cache(maxsize=None)
+def _compounds(selector: str) -> tuple:
+    """``"table.spf-table th"`` -> ``(("table", ("spf-table",)), ("th", ()))``: the selector's compound
+    selectors (a tag name or None, and classes), outermost first."""
+    out = []
+    for compound in selector.split():
+        name, *classes = compound.split(".")
+        out.append((name or None, tuple(classes)))
+    return tuple(out)
+
+
+def _matches(tag, name: str | None, classes: tuple) -> bool:
+    if name is not None and tag.name != name:
+        return False
+    have = tag.get("class", [])
+    have = _CLASS.findall(have) if isinstance(have, str) else have
+    return all(c in have for c in classes)
+
+
+def _iselect(root, selector: str):
+    """What ``root.select(selector)`` selects (the tags below ``root``, in document order), for the
+    selectors of this module only: tag names and classes (``p.source``, ``.caption``), joined by
+    descendant combinators (``table.spf-table th``: any ancestor, also above ``root``, as in CSS)."""
+    *outer, last = _compounds(selector)
+    return (tag for tag in root.descendants
+            if isinstance(tag, Tag) and _matches(tag, *last) and _has_ancestors(tag, outer))
+
+
+def _select(root, selector: str) -> list:
+    """:func:`_iselect` as a list (``root.select(selector)``), found before the caller changes the tree."""
+    return list(_iselect(root, selector))
+
+
+def _select_one(root, selector: str):
+    """The first tag of :func:`_iselect` (``root.select_one(selector)``), or None."""
+    return next(_iselect(root, selector), None)
+
+
+def _has_ancestors(tag, compounds) -> bool:
+    """Whether ``tag``'s ancestors match ``compounds`` (outermost first), one each, in that order."""
+    i = len(compounds) - 1
+    for parent in tag.parents:
+        if i < 0:
+            break
+        if _matches(parent, *compounds[i]):
+            i -= 1
+    return i < 0
+
+
+def _strings(root) -> list:
+    """Every string below ``root`` (``root.find_all(string=True)``: comments too)."""
+    return [node for node in root.descendants if isinstance(node, NavigableString)]
+
+
+class _Html5Formatter(HTMLFormatter):
+    """BeautifulSoup's ``html5`` formatter (the same settings, the same output) that does not search
+    an ASCII string without ``& < >`` for characters to write as entities: of the ASCII characters,
+    bs4's html5 substitution names only ``<`` and ``>`` (and an ``&`` before something like ``&name;``),
+    so it leaves such a string as it is (tests/test_report.py checks bs4's table). The search, a
+    regular expression of some 1,500 alternatives run over the figures' data URIs (hundreds of kB),
+    was most of the time a chapter took to be written out."""
+
+    def substitute(self, ns: str) -> str:
+        if ns.isascii() and "&" not in ns and "<" not in ns and ">" not in ns:
+            return ns
+        return super().substitute(ns)
+
+
+#: what :func:`chapter_passes` writes its HTML with (``formatter="html5"``, faster)
+_HTML5 = _Html5Formatter(entity_substitution=EntitySubstitution.substitute_html5, void_element_close_prefix="",
+                         empty_attributes_are_booleans=True)
+
+
+def _below(tags) -> set[int]:
+    """The ``id`` of every node below one of ``tags``: whether a node has one of them as an ancestor,
+    for all the nodes of a chapter at the cost of one walk."""
+    return {id(node) for tag in tags for node in tag.descendants}
 
 
 def collapse_sources(soup: BeautifulSoup) -> None:
@@ -144,12 +243,12 @@ def collapse_sources(soup: BeautifulSoup) -> None:
 
     Long source lines (over :data:`LONG_SOURCE` characters) get the class ``long``.
     """
-    for chapter in soup.select("section.chapter"):
+    for chapter in _select(soup, "section.chapter"):
         seen: dict[str, str] = {}
-        for p in chapter.select("p.source"):
+        for p in _select(chapter, "p.source"):
             text = p.get_text(" ", strip=True)
             block = p.find_parent(["figure", "div"], class_=["spf-figure", "spf-table-block"])
-            label_el = block.select_one(".caption .label") if block else None
+            label_el = _select_one(block, ".caption .label") if block else None
             label = label_el.get_text(strip=True).rstrip(".") if label_el else None
             if text in seen:
                 p.string = f"Source: as for {seen[text]}."
@@ -162,7 +261,7 @@ def collapse_sources(soup: BeautifulSoup) -> None:
 
 def _columns(table) -> list:
     """The header cells of the table's last header row (one per column)."""
-    rows = table.select("thead tr")
+    rows = _select(table, "thead tr")
     if rows:
         return rows[-1].find_all("th")
     first = table.find("tr")
@@ -182,7 +281,7 @@ def table_width(table) -> int:
     and each cell's length up to :data:`WRAP_CELL` (longer text wraps); plus 2 a column for the padding."""
     head = _columns(table)
     widths = [_longest_part(th.get_text(" ")) for th in head]
-    for tr in table.select("tbody tr") or table.select("tr")[1:]:
+    for tr in _select(table, "tbody tr") or _select(table, "tr")[1:]:
         for i, cell in enumerate(tr.find_all(["td", "th"])[:len(widths)]):
             text = cell.get_text(" ").strip()
             widths[i] = max(widths[i], _longest_part(text), min(len(text), WRAP_CELL))
@@ -196,8 +295,8 @@ def is_landscape(table) -> bool:
 
 
 def _insert_breaks(soup: BeautifulSoup, cell, pattern: re.Pattern, long_only: bool) -> None:
-    for text in list(cell.find_all(string=True)):
-        words = re.split(r"(\s+)", str(text))
+    for text in _strings(cell):
+        words = _SPACES.split(str(text))
         if not any(pattern.search(w) and (len(w) > LONG_WORD or not long_only) for w in words):
             continue
         nodes = []
@@ -216,23 +315,23 @@ def break_ids(soup: BeautifulSoup) -> None:
     table headers after each underscore, so an identifier such as ``package_minimum`` wraps at its
     parts; in text tables' cells, within words longer than :data:`LONG_WORD` (URLs, paths, keys)
     after ``/ _ . - ? & =``."""
-    for th in soup.select("table.spf-table th"):
-        _insert_breaks(soup, th, re.compile(r"(?<=_)(?=.)"), long_only=False)
-    for td in soup.select("table.spf-table.text td"):
+    for th in _select(soup, "table.spf-table th"):
+        _insert_breaks(soup, th, _BREAK_UNDERSCORE, long_only=False)
+    for td in _select(soup, "table.spf-table.text td"):
         _insert_breaks(soup, td, _BREAK_AFTER, long_only=True)
 
 
 def mark_tables(soup: BeautifulSoup) -> None:
     """Class ``wide`` on tables with many columns, ``text`` on tables holding long text cells;
     class ``landscape`` on the block (caption, table, source, note) of a wide table (:func:`is_landscape`)."""
-    for table in soup.select("table.spf-table"):
+    for table in _select(soup, "table.spf-table"):
         head = _columns(table)
         classes = table.get("class", [])
         if len(head) > WIDE_COLUMNS:
             classes.append("wide")
-        if any(len(td.get_text()) > TEXT_CELL for td in table.select("td")):
+        if any(len(td.get_text()) > TEXT_CELL for td in _select(table, "td")):
             classes.append("text")
-            for tr in table.select("tr"):
+            for tr in _select(table, "tr"):
                 if any(len(td.get_text()) > TALL_CELL for td in tr.find_all("td")):
                     tr["class"] = tr.get("class", []) + ["tall"]
         table["class"] = classes
@@ -245,7 +344,7 @@ def lead_headings(soup: BeautifulSoup) -> None:
     """A notebook cell holding only headings, followed by a cell that opens with a landscape table,
     goes onto the landscape page with it (class ``landscape-lead``): otherwise the page change
     before the table would leave the heading alone at the foot of the portrait page."""
-    for block in soup.select("div.spf-table-block.landscape"):
+    for block in _select(soup, "div.spf-table-block.landscape"):
         cell = block.find_parent("div", class_="cell")
         if cell is None or not cell.get_text(" ", strip=True).startswith(block.get_text(" ", strip=True)[:80]):
             continue
@@ -269,18 +368,19 @@ def chapter_passes(fragment: str) -> dict:
     texts themselves in ``linkable``, see :func:`mark_linkable`): they are done by replacing the
     markers, without parsing the chapter again."""
     soup = BeautifulSoup(fragment, "html.parser")
-    for a in soup.select("a.anchor-link"):
+    for a in _select(soup, "a.anchor-link"):
         a.decompose()
     collapse_sources(soup)
     mark_tables(soup)
     lead_headings(soup)
     break_ids(soup)
+    headings = soup.find_all(["h1", "h2"])
     out = {"exhibits": {cls: _block_ids(soup, cls) for cls in BLOCKS},
-           "sources": [p.get_text(" ", strip=True) for p in soup.select("p.source")],
-           "headings": [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])],
-           "levels": [h.name for h in soup.find_all(["h1", "h2"])]}
+           "sources": [p.get_text(" ", strip=True) for p in _select(soup, "p.source")],
+           "headings": [h.get_text(" ", strip=True) for h in headings],
+           "levels": [h.name for h in headings]}
     undo, out["linkable"] = mark_linkable(soup)
-    out["html"] = soup.decode(formatter="html5")
+    out["html"] = soup.decode(formatter=_HTML5)
     undo()
     if len(_MARKS.findall(out["html"])) != len(out["linkable"]) + len(out["headings"]):
         raise ReportError("a chapter's text holds the reserved marker '@@spf-text-N@@' or '@@spf-heading-N@@'")
@@ -300,11 +400,12 @@ def mark_linkable(soup: BeautifulSoup):
     the texts and ids back, and the texts as ``[text, exhibits, references]``: whether citations of
     exhibits, and short citations of references, are linked in it (:func:`linked_text`)."""
     texts, swapped, ids = [], [], []
-    for node in list(soup.find_all(string=True)):
+    in_chapter, in_source = _below(_select(soup, "section.chapter")), _below(_select(soup, "p.source"))
+    for node in _strings(soup):
         if type(node) is not NavigableString:  # comments, CDATA: no link
             continue
-        exhibit = node.find_parent("section", class_="chapter") is not None and _links_exhibits(node)
-        reference = node.find_parent("p", class_="source") is not None and _links_references(node)
+        exhibit = id(node) in in_chapter and _links_exhibits(node)
+        reference = id(node) in in_source and _links_references(node)
         if exhibit or reference:
             mark = NavigableString(_TEXT_MARK.format(len(texts)))
             texts.append([str(node), exhibit, reference])
@@ -484,8 +585,8 @@ def abbreviations_html(file: Path = ABBREVIATIONS) -> str:
 def _block_ids(soup: BeautifulSoup, cls: str) -> list[list[str]]:
     """[exhibit label ("Table 4.2"), the id of its block] of the blocks of class ``cls``."""
     out = []
-    for block in soup.select(f".{cls}"):
-        lab = block.select_one(".caption .label")
+    for block in _select(soup, f".{cls}"):
+        lab = _select_one(block, ".caption .label")
         if lab and block.get("id"):
             out.append([lab.get_text(strip=True).rstrip("."), block["id"]])
     return out
@@ -687,17 +788,17 @@ def exhibit_facts(soup: BeautifulSoup) -> dict:
     (label, chapter, the text), in order. Changes ``soup`` (the data tables go)."""
     shown = {cls: [] for cls in BLOCKS}
     for cls in BLOCKS:
-        for block in soup.select(f".{cls}"):
-            lab = block.select_one(".caption .label")
+        for block in _select(soup, f".{cls}"):
+            lab = _select_one(block, ".caption .label")
             label = lab.get_text(strip=True).rstrip(".") if lab else None
             if label:
                 shown[cls].append([label, _chapter_of(block)])
-    for t in soup.select("table.spf-table"):  # the data cells of the chapters' tables quote other documents
+    for t in _select(soup, "table.spf-table"):  # the data cells of the chapters' tables quote other documents
         if not _chapter_of(t).startswith("S_"):
             t.decompose()
     cites = []
-    for sec in soup.select("section.chapter"):
-        for node in sec.find_all(string=True):
+    for sec in _select(soup, "section.chapter"):
+        for node in _strings(sec):
             s = str(node)
             cites += [[label, sec.get("id", "?"), " ".join(s.split())[:120]] for label in cited_labels(s)]
     return {"shown": shown, "cites": cites}
