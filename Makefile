@@ -84,6 +84,10 @@ content_stamp = $(eval _digest := $(shell sha256sum $(2) 2>/dev/null || date +%s
 # input has the bytes of its last successful run, and only touches its outputs; the rule's
 # prerequisites reach it in SPF_INPUTS, its outputs in SPF_OUTPUTS (make functions, no shell).
 DIGEST := $(PY) -m spf_analysis.config.digest
+# A step run as `$(STEP) MODULE ARGS` is `python -m MODULE ARGS` run in a process forked from the
+# build's server (spf_analysis.forked, spf_analysis.kernels), which has the libraries the steps and the
+# kernels import already loaded; the first step starts the server and runs in its own process.
+STEP := $(PY) -m spf_analysis.forked -m
 
 # ------------------------------------------------------------ code dependencies
 # Which package files each notebook and build step uses is derived from the imports
@@ -115,7 +119,7 @@ $(call content_stamp,$(RAW_STAMP),$(RAW) params/input_bounds.csv)
 $(PROCESSED): export SPF_INPUTS = $^
 $(PROCESSED): export SPF_OUTPUTS = $(PROCESSED)
 $(PROCESSED) &: $(RAW_STAMP) $(DATA_MODULES) | $(READY)
-	@$(DIGEST) check data || { $(PY) -m spf_analysis.data.io --verify && $(DIGEST) record data; }
+	@$(DIGEST) check data || { $(STEP) spf_analysis.data.io --verify && $(DIGEST) record data; }
 
 .PHONY: data verify
 data: $(PROCESSED) ## Verify data/raw against its manifest and build data/processed/
@@ -138,7 +142,7 @@ $(SURVEY_TABLES): export SPF_INPUTS = $^
 $(SURVEY_TABLES): export SPF_OUTPUTS = $(SURVEY_TABLES)
 $(SURVEY_TABLES) &: $(SURVEY_CFG) $(or $(SURVEY_FILE),params/survey.yaml) $(SURVEY_MODULES) params/survey_synthetic.yaml \
 	$(wildcard params/codebooks/*.yaml) data/raw/survey_targets/kp_calibration_targets.csv params/input_bounds.csv $(PROCESSED) | $(READY)
-	$(PY) -m spf_analysis.household.source build
+	$(STEP) spf_analysis.household.source build
 
 .PHONY: survey survey-info
 survey: $(SURVEY_TABLES) ## Build the survey tables (SURVEY=synthetic or a PBS round with SURVEY_DIR)
@@ -161,7 +165,7 @@ $(MODEL_RUN) &: $(MODEL_MODULES) params/run.yaml $(wildcard params/scenarios/*.y
 	data/raw/demography/pdhs_total_fertility.csv params/input_bounds.csv data/processed/macro_indicators.parquet \
 	data/processed/health_indicators.parquet params/existing_schemes.yaml data/processed/scheme_series.parquet \
 	data/processed/schemes.parquet | $(READY)
-	@$(DIGEST) check model || { $(PY) -m spf_analysis.model.pipeline && $(DIGEST) record model; }
+	@$(DIGEST) check model || { $(STEP) spf_analysis.model.pipeline && $(DIGEST) record model; }
 
 .PHONY: model
 model: $(MODEL_RUN) ## The model run: projection, macro frame and costs of every scenario (data/interim/)
@@ -201,7 +205,7 @@ $(foreach nb,$(NOTEBOOKS),$(eval $(call stamp,reports/.build/args/$(nb).args,ARG
 reports/notebooks/%.ipynb: export SPF_INPUTS = $^
 reports/notebooks/%.ipynb: notebooks/%.ipynb params/%.yaml params/run.yaml reports/.build/args/%.args \
 	$(RUNNER_MODULES) data/raw/manifest.csv docs/references.csv $(LABELS) | $(READY)
-	@$(PY) -m spf_analysis.build $*
+	@$(STEP) spf_analysis.build $*
 
 # what each notebook reads (processed data, parameter files, other chapters' tables)
 reports/notebooks/03_coverage_gaps.ipynb: data/raw/survey_targets/kp_calibration_targets.csv params/policy/baseline.yaml $(SURVEY_TABLES) \
@@ -269,7 +273,7 @@ $(REPORT) &: $(START_ORDER) $(REPORT_MODULES) \
 	spf_analysis/report/assets/report.css params/report.yaml docs/references.csv docs/abbreviations.csv \
 	data/raw/manifest.csv $(LABELS) $(GIT_HEAD) | $(READY)
 	@$(MAKE) -s --no-print-directory chromium
-	$(PY) -m spf_analysis.report.assemble $(EXECUTED)
+	$(STEP) spf_analysis.report.assemble $(EXECUTED)
 
 .PHONY: report notebooks
 report: $(REPORT) ## Build the study: data, notebooks, the report (.html, .pdf) and its tables (.xlsx)

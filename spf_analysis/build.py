@@ -266,13 +266,13 @@ def run(notebook: str, overrides: dict | None = None) -> Path:
 
 
 def _load_assembly():
-    """The report's assembly and nbconvert's HTML exporter, loaded (see :func:`prepare_chapter`)."""
+    """The report's assembly and its HTML exporter, loaded and its templates compiled (see
+    :func:`prepare_chapter`, which converts the chapter with that exporter)."""
     try:
-        importlib.import_module("spf_analysis.report.assemble")
+        assemble = importlib.import_module("spf_analysis.report.assemble")
         import nbformat
-        from nbconvert import HTMLExporter
 
-        HTMLExporter(template_name="basic").from_notebook_node(nbformat.v4.new_notebook())
+        assemble.html_exporter().from_notebook_node(nbformat.v4.new_notebook())
     except Exception:  # only a head start: prepare_chapter does the same and reports what fails
         pass
 

@@ -1,6 +1,8 @@
-"""Kernels for the notebook runs, forked from a process that has already imported the libraries
-every chapter imports (numpy, pandas, matplotlib, IPython, ipykernel and BeautifulSoup), so that
-each notebook of a build does not import them again (about 1.2 s of a kernel's start).
+"""Kernels for the notebook runs, and the build's steps themselves, forked from a process that has
+already imported the libraries they import (numpy, pandas, matplotlib, IPython, ipykernel,
+BeautifulSoup, scipy, statsmodels, seaborn; papermill, nbconvert, pyarrow, openpyxl), so that each
+notebook and step of a build does not import them again (about 1.2 s of a kernel's start, about
+1 s of a notebook run's own process).
 
 ``ForkKernelManager`` is a jupyter_client kernel manager (given to papermill by
 :mod:`spf_analysis.build`) whose kernels come from a fork server: ``python -m
@@ -23,6 +25,13 @@ A kernel is killed by the server when the run that asked for it goes away (its c
 The executed notebooks are byte-identical either way (tests/test_kernels.py). Only the steps of a
 build use it (:mod:`spf_analysis.build`, when make passes the step's inputs): a run by hand or by a
 test starts its kernel afresh.
+
+A build step (:data:`STEPS`) started by make as ``python -m spf_analysis.forked -m MODULE ARGS``
+(:mod:`spf_analysis.forked`) is run by a child of the server as ``python -m MODULE ARGS`` would run
+it: the step's arguments, environment, directory, umask and standard streams, the package's code
+from disk, ``sitecustomize`` run again with the step's command line, the exit status and the
+signals passed on (:func:`run_step`). Without a server it runs in its own process as before, and
+the first such step starts the server for the steps and kernels after it (without waiting for it).
 """
 
 from __future__ import annotations
@@ -43,20 +52,26 @@ import time
 import uuid
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_client.provisioning import LocalProvisioner
-
 from spf_analysis.config import paths
 
-#: imported by the server before it forks (third-party only, never the package)
-#: (what every chapter imports: a library only some import, e.g. scipy.stats, seaborn and statsmodels
-#: for chapters 03 and 05, would make every run wait longer for a server that is starting)
+#: imported by the server before it forks (third-party only, never the package): what the chapters
+#: import (scipy.stats and statsmodels for chapters 03-06, seaborn for the figures) and what the
+#: steps import (papermill and nbconvert for a notebook run, pyarrow for the tables, scipy.optimize
+#: for the model run, openpyxl for the workbook). About 2 s: a cold build's first step (make data)
+#: starts the server, which preloads on the core the data step leaves idle.
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "bs4")
+           "ipykernel.ipkernel", "bs4", "scipy.optimize", "scipy.stats", "statsmodels.api", "seaborn",
+           "pyarrow.parquet", "yaml", "papermill", "nbconvert", "openpyxl")
+#: the build steps a server runs (``python -m MODULE ARGS``, forked; :mod:`spf_analysis.forked`)
+STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline",
+         "spf_analysis.build", "spf_analysis.report.assemble")
+#: seconds a step waits for the server's reply to its request (the fork itself takes milliseconds)
+REPLY_WAIT = 30.0
 #: the variables of the environment that differ between the runs of one build (they reach each
 #: kernel, but do not make another server)
 PER_RUN = ("SPF_OUTPUT_DIR", "SPF_INPUTS", "SPF_OUTPUTS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
-           "MAKE_TERMOUT", "MAKE_TERMERR", "MAKEOVERRIDES", "JPY_PARENT_PID", "JPY_SESSION_NAME")
+           "MAKE_TERMOUT", "MAKE_TERMERR", "MAKEOVERRIDES", "JPY_PARENT_PID", "JPY_SESSION_NAME",
+           "SHLVL", "_")  # (a recipe run by a shell or by make itself: SHLVL 2 or 1)
 #: seconds a server without a kernel waits for the next request before it ends
 IDLE = 120.0
 #: seconds a run waits for a new server to listen before it starts its kernel the usual way
@@ -108,8 +123,10 @@ def kernel_options(cmd: list[str]) -> list[str] | None:
 
 # --------------------------------------------------------------------------- the server
 
-def serve(path: Path) -> None:
-    """Preload, listen on ``path``, fork a kernel per request; end after :data:`IDLE` s without kernels."""
+def serve(path: Path, lock_fd: int | None = None) -> None:
+    """Preload, listen on ``path``, fork a kernel or a step per request; end after :data:`IDLE` s
+    without children. ``lock_fd``: the start lock its starter holds (:func:`_start_server`), released
+    when the server listens."""
     for name in PRELOAD:
         try:
             __import__(name)
@@ -118,42 +135,46 @@ def serve(path: Path) -> None:
     import gc
 
     gc.collect()
-    gc.freeze()  # the preloaded objects out of the kernels' collections: never walked (nor copied) there
+    gc.freeze()  # the preloaded objects out of the children's collections: never walked (nor copied) there
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     listener.bind(str(tmp))
     listener.listen(16)
     os.replace(tmp, path)  # appears when it listens
+    if lock_fd is not None:
+        os.close(lock_fd)  # the runs waiting for the server connect now
     mine = os.stat(path).st_ino
-    kids: dict[int, socket.socket] = {}  # kernel pid -> the connection of the run that asked for it
-    wake_r, wake_w = os.pipe()  # a kernel's exit wakes the loop at once (its run waits for it)
+    kids: dict[int, tuple[socket.socket, bool]] = {}  # child pid -> the connection of its run, is a step
+    wake_r, wake_w = os.pipe()  # a child's exit wakes the loop at once (its run waits for it)
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     last = time.monotonic()
     try:
         while kids or time.monotonic() - last < IDLE:
-            ready, _, _ = select.select([listener, wake_r, *kids.values()], [], [], 1.0)
+            ready, _, _ = select.select([listener, wake_r, *(c for c, _ in kids.values() if c)], [], [], 1.0)
             for s in ready:
                 if s == wake_r:
                     os.read(wake_r, 4096)
                 elif s is listener:
                     conn, _ = listener.accept()
-                    pid = _fork_kernel(conn, listener, kids, (wake_r, wake_w))
-                    if pid:
-                        kids[pid] = conn
-                else:  # the run went away (or sent something it should not): its kernel goes too
-                    for pid, c in list(kids.items()):
-                        if c is s:
-                            _kill(pid)
-            while kids:  # reap, and tell each run its kernel's exit status
+                    forked = _fork(conn, listener, kids, (wake_r, wake_w))
+                    if forked:
+                        kids[forked[0]] = (conn, forked[1])
+                else:  # the run went away (or sent something it should not): its child goes too, once
+                    for pid, (c, step) in list(kids.items()):
+                        if c is s:  # a step is stopped as make stops one (its outputs stay as they were)
+                            _kill(pid, signal.SIGTERM if step else signal.SIGKILL)
+                            c.close()
+                            kids[pid] = (None, step)
+            while kids:  # reap, and tell each run its child's exit status
                 try:
                     pid, status = os.waitpid(-1, os.WNOHANG)
                 except ChildProcessError:
                     break
                 if pid == 0:
                     break
-                conn = kids.pop(pid, None)
+                conn, _ = kids.pop(pid, (None, False))
                 if conn is not None:
                     try:
                         conn.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
@@ -170,19 +191,36 @@ def serve(path: Path) -> None:
         listener.close()
 
 
-def _kill(pid: int) -> None:
+def _kill(pid: int, sig: int = signal.SIGKILL) -> None:
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, sig)
     except OSError:
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, sig)
         except OSError:
             pass
 
 
-def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple) -> int | None:
-    """Read one request (the kernel command, environment and directory, and the run's standard
-    streams) and fork its kernel; the kernel's pid, or None for a bad request."""
+def _request(req) -> tuple[list[str] | None, list[str] | None]:
+    """The kernel command or the step (``[module, *args]``) of a request; ValueError for any other."""
+    if not isinstance(req.get("env"), dict) or not isinstance(req.get("cwd"), str):
+        raise ValueError("no environment or directory")
+    if "step" in req:
+        step, argv = req["step"], req.get("orig_argv")
+        if not (isinstance(step, list) and step and step[0] in STEPS and isinstance(argv, list)
+                and all(isinstance(a, str) for a in step + argv) and isinstance(req.get("umask"), int)):
+            raise ValueError("not a build step")
+        return None, step
+    cmd = req["cmd"]
+    if kernel_options(cmd) is None:
+        raise ValueError("not a kernel command")
+    return cmd, None
+
+
+def _fork(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple) -> tuple[int, bool] | None:
+    """Read one request (a kernel command or a build step, the environment and directory, and the
+    run's standard streams) and fork its child; the child's pid and whether it is a step, or None for
+    a bad request."""
     try:
         conn.settimeout(10)
         msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
@@ -192,9 +230,9 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict, wake:
                 raise OSError("request cut short")
             msg += more
         req = json.loads(msg)
-        cmd, env, cwd = req["cmd"], req["env"], req["cwd"]
-        if len(fds) != 3 or kernel_options(cmd) is None:
-            raise ValueError("not a kernel request")
+        if len(fds) != 3:
+            raise ValueError("not the run's three standard streams")
+        cmd, step = _request(req)
     except (OSError, ValueError, KeyError, TypeError):
         conn.close()
         return None
@@ -204,36 +242,42 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict, wake:
             os.close(fd)
         conn.settimeout(None)
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-        return pid
-    # the kernel
+        return pid, step is not None
+    # the child
     code = 1
     try:
         signal.set_wakeup_fd(-1)
         listener.close()
-        for c in kids.values():
-            c.close()
+        for c, _ in kids.values():
+            if c is not None:
+                c.close()
         conn.close()
         for fd in wake:
             os.close(fd)
-        os.setsid()  # its own session, as jupyter_client starts a kernel
+        os.setsid()  # its own session, as jupyter_client starts a kernel (a step's run signals the group)
         for i, fd in enumerate(fds):
             os.dup2(fd, i)
             os.close(fd)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.chdir(cwd)
+        os.chdir(req["cwd"])
         os.environ.clear()
-        os.environ.update(env)
+        os.environ.update(req["env"])
         sys.path[0] = os.getcwd()  # as `python -m` started there would have it
         for name in [m for m in sys.modules if m == "spf_analysis" or m.startswith("spf_analysis.")]:
-            del sys.modules[name]  # the server's own modules: the kernel imports the code on disk
+            del sys.modules[name]  # the server's own modules: the child imports the code on disk
         if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
-            del sys.modules["rfc3987_syntax"]  # set by the package's __init__, which the kernel runs itself
-        sys.argv = ["ipykernel_launcher", *cmd[len(kernel_options(cmd)) + 3:]]
+            del sys.modules["rfc3987_syntax"]  # set by the package's __init__, which the child runs itself
         import runpy
 
-        runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)  # as `-m` runs it
+        if step is None:
+            sys.argv = ["ipykernel_launcher", *cmd[len(kernel_options(cmd)) + 3:]]
+            runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)  # as `-m` runs it
+        else:
+            _as_started(req)
+            sys.argv = ["-m", *step[1:]]
+            runpy.run_module(step[0], run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
@@ -242,7 +286,11 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict, wake:
 
         traceback.print_exc()
     finally:
-        try:  # what a kernel's exit runs (never the server's loop again)
+        try:  # what a process's exit runs (never the server's loop again)
+            if step is not None:
+                import threading
+
+                threading._shutdown()  # a step's threads joined, as at the end of a Python
             atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
@@ -250,13 +298,36 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, kids: dict, wake:
             os._exit(code)
 
 
+def _as_started(req: dict) -> None:
+    """A step's child made as its own Python would start: the run's umask and command line
+    (``sys.orig_argv``), standard streams opened as at start-up (buffered by line on a terminal) and
+    ``sitecustomize``/``usercustomize`` run again with them (the server ran them with its own)."""
+    import io
+    import site
+
+    os.umask(req["umask"])
+    sys.orig_argv = list(req["orig_argv"])
+    enc, err = sys.stdout.encoding, sys.stdout.errors
+    sys.stdin = sys.__stdin__ = io.open(0, "r", encoding=enc, errors=err, closefd=False)
+    sys.stdout = sys.__stdout__ = io.open(1, "w", buffering=1 if os.isatty(1) else -1, encoding=enc,
+                                          errors=err, closefd=False)
+    sys.stderr = sys.__stderr__ = io.open(2, "w", buffering=1, encoding=enc, errors="backslashreplace",
+                                          closefd=False)
+    for name in ("sitecustomize", "usercustomize"):
+        sys.modules.pop(name, None)
+    site.execsitecustomize()
+    if site.ENABLE_USER_SITE:
+        site.execusercustomize()
+
+
 # --------------------------------------------------------------------------- the run's side
 
 class ForkedKernel:
-    """The run's handle on a forked kernel, with what jupyter_client asks of a ``Popen``."""
+    """The run's handle on a forked kernel (or step), with what jupyter_client asks of a ``Popen``;
+    ``lost``: the server ended before the child did (it was killed with it)."""
 
     def __init__(self, conn: socket.socket, pid: int):
-        self.conn, self.pid, self.returncode = conn, pid, None
+        self.conn, self.pid, self.returncode, self.lost = conn, pid, None, False
         self.stdin = self.stdout = self.stderr = None
 
     def _read(self, block: bool) -> None:
@@ -268,7 +339,7 @@ class ForkedKernel:
             while not data.endswith(b"\n"):
                 more = self.conn.recv(4096)
                 if not more:  # the server ended: the kernel was killed with it
-                    self.returncode = -signal.SIGKILL
+                    self.returncode, self.lost = -signal.SIGKILL, True
                     return
                 data += more
             self.returncode = int(json.loads(data)["exit"])
@@ -307,6 +378,54 @@ def _connect(path: Path) -> socket.socket | None:
         return None
 
 
+def _start_server(path: Path, options: list[str], wait: bool) -> socket.socket | None:
+    """A connection to the server at ``path``, starting it when none listens. One run starts it
+    (the lock), and the lock passes to the server, which holds it until it listens: ``wait``, the run
+    waits for that (a kernel: a forked one is worth the wait); otherwise it goes on without one (a
+    step: it runs in its own process, the next steps find the server)."""
+    conn = _connect(path)
+    if conn is not None:
+        return conn
+    end = time.monotonic() + START_WAIT
+    with open(path.with_suffix(".lock"), "w") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:  # another run is starting the server
+                if not wait or time.monotonic() > end:
+                    return None
+                time.sleep(0.02)
+        conn = _connect(path)
+        if conn is None:
+            path.unlink(missing_ok=True)
+            subprocess.Popen([sys.executable, *options, "-m", "spf_analysis.kernels", "serve", str(path),
+                              str(lock.fileno())], pass_fds=(lock.fileno(),),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True, cwd=str(paths.ROOT))
+    # (the lock is the server's now, until it listens)
+    if not wait:
+        return conn
+    while conn is None and time.monotonic() < end:
+        time.sleep(0.02)
+        conn = _connect(path)
+    return conn
+
+
+def _send(conn: socket.socket, req: dict) -> int:
+    """Send a request with this process's standard streams; the pid of the child forked for it."""
+    conn.settimeout(REPLY_WAIT)
+    socket.send_fds(conn, [json.dumps(req).encode() + b"\n"], [0, 1, 2])
+    data = b""
+    while not data.endswith(b"\n"):
+        more = conn.recv(4096)
+        if not more:
+            raise OSError("the server closed the connection")
+        data += more
+    conn.settimeout(None)
+    return int(json.loads(data)["pid"])
+
+
 def request(cmd: list[str], env: dict, cwd: str) -> ForkedKernel | None:
     """A kernel forked by this checkout's server (started when there is none), or None: then the
     run starts its kernel the usual way."""
@@ -314,67 +433,132 @@ def request(cmd: list[str], env: dict, cwd: str) -> ForkedKernel | None:
     if os.environ.get(SWITCH, "1") == "0" or options is None:
         return None
     try:
-        path = socket_path(identity(options))
-        conn = _connect(path)
-        if conn is None:
-            with open(path.with_suffix(".lock"), "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # one run starts the server, the others wait for it
-                conn = _connect(path)
-                if conn is None:
-                    path.unlink(missing_ok=True)
-                    subprocess.Popen([sys.executable, *options, "-m", "spf_analysis.kernels", "serve", str(path)],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True, cwd=str(paths.ROOT))
-                    end = time.monotonic() + START_WAIT
-                    while conn is None and time.monotonic() < end:
-                        time.sleep(0.02)
-                        conn = _connect(path)
+        conn = _start_server(socket_path(identity(options)), options, wait=True)
         if conn is None:
             return None
-        conn.settimeout(30)
-        msg = json.dumps({"cmd": cmd, "env": env, "cwd": cwd}).encode() + b"\n"
-        socket.send_fds(conn, [msg], [0, 1, 2])
-        data = b""
-        while not data.endswith(b"\n"):
-            more = conn.recv(4096)
-            if not more:
-                raise OSError("the kernel server closed the connection")
-            data += more
-        conn.settimeout(None)
-        return ForkedKernel(conn, int(json.loads(data)["pid"]))
+        return ForkedKernel(conn, _send(conn, {"cmd": cmd, "env": env, "cwd": cwd}))
     except (OSError, ValueError, KeyError):
         return None
 
 
-class ForkProvisioner(LocalProvisioner):
-    """jupyter_client's local provisioner, the kernel forked by the server (:func:`request`)."""
-
-    async def launch_kernel(self, cmd: list[str], **kwargs):
-        env = kwargs.get("env") or dict(os.environ)
-        cwd = str(kwargs.get("cwd") or os.getcwd())
-        kernel = request(list(cmd), dict(env), cwd)
-        if kernel is None:
-            return await super().launch_kernel(cmd, **kwargs)
-        self.process, self.pid, self.pgid, self.cwd = kernel, kernel.pid, kernel.pid, cwd
-        return self.connection_info
+#: the kernel of the notebook runs, whose command's options the server of the steps takes too, so
+#: that one server serves both (its kernel.json, as ``make venv`` installs it in the environment)
+KERNEL_SPEC = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "spf-kp" / "kernel.json"
 
 
-class ForkKernelManager(AsyncKernelManager):
-    """The kernel manager of the notebook runs: its kernels forked by :class:`ForkProvisioner`."""
+def step_options() -> list[str] | None:
+    """The interpreter options of the server the steps share with the kernels: those of the spf-kp
+    kernel's command (:data:`KERNEL_SPEC`; none when it is not installed); None when the kernel's
+    command is not one the server forks (another Python)."""
+    try:
+        cmd = [a for a in json.loads(KERNEL_SPEC.read_text(encoding="utf-8"))["argv"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return kernel_options(cmd)
 
-    async def _async_pre_start_kernel(self, **kw):
-        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-        if self.provisioner is None:
-            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
-        return await super()._async_pre_start_kernel(**kw)
+
+def run_step(module: str, args: list[str]) -> int | None:
+    """Run the build step ``python -m module args`` in a child of this checkout's server and return
+    its exit status; None when it is not run there (no server yet: one is started for the next steps;
+    ``SPF_FORK_KERNELS=0``; a module not in :data:`STEPS`; this process not started as
+    ``python -m spf_analysis.forked``, whose command line the child takes). A signal this process
+    receives (Ctrl-C, SIGTERM, SIGHUP) is passed to the step; a step ended by a signal ends this
+    process by the same signal."""
+    options = step_options()
+    if (os.environ.get(SWITCH, "1") == "0" or module not in STEPS or options is None
+            or sys.orig_argv[1:3] != ["-m", "spf_analysis.forked"]):
+        return None
+    try:
+        conn = _start_server(socket_path(identity(options)), options, wait=False)
+    except OSError:
+        return None
+    if conn is None:
+        return None
+    umask = os.umask(0)
+    os.umask(umask)
+    return relay(module, conn, {"step": [module, *args], "env": dict(os.environ), "cwd": os.getcwd(),
+                                "umask": umask, "orig_argv": list(sys.orig_argv)})
+
+
+def relay(module: str, conn: socket.socket, req: dict) -> int | None:
+    """Send the step's request on ``conn`` (to its server), wait for the step and return its exit
+    status (None when the server did not take it: the step was not started). The signals this
+    process receives from the request on (Ctrl-C, SIGTERM, SIGHUP) are passed to the step's process
+    group, as they would reach a step started by make; a step ended by a signal ends this process
+    by the same signal."""
+    pid, pending = None, []
+
+    def forward(signum, frame):
+        if pid is None:
+            pending.append(signum)
+        else:
+            _kill(pid, signum)
+
+    old = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        pid = _send(conn, req)
+    except (OSError, ValueError, KeyError):  # not started: this process runs it, with its own handlers
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in pending:
+            signal.raise_signal(sig)
+        return None
+    for sig in pending:
+        _kill(pid, sig)
+    kid = ForkedKernel(conn, pid)
+    code = kid.wait()
+    if kid.lost:
+        print(f"error: {module}: the build's server of processes ended during the step", file=sys.stderr)
+        return 1
+    if code < 0:  # ended by a signal: so does this process (make reports it as for a step of its own)
+        if -code != signal.SIGKILL:
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        return 128 - code
+    return code
+
+
+def __getattr__(name: str):
+    """:class:`ForkKernelManager` and :class:`ForkProvisioner`, defined on first use: they need
+    jupyter_client, which a step's own process (:mod:`spf_analysis.forked`) does not import."""
+    if name not in ("ForkKernelManager", "ForkProvisioner"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        """jupyter_client's local provisioner, the kernel forked by the server (:func:`request`)."""
+
+        async def launch_kernel(self, cmd: list[str], **kwargs):
+            env = kwargs.get("env") or dict(os.environ)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            kernel = request(list(cmd), dict(env), cwd)
+            if kernel is None:
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process, self.pid, self.pgid, self.cwd = kernel, kernel.pid, kernel.pid, cwd
+            return self.connection_info
+
+    class ForkKernelManager(AsyncKernelManager):
+        """The kernel manager of the notebook runs: its kernels forked by :class:`ForkProvisioner`."""
+
+        async def _async_pre_start_kernel(self, **kw):
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            if self.provisioner is None:
+                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            return await super()._async_pre_start_kernel(**kw)
+
+    for cls in (ForkProvisioner, ForkKernelManager):
+        cls.__module__ = __name__
+        globals()[cls.__name__] = cls
+    return globals()[name]
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2 or argv[0] != "serve":
-        print("usage: python -m spf_analysis.kernels serve SOCKET", file=sys.stderr)
+    if len(argv) not in (2, 3) or argv[0] != "serve":
+        print("usage: python -m spf_analysis.kernels serve SOCKET [LOCK_FD]", file=sys.stderr)
         return 2
-    serve(Path(argv[1]))
+    serve(Path(argv[1]), int(argv[2]) if len(argv) == 3 else None)
     return 0
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -83,7 +85,7 @@ def test_the_usual_start_for_other_commands_or_when_switched_off(monkeypatch):
 
 def test_one_server_per_environment():
     env = {"PATH": "/bin", "MPLBACKEND": "Agg"}
-    same = kernels.identity([], {**env, "SPF_OUTPUT_DIR": "/x", "ARGS_01_a": "k=1", "MAKEFLAGS": "-j2"})
+    same = kernels.identity([], {**env, "SPF_OUTPUT_DIR": "/x", "ARGS_01_a": "k=1", "MAKEFLAGS": "-j2", "SHLVL": "2"})
     assert same == kernels.identity([], env)  # the per-run variables make no other server
     assert kernels.identity([], {**env, "MPLBACKEND": "pdf"}) != same
     assert kernels.identity(["-Xfrozen_modules=off"], env) != same
@@ -103,3 +105,151 @@ def test_a_server_ends_when_idle_and_refuses_bad_requests(tmp_path):
     assert s.recv(100) == b""  # no fds, not a kernel command: closed, nothing started
     s.close()
     assert proc.wait(timeout=10) == 0 and not path.exists()  # ended by itself, its socket removed
+
+
+# --------------------------------------------------------------------------- build steps, forked
+
+PROBE = '''
+import json, os, signal, sys, time
+if __name__ == "__main__":
+    if sys.argv[1:] == ["sleep"]:
+        def stop(signum, frame):  # (os.write: a print may be under way)
+            os.write(1, f"probe: stopped by {signal.Signals(signum).name}\\n".encode())
+            os._exit(143)
+        signal.signal(signal.SIGTERM, stop)
+        print("probe: sleeping", flush=True)
+        time.sleep(30)
+        sys.exit(0)
+    if sys.argv[1:] == ["kill"]:
+        os.kill(os.getpid(), signal.SIGKILL)
+    print(json.dumps({"argv": sys.argv[1:], "argv0": os.path.basename(sys.argv[0]), "orig": sys.orig_argv[-2:],
+                      "cwd": os.path.basename(os.getcwd()), "value": os.environ.get("SPF_TEST_VALUE"),
+                      "umask": oct(os.umask(0)), "ppid": os.getppid(), "site": "probe_site" in sys.modules,
+                      "line_buffered": sys.stdout.line_buffering, "package": "spf_analysis.kernels" in sys.modules}))
+    print("probe: to stderr", file=sys.stderr)
+    sys.exit(3)
+'''
+#: a sitecustomize that marks a process whose command line names "probe-site" (as tests/faults/ does)
+SITE = "import sys, types\nif 'probe-site' in sys.orig_argv:\n    sys.modules['probe_site'] = types.ModuleType('probe_site')\n"
+#: the run's side: a request for the probe step, then what `python -m spf_analysis.forked` does with it
+CLIENT = '''
+import os, pathlib, sys
+from spf_analysis import kernels as k
+conn = k._connect(pathlib.Path(sys.argv[1]))
+sys.exit(k.relay("probe_step", conn, {"step": ["probe_step", *sys.argv[2:]], "env": dict(os.environ), "cwd": os.getcwd(),
+                                      "umask": 0o027, "orig_argv": ["python", "-m", "spf_analysis.forked", "-m", "probe_step", "probe-site"]}))
+'''
+
+
+@pytest.fixture
+def step_server(tmp_path):
+    """A server (nothing preloaded) that runs the probe step too; its socket, process and the run's env."""
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "probe_step.py").write_text(PROBE)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(SITE)
+    path = tmp_path / "s.sock"
+    env = {**os.environ, "PYTHONPATH": f"{kernels.paths.ROOT}{os.pathsep}{tmp_path / 'site'}", "SPF_TEST_VALUE": "seen"}
+    code = (f"import spf_analysis.kernels as k, pathlib; k.IDLE = 5.0; k.PRELOAD = (); k.STEPS += ('probe_step',); "
+            f"k.serve(pathlib.Path({str(path)!r}))")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
+    for _ in range(500):
+        if path.exists():
+            break
+        time.sleep(0.02)
+    yield path, proc, env
+    proc.kill()
+    proc.wait()
+
+
+def _client(step_server, *args, **kw):
+    path, _, env = step_server
+    return subprocess.Popen([sys.executable, "-c", CLIENT, str(path), *args], cwd=path.parent / "work",
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_a_forked_step_runs_as_python_m_would(step_server):
+    """The step's arguments, argv[0], command line, directory, environment and umask are the run's;
+    sitecustomize runs again with the run's command line; stdout is buffered as on a pipe; the
+    package is imported afresh; the exit status and both streams reach the run."""
+    _, server, _ = step_server
+    out, err = _client(step_server, "x", "y").communicate(timeout=30)
+    got = json.loads(out)
+    assert got == {"argv": ["x", "y"], "argv0": "probe_step.py", "orig": ["probe_step", "probe-site"], "cwd": "work",
+                   "value": "seen", "umask": "0o27", "ppid": server.pid, "site": True, "line_buffered": False,
+                   "package": False}
+    assert "probe: to stderr" in err
+
+
+def test_a_signal_to_the_run_reaches_the_step_and_its_end_is_the_runs(step_server):
+    c = _client(step_server, "sleep")
+    assert c.stdout.readline() == "probe: sleeping\n"
+    c.send_signal(signal.SIGTERM)  # as make stops a step: the step's handler runs
+    out, _ = c.communicate(timeout=30)
+    assert out == "probe: stopped by SIGTERM\n" and c.returncode == 143
+    k = _client(step_server, "kill")  # a step killed by a signal: the run ends by the same signal
+    k.communicate(timeout=30)
+    assert k.returncode == -signal.SIGKILL
+
+
+def test_a_step_is_stopped_when_its_run_goes_away(step_server):
+    path, _, _ = step_server
+    conn = kernels._connect(path)
+    r, w = os.pipe()
+    saved = os.dup(1)
+    os.dup2(w, 1)  # the step's stdout: a pipe read here
+    try:
+        pid = kernels._send(conn, {"step": ["probe_step", "sleep"], "env": dict(step_server[2]),
+                                   "cwd": str(path.parent / "work"), "umask": 0o022, "orig_argv": ["python"]})
+    finally:
+        os.dup2(saved, 1)
+        os.close(w)
+    with os.fdopen(r) as f:
+        assert f.readline() == "probe: sleeping\n"
+        conn.close()  # the run goes away: the server stops the step with SIGTERM (its cleanup runs)
+        assert f.readline() == "probe: stopped by SIGTERM\n"
+
+
+def test_a_bad_step_request_starts_nothing(step_server):
+    path, _, _ = step_server
+    for req in ({"step": ["os", "-c"], "env": {}, "cwd": "/", "umask": 18, "orig_argv": []},  # not a build step
+                {"step": ["probe_step"], "env": {}, "cwd": "/", "orig_argv": []},  # no umask
+                {"step": ["probe_step", 1], "env": {}, "cwd": "/", "umask": 18, "orig_argv": []}):
+        s = kernels._connect(path)
+        with pytest.raises(OSError, match="closed"):
+            kernels._send(s, req)
+        s.close()
+
+
+def test_the_command_runs_a_step_forked_or_in_its_own_process_alike(tmp_path):
+    """`python -m spf_analysis.forked -m MODULE ARGS`: the first run (no server) runs in its own process
+    and starts the server, the next one is forked by it; the same output and exit status, and the
+    usual `python -m` output with the switch off."""
+    env = {**os.environ, "SPF_TEST_SERVER": str(tmp_path)}  # a server of this test's own
+    env.pop(kernels.SWITCH, None)
+    cmd = [sys.executable, "-m", "spf_analysis.forked", "-m", "spf_analysis.household.source"]
+    path = kernels.socket_path(kernels.identity(kernels.step_options(), env))
+    try:
+        first = subprocess.run(cmd + ["info"], env=env, capture_output=True, text=True, timeout=60)
+        for _ in range(1500):  # the server it started preloads (a few seconds)
+            if kernels._connect(path) is not None:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the first step started no server")
+        forked = [subprocess.run(cmd + a, env=env, capture_output=True, text=True, timeout=60) for a in (["info"], ["bogus"])]
+        off = subprocess.run([sys.executable, "-m", "spf_analysis.household.source", "bogus"],
+                             env={**env, kernels.SWITCH: "0"}, capture_output=True, text=True, timeout=60)
+    finally:
+        for p in Path("/proc").glob("[0-9]*"):  # the server: ended now rather than after its idle time
+            try:
+                if str(path).encode() in (p / "cmdline").read_bytes():
+                    os.kill(int(p.name), signal.SIGTERM)
+            except OSError:
+                pass
+    assert first.returncode == forked[0].returncode == 0 and first.stdout == forked[0].stdout
+    assert first.stdout.startswith("SURVEY=")
+    assert (forked[1].returncode, forked[1].stdout, forked[1].stderr) == (off.returncode, off.stdout, off.stderr) == (
+        2, "", "usage: python -m spf_analysis.household.source info|build\n")
+    usage = subprocess.run([sys.executable, "-m", "spf_analysis.forked", "spf_analysis.build"], capture_output=True, text=True)
+    assert usage.returncode == 2 and usage.stderr.startswith("usage: python -m spf_analysis.forked -m MODULE")
