@@ -13,7 +13,8 @@ import pytest
 
 from spf_analysis.config import deps, paths
 
-LAYERS = ["config", "data", "stats", "household", "model", "microsim", "report", "kernels", "build", "lab", "explore"]
+LAYERS = ["config", "data", "stats", "household", "model", "microsim", "report", "kernels", "forked", "build", "lab",
+          "explore"]
 
 
 def _layer(module: str) -> int:

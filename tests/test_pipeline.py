@@ -44,7 +44,7 @@ def test_only_the_model_run_computes_the_chain():
 
 def test_chapters_read_the_model_run_and_make_runs_it_once():
     mk = (paths.ROOT / "Makefile").read_text()
-    assert len(re.findall(r"-m spf_analysis\.model\.pipeline\b", mk)) == 1
+    assert len(re.findall(r"(?:-m|\$\(STEP\)) spf_analysis\.model\.pipeline\b", mk)) == 1  # (a step: python -m, forked)
     for nb in ("04_costing_options", "05_distributional_impact", "06_fiscal_space"):
         assert "spf_analysis.model.pipeline" in deps.notebook_imports(paths.NOTEBOOKS / f"{nb}.ipynb")
 
