@@ -1,8 +1,12 @@
 """Report assembly from executed notebooks: no code, contents list, refusal of errors."""
 
+import re
+from pathlib import Path
+
 import nbformat
 import pytest
 
+from spf_analysis.config import paths
 from spf_analysis.report import assemble as report
 
 
@@ -268,3 +272,36 @@ def test_the_chapters_html5_formatter_writes_what_bs4s_writes():
                         '<img src="data:image/png;base64,iVBO+/=="><script>a<b && c</script><!-- a&b --></p>',
                         "html.parser")
     assert doc.decode(formatter=report._HTML5) == doc.decode(formatter="html5")
+
+
+#: a fragment with what the passes look for, nested: chapters, blocks, captions, tables with and
+#: without thead/tbody, multi-class tables, a table in a table, anchors, sources
+_SELECT_DOC = """<section class="chapter x" id="chapter-01_a"><h1>1. A<a class="anchor-link" href="#a">¶</a></h1>
+<div class="spf-table-block landscape" id="t1"><p class="caption"><span class="label">Table 1.1.</span> T</p>
+<table class="spf-table text wide"><thead><tr><th>a_b</th></tr><tr><th>c</th></tr></thead>
+<tbody><tr><td>1<table class="spf-table"><tr><th>inner</th></tr><tr><td>2</td></tr></table></td></tr></tbody></table>
+<p class="source">Source: s.</p></div>
+<figure class="spf-figure" id="f1"><figcaption class="caption"><span class="label">Figure 1.1.</span></figcaption></figure>
+<table class="spf-table"><tr><th>x</th></tr><tr><td>y</td></tr></table><p class="source long">Source: t.</p></section>
+<section class="backmatter"><p class="source">not in a chapter</p><table><tbody><tr><td>z</td></tr></tbody></table></section>"""
+
+
+def test_the_passes_select_what_the_css_selectors_select():
+    """The passes find elements with assemble._select, a plain walk for the module's own selectors
+    (tag names, classes, descendant combinators), instead of soupsieve's CSS engine: for every selector
+    the module uses (read from its source), from the document and from elements inside it, the same
+    elements in the same order as BeautifulSoup's select, on a hand-made fragment and on the chapters
+    of the built study."""
+    from bs4 import BeautifulSoup
+
+    src = Path(report.__file__).read_text(encoding="utf-8")
+    selectors = set(re.findall(r'_select(?:_one)?\([a-z]+, "([^"]+)"\)', src)) | {f".{c}" for c in report.BLOCKS}
+    assert {"table.spf-table th", ".caption .label", "thead tr", ".spf-figure"} <= selectors
+    docs = [_SELECT_DOC] + [report.chapter_html(p) for p in sorted(paths.REPORT_NOTEBOOKS.glob("*.ipynb"))]
+    for html in docs:
+        soup = BeautifulSoup(html, "html.parser")
+        roots = [soup, *soup.select("table.spf-table")[:4], *soup.select("div.spf-table-block, figure.spf-figure")[:4]]
+        for root in roots:
+            for sel in sorted(selectors):
+                assert [id(t) for t in report._select(root, sel)] == [id(t) for t in root.select(sel)], sel
+                assert report._select_one(root, sel) is root.select_one(sel), sel
