@@ -305,3 +305,35 @@ def test_the_passes_select_what_the_css_selectors_select():
             for sel in sorted(selectors):
                 assert [id(t) for t in report._select(root, sel)] == [id(t) for t in root.select(sel)], sel
                 assert report._select_one(root, sel) is root.select_one(sel), sel
+
+
+def test_the_workbook_process_stops_quietly_and_ignores_ctrl_c():
+    """The report step's workbook child (``assemble.Workbook``), forked from a step whose SIGTERM
+    handler raises (``steps.run_step``): stopped at once, 30 times, it dies of SIGTERM without a
+    traceback, even while multiprocessing is still starting it (before the fix 7 of 30 printed
+    one: the step's Ctrl-C, then the child's stop, in CI); and Ctrl-C sent to it alone (as to the
+    whole group) leaves it making the workbook, which the step then receives."""
+    import subprocess
+    import sys
+
+    script = """
+import os, signal
+from spf_analysis.config import steps
+from spf_analysis.report import assemble
+for sig in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, steps._raise_terminated)
+codes = set()
+for _ in range(30):
+    w = assemble.Workbook([], "t")
+    w.stop()
+    codes.add(w._proc.exitcode)
+print(sorted(codes))
+w = assemble.Workbook([], "t")
+os.kill(w._proc.pid, signal.SIGINT)
+data, _ = w.result()
+print(data[:2].decode(), w._proc.exitcode)
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                       cwd=paths.ROOT)
+    assert r.stderr == "", r.stderr[-3000:]
+    assert r.stdout.split("\n")[:2] == ["[-15]", "PK 0"], r.stdout

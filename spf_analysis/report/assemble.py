@@ -34,6 +34,7 @@ import importlib.metadata
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -887,8 +888,9 @@ def build(notebooks: list[Path], html_out: Path = paths.REPORT_HTML,
     # the workbook is made in a process of its own from now on (forked first: before any thread or
     # Chromium), and Chromium starts, while this one assembles the HTML
     workbook = Workbook(notebooks, f"{meta['title']}: tables") if xlsx_out else None
-    browser = start_browser() if pdf_out else None
+    browser = None
     try:
+        browser = start_browser() if pdf_out else None
         doc = assemble(notebooks, meta, stats, cache)
     except BaseException:
         if browser is not None:
@@ -931,7 +933,15 @@ class Workbook:
     """The tables' workbook (:func:`table_sheets`, :func:`workbook_bytes`) made in a forked process,
     beside the HTML's assembly and the PDF's printing. A failure there (a bad table) is not sent
     across: the workbook is then made again in this process, which raises the error itself
-    (:class:`spf_analysis.report.tables.WorkbookError`, naming the table's file, column and line)."""
+    (:class:`spf_analysis.report.tables.WorkbookError`, naming the table's file, column and line).
+
+    Signals: the child ignores Ctrl-C (the step's process, which gets it too, stops the child) and
+    dies quietly of SIGTERM or SIGHUP, from its first instruction on. The step's own handlers
+    (:func:`spf_analysis.config.steps.run_step`) would raise in the child, and a signal arriving
+    while multiprocessing starts it would print a traceback; so these signals are blocked across
+    the fork and unblocked in the child only once its handlers are reset."""
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self, notebooks: list[Path], title: str):
         import multiprocessing
@@ -940,17 +950,28 @@ class Workbook:
         self.notebooks, self.title = notebooks, title
         self._conn, child = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=self._make, args=(child,), daemon=True)
-        self._proc.start()
+        self._mask = signal.pthread_sigmask(signal.SIG_BLOCK, self._SIGNALS)
+        try:
+            self._proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
         child.close()
 
     def _make(self, conn) -> None:  # in the child
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in self._SIGNALS[1:]:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
         t = time.perf_counter()
         try:
             data = workbook_bytes(table_sheets(self.notebooks), self.title)
-        except BaseException:
+        except Exception:
             data = None
-        conn.send((data, time.perf_counter() - t))
-        conn.close()
+        try:
+            conn.send((data, time.perf_counter() - t))
+            conn.close()
+        except OSError:  # the step is gone: nobody to send it to
+            pass
 
     def result(self) -> tuple[bytes, float]:
         """The workbook's bytes and the seconds it took."""
