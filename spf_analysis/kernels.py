@@ -521,10 +521,58 @@ def relay(module: str, conn: socket.socket, req: dict) -> int | None:
 def __getattr__(name: str):
     """:class:`ForkKernelManager` and :class:`ForkProvisioner`, defined on first use: they need
     jupyter_client, which a step's own process (:mod:`spf_analysis.forked`) does not import."""
-    if name not in ("ForkKernelManager", "ForkProvisioner"):
+    if name not in ("ForkKernelManager", "ForkProvisioner", "ReadyClient"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
+
+    class ReadyClient(AsyncKernelClient):
+        """jupyter_client's client, told that its kernel is ready without waiting on a clock.
+
+        jupyter_client's ``wait_for_ready`` proves IOPub connected by waiting up to 0.2 s for a message
+        after each ``kernel_info`` reply, then drains IOPub until it has been silent for 0.2 s: at
+        least 0.2 s of every notebook run, usually 0.4 s, spent waiting. The kernel (ipykernel >= 7,
+        an XPUB socket) greets each IOPub subscription with an ``iopub_welcome`` message (Jupyter
+        enhancement proposal 65), so the subscription is known to be live when it arrives; then one
+        ``kernel_info`` is sent, its reply read, and IOPub read up to the ``idle`` status of that
+        request, which the kernel publishes after the reply. A kernel that sends no welcome within
+        :attr:`WELCOME` seconds is waited for as jupyter_client does."""
+
+        WELCOME = 5.0
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            welcome_by = time.monotonic() + self.WELCOME
+
+            async def receive(channel, until: float = float("inf")):
+                """The channel's next message; None once ``until`` has passed without one."""
+                while True:
+                    try:
+                        return await channel.get_msg(timeout=0.05)
+                    except Empty:
+                        if not await self._async_is_alive():
+                            raise RuntimeError("Kernel died before replying to kernel_info") from None
+                        if time.monotonic() > deadline:
+                            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds") from None
+                        if time.monotonic() > until:
+                            return None
+
+            while (msg := await receive(self.iopub_channel, welcome_by)) is not None:
+                if msg["msg_type"] == "iopub_welcome":
+                    break
+            else:  # no welcome: an older kernel, waited for as jupyter_client does
+                return await super().wait_for_ready(max(deadline - time.monotonic(), 0.0))
+            msg_id = self.kernel_info()
+            while (reply := await receive(self.shell_channel))["parent_header"].get("msg_id") != msg_id:
+                pass
+            while not ((msg := await receive(self.iopub_channel))["msg_type"] == "status"
+                       and msg["parent_header"].get("msg_id") == msg_id
+                       and msg["content"].get("execution_state") == "idle"):
+                pass
+            self._handle_kernel_info_reply(reply)
 
     class ForkProvisioner(LocalProvisioner):
         """jupyter_client's local provisioner, the kernel forked by the server (:func:`request`)."""
@@ -541,13 +589,16 @@ def __getattr__(name: str):
     class ForkKernelManager(AsyncKernelManager):
         """The kernel manager of the notebook runs: its kernels forked by :class:`ForkProvisioner`."""
 
+        def _client_factory_default(self):
+            return ReadyClient
+
         async def _async_pre_start_kernel(self, **kw):
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
             if self.provisioner is None:
                 self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
             return await super()._async_pre_start_kernel(**kw)
 
-    for cls in (ForkProvisioner, ForkKernelManager):
+    for cls in (ForkProvisioner, ForkKernelManager, ReadyClient):
         cls.__module__ = __name__
         globals()[cls.__name__] = cls
     return globals()[name]

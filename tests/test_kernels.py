@@ -56,6 +56,66 @@ def test_a_forked_kernel_runs_a_notebook_as_a_fresh_one(tmp_path, monkeypatch):
     assert "Figure size 200x100" in forked.cells[5]["outputs"][0]["data"]["text/plain"]
 
 
+def _ready(monkeypatch, hide_welcome: bool) -> dict:
+    """Start a forked kernel, wait for it with the manager's client; what the client did and saw."""
+    import asyncio
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    seen: dict = {"fallback": 0}
+    usual = AsyncKernelClient.wait_for_ready
+
+    async def counted(self, timeout=None):
+        seen["fallback"] += 1
+        return await usual(self, timeout)
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", counted)
+
+    async def run():
+        km = kernels.ForkKernelManager(kernel_name=KERNEL)
+        await km.start_kernel(extra_arguments=KERNEL_ARGS)
+        kc = km.client()
+        seen["client"] = type(kc).__name__
+        if hide_welcome:  # a kernel that greets no subscription (ipykernel < 7)
+            monkeypatch.setattr(type(kc), "WELCOME", 0.3)
+            get = kc.iopub_channel.get_msg
+
+            async def without_welcome(*a, **k):
+                while (m := await get(*a, **k))["msg_type"] == "iopub_welcome":
+                    pass
+                return m
+            kc.iopub_channel.get_msg = without_welcome
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            left = []
+            while True:  # what is left on IOPub: nothing of the kernel_info request
+                try:
+                    left.append(await kc.iopub_channel.get_msg(timeout=0.3))
+                except Empty:
+                    break
+            seen["left"] = [m["msg_type"] for m in left if m["parent_header"].get("msg_type") == "kernel_info_request"]
+            reply = await kc.execute("x = 6 * 7\nx", reply=True, timeout=30)
+            seen["status"] = reply["content"]["status"]
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    asyncio.run(run())
+    return seen
+
+
+def test_a_forked_kernel_is_ready_when_its_iopub_greets_and_kernel_info_is_done(monkeypatch):
+    """The notebook runs' client (kernels.ReadyClient) knows the kernel ready from IOPub's welcome and
+    the kernel_info request's idle status, which it consumes (no 0.2 s silences waited for); a
+    kernel that sends no welcome is waited for as jupyter_client does, and is ready too."""
+    seen = _ready(monkeypatch, hide_welcome=False)
+    assert seen == {"fallback": 0, "client": "ReadyClient", "left": [], "status": "ok"}
+    seen = _ready(monkeypatch, hide_welcome=True)
+    assert seen["fallback"] == 1 and seen["status"] == "ok"
+
+
 def test_the_kernel_is_forked_and_preloaded(monkeypatch):
     monkeypatch.delenv(kernels.SWITCH, raising=False)
     cmd = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "/nonexistent/k.json"]
