@@ -74,6 +74,8 @@ PER_RUN = ("SPF_OUTPUT_DIR", "SPF_INPUTS", "SPF_OUTPUTS", "MAKEFLAGS", "MFLAGS",
            "SHLVL", "_")  # (a recipe run by a shell or by make itself: SHLVL 2 or 1)
 #: seconds a server without a kernel waits for the next request before it ends
 IDLE = 120.0
+#: seconds between two looks at whether a kernel asked to shut down has ended
+SHUTDOWN_POLL = 0.01
 #: seconds a run waits for a new server to listen before it starts its kernel the usual way
 START_WAIT = 20.0
 SWITCH = "SPF_FORK_KERNELS"
@@ -591,6 +593,12 @@ def __getattr__(name: str):
 
         def _client_factory_default(self):
             return ReadyClient
+
+        async def _async_finish_shutdown(self, waittime=None, pollinterval: float = 0.1, restart: bool = False):
+            """Wait for the kernel's end as jupyter_client does, looking every 10 ms rather than 100 ms
+            (its exit status is a line from the server: reading it costs nothing); a kernel ends
+            about 30 ms after its shutdown request, which was then seen 0.1 s later."""
+            return await super()._async_finish_shutdown(waittime, min(pollinterval, SHUTDOWN_POLL), restart)
 
         async def _async_pre_start_kernel(self, **kw):
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
