@@ -128,3 +128,53 @@ def test_flag_errors(toy):
         ind.coverage(toy, "t")
     with pytest.raises(SurveyDesignError, match="'nope' not found"):
         ind.beneficiary_incidence(toy, "ben", "nope")
+
+
+#: R survey 4.1.1 on tests/data/apiclus1.csv (the package's own api data), one-stage cluster design:
+#:   d <- read.csv("tests/data/apiclus1.csv"); d$high <- as.numeric(d$stype == "H")
+#:   d$nowide <- as.numeric(d$sch.wide == "No")
+#:   dc <- svydesign(id = ~dnum, weights = ~pw, data = d, fpc = ~fpc)
+#:   r <- svyciprop(~high, dc, method = "logit", level = 0.95, df = Inf); coef(r); attr(r, "ci")
+#:   SE(svymean(~high, dc))
+#: (variable, level): (estimate, SE, CI low, CI high), printed with %.17g
+R_SVYCIPROP_LOGIT = {
+    ("high", 0.95): (0.076502732240495322, 0.026810219050770825, 0.037883982335115425, 0.14841636440862424),
+    ("high", 0.9): (0.076502732240495322, 0.026810219050770825, 0.042491567939356503, 0.13392936937391992),
+    ("nowide", 0.95): (0.12568306011295999, 0.02035947724462743, 0.090890058552534167, 0.17128552238822109),
+    ("nowide", 0.9): (0.12568306011295999, 0.02035947724462743, 0.095830765282307939, 0.16315660780139293),
+}
+
+
+@pytest.mark.parametrize("var,level", sorted(R_SVYCIPROP_LOGIT))
+def test_share_interval_is_r_svyciprop_logit(var, level):
+    """A share's interval on the logit scale (indicators.share_interval) on the coverage estimator is R's
+    svyciprop(method = "logit", df = Inf) on the same design: estimate, SE and both bounds to 1e-10."""
+    from spf_analysis.stats.survey import Design
+
+    from pathlib import Path
+
+    d = pd.read_csv(Path(__file__).parent / "data" / "apiclus1.csv")
+    d["high"] = (d["stype"] == "H").astype(int)
+    d["nowide"] = (d["sch.wide"] == "No").astype(int)
+    out = ind.share_interval(ind.coverage(Design(d, "pw", psu="dnum", fpc="fpc"), var, level=level), level)
+    got = out[["estimate", "se", "ci_low", "ci_high"]].iloc[0].to_numpy()
+    np.testing.assert_allclose(got, R_SVYCIPROP_LOGIT[(var, level)], rtol=1e-10, atol=0)
+
+
+def test_share_interval_by_hand_and_at_the_edges():
+    """Hand-computed: p = 0.2, SE 0.05, 95%: logit 0.2 = -ln 4, half-width 1.959964 x 0.05 / 0.16 = 0.6124888,
+    bounds 1 / (1 + exp(1.3862944 +/- 0.6124887)) = 0.1193307 and 0.3156565 (the normal interval: 0.102, 0.298).
+    A small share keeps a positive lower bound where the normal one is below 0; 0 and 1 give [p, p];
+    a missing SE a missing interval; a share outside [0, 1] is refused."""
+    t = pd.DataFrame({"indicator": ["a", "small", "none", "all", "nose"], "estimate": [0.2, 0.0045, 0.0, 1.0, 0.3],
+                      "se": [0.05, 0.0026, 0.0, 0.0, np.nan]})
+    out = ind.share_interval(t)
+    assert out.loc[0, "ci_low"] == pytest.approx(0.1193307, abs=1e-7)
+    assert out.loc[0, "ci_high"] == pytest.approx(0.3156565, abs=1e-7)
+    assert 0 < out.loc[1, "ci_low"] < 0.0045 < out.loc[1, "ci_high"] and 0.0045 - 1.96 * 0.0026 < 0
+    assert out.loc[2, ["ci_low", "ci_high"]].tolist() == [0.0, 0.0]
+    assert out.loc[3, ["ci_low", "ci_high"]].tolist() == [1.0, 1.0]
+    assert out.loc[4, ["ci_low", "ci_high"]].isna().all()
+    assert out["estimate"].tolist() == t["estimate"].tolist() and out["se"].equals(t["se"])
+    with pytest.raises(ValueError, match="bad = 1.2"):
+        ind.share_interval(pd.DataFrame({"indicator": ["ok", "bad"], "estimate": [0.5, 1.2], "se": [0.1, 0.1]}))

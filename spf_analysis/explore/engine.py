@@ -438,7 +438,8 @@ class Explorer:
         sim = sim[list(SURVEY_COLUMNS)]
         # ms.coverage_by's estimator on one survey design for both groupings (the design is the costly part)
         d = ms.design(sim)
-        cov = {by: indicators.coverage(d, "ben_new", by=by, level=self.level) for by in ("quintile", "group")}
+        cov = {by: indicators.share_interval(indicators.coverage(d, "ben_new", by=by, level=self.level), self.level)
+               for by in ("quintile", "group")}
         return {"impact": ms.impact(sim, rs, level=self.level),
                 "coverage_quintile": cov["quintile"], "coverage_group": cov["group"]}
 

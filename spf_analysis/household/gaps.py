@@ -139,7 +139,7 @@ def household_receipt(design: Design, level: float = 0.95) -> pd.DataFrame:
     """The share of each life-cycle group :data:`GROUPS` living in a household receiving any cash benefit
     (``ben_any``): a description of household contact with the system, not SDG 1.3.1 coverage."""
     groups = {g: (m, "ben_any") for g, (_, m, c, _) in GROUPS.items() if _available(design, m, c)}
-    out = indicators.sdg131_coverage(design, groups, level=level)
+    out = indicators.share_interval(indicators.sdg131_coverage(design, groups, level=level), level)
     out["indicator"] = "household_receipt"
     return out
 
@@ -195,12 +195,14 @@ def sdg131_table(design: Design, anchors: pd.DataFrame, level: float = 0.95, syn
 
 
 def protection_gaps(design: Design, by=None, level: float = 0.95) -> pd.DataFrame:
-    """Tidy table: guarantee, group, covered_by, coverage and protection gap (= 1 - coverage) with SE/CI.
+    """Tidy table: guarantee, group, covered_by, coverage and protection gap (= 1 - coverage) with SE/CI
+    (the interval of a share on the logit scale, :func:`spf_analysis.stats.indicators.share_interval`;
+    the gap's is the coverage's mirrored).
 
     Groups whose variables the survey lacks (e.g. Sehat card in HIES) are left out, never zero.
     """
     groups = {g: (m, c) for g, (_, m, c, _) in GROUPS.items() if _available(design, m, c)}
-    cov = indicators.sdg131_coverage(design, groups, by=by, level=level)
+    cov = indicators.share_interval(indicators.sdg131_coverage(design, groups, by=by, level=level), level)
     meta = pd.DataFrame([(g, v[0], v[3]) for g, v in GROUPS.items()], columns=["group", "guarantee", "covered_by"])
     cov = cov.merge(meta, on="group", how="left")
     gap = cov.copy()
@@ -221,6 +223,7 @@ def sehat_enrolment(design: Design, level: float = 0.95) -> pd.DataFrame:
     if not _available(design, member, covered):
         return pd.DataFrame(columns=["estimate", "se", "ci_low", "ci_high", "n"])
     out = indicators.sdg131_coverage(design, {"Sehat card enrolment": (member, covered)}, level=level)
+    out = indicators.share_interval(out, level)
     return out[["estimate", "se", "ci_low", "ci_high", "n"]].reset_index(drop=True)
 
 
@@ -319,7 +322,7 @@ def aspire_by(design: Design, programme: str, by, level: float = 0.95) -> pd.Dat
              indicators.adequacy(design, t, "cons_pae", b, by, level=level)]
     if by == "quintile":
         parts.append(indicators.benefit_incidence(design, t, "quintile", level=level))
-    out = pd.concat(parts, ignore_index=True)
+    out = indicators.share_interval(pd.concat(parts, ignore_index=True), level)  # every one a share
     out.insert(0, "programme", programme)
     return out[["programme", "indicator", by, "estimate", "se", "ci_low", "ci_high", "n"]]
 
@@ -332,7 +335,7 @@ def bisp_targeting(design: Design, level: float = 0.95, synthetic: bool = False)
     a["target"] = "poor (pre-transfer consumption below the poverty line)"
     b = indicators.targeting_errors(d, "ben_bisp", "q1", level=level)
     b["target"] = "poorest 20% of persons (pre-transfer)"
-    out = pd.concat([a, b], ignore_index=True)
+    out = indicators.share_interval(pd.concat([a, b], ignore_index=True), level)
     # on the synthetic survey the errors follow from the PMT noise calibrated to these targets: inputs, not findings
     out["calibration_input"] = CALIBRATION_INPUT["poor population (social assistance)"] if synthetic else ""
     return out[["target", "indicator", "estimate", "se", "ci_low", "ci_high", "n", "calibration_input"]]

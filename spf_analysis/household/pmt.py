@@ -179,7 +179,7 @@ def pmt_assignments(frame: pd.DataFrame, line: float, line_multiple: float = 1.0
 def targeting_errors(frame: pd.DataFrame, assignments: dict[str, np.ndarray], level: float = 0.95,
                      lonely_psu: str = "adjust") -> pd.DataFrame:
     """Exclusion and inclusion errors (module docstring) of each assignment, counted in persons, with
-    design-based CIs; also the households selected (weighted) and the share of persons covered.
+    design-based CIs (on the logit scale: :func:`spf_analysis.stats.indicators.share_interval`); also the households selected (weighted) and the share of persons covered.
 
     ``frame``: one row per household with ``weights``, ``hhsize``, ``poor``, ``stratum``, ``psu``.
     The errors are :func:`spf_analysis.stats.indicators.targeting_errors` (the estimator of
@@ -193,7 +193,8 @@ def targeting_errors(frame: pd.DataFrame, assignments: dict[str, np.ndarray], le
     for method, s in assignments.items():
         s = np.asarray(s, bool)
         row = {"method": method, "households": float(np.sum(w * s)), "coverage": float(np.sum(w * n * s) / np.sum(w * n))}
-        te = indicators.targeting_errors(d.with_columns(_sel=s.astype(int)), "_sel", "poor", level=level).set_index("indicator")
+        te = indicators.targeting_errors(d.with_columns(_sel=s.astype(int)), "_sel", "poor", level=level)
+        te = indicators.share_interval(te, level).set_index("indicator")
         for k, ind in (("exclusion", "exclusion_error"), ("inclusion", "inclusion_error")):
             for col, suffix in (("estimate", ""), ("se", "_se"), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
                 row[k + suffix] = float(te.loc[ind, col])

@@ -56,8 +56,9 @@ def impact(sim: pd.DataFrame, rs: RuleSet, by=None, *, level: float = 0.95) -> p
 
 
 def coverage_by(sim: pd.DataFrame, rs: RuleSet, by, *, level: float = 0.95) -> pd.DataFrame:
-    """Share of persons living in a household that receives a new cash benefit, by ``by`` (with SEs)."""
-    out = indicators.coverage(design(sim), "ben_new", by=by, level=level)
+    """Share of persons living in a household that receives a new cash benefit, by ``by`` (with SEs; the
+    interval on the logit scale, :func:`spf_analysis.stats.indicators.share_interval`)."""
+    out = indicators.share_interval(indicators.coverage(design(sim), "ben_new", by=by, level=level), level)
     out.insert(0, "scenario", rs.scenario)
     return out
 

@@ -35,7 +35,10 @@ difference uses ``z_pre - z_post`` and of the relative reduction
 
 Every function returns a tidy DataFrame with columns ``indicator``, the domain
 column(s), ``estimate``, ``se``, ``ci_low``, ``ci_high`` (normal, ``level``),
-``deff`` and ``n`` (rows in the domain).
+``deff`` and ``n`` (rows in the domain): the interval of R ``survey``'s
+``confint(svyratio(...))``. :func:`share_interval` replaces it, for a share (coverage,
+incidence, adequacy, a targeting error, SDG 1.3.1), by the interval on the logit scale,
+which stays within [0, 1] where the normal one of a small share falls below 0.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from spf_analysis.stats.poverty import fgt_variable, gini, gini_linearised, quan
 from spf_analysis.stats.survey import Design, SurveyDesignError, _as_list, _first_bad, _py, _zcrit
 
 __all__ = [
+    "share_interval",
     "quintiles",
     "coverage",
     "beneficiary_incidence",
@@ -110,6 +114,39 @@ def _by_group(design: Design, name: str, values: np.ndarray, weights_den: np.nda
     out.insert(1 + len(_as_list(by)), group, levels.take(idx.to_numpy()))
     out["indicator"] = name
     return out
+
+
+def share_interval(out: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """``out`` (a tidy indicator table) with the confidence interval of each share computed on the logit
+    scale: ``expit(logit(p) -/+ z se / (p (1 - p)))``, ``z`` the normal quantile of ``level``.
+
+    It is R ``survey``'s ``svyciprop(method = "logit", df = Inf)``: the Wald interval of the
+    intercept of a quasi-binomial ``svyglm``, whose standard error is exactly the linearised SE of
+    the share over ``p (1 - p)``, transformed back. Unlike the normal interval ``p -/+ z se``, it
+    never leaves [0, 1]: for a share of 0.45% with an SE of 0.26 points the normal interval starts
+    at -0.05%, this one at 0.15%. A share of exactly 0 or 1 (nobody, or everyone, in the domain)
+    gets the interval [p, p], as its SE is 0; a missing SE leaves a missing interval. A share
+    outside [0, 1] is an error (a transfer below zero, a column that is no share)."""
+    p, se = out["estimate"].to_numpy(dtype=float), out["se"].to_numpy(dtype=float)
+    bad = (p < 0) | (p > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        what = out["indicator"].iloc[i] if "indicator" in out.columns else "estimate"
+        raise ValueError(f"share_interval: {what} = {float(p[i])!r} (row {i}) is not a share in [0, 1]")
+    from scipy.special import expit, logit
+
+    z = _zcrit(level)
+    inner = (p > 0) & (p < 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = logit(np.where(inner, p, 0.5))
+        half = z * se / np.where(inner, p * (1 - p), 1.0)
+    lo = np.where(inner, expit(centre - half), p)
+    hi = np.where(inner, expit(centre + half), p)
+    missing = np.isnan(se) | np.isnan(p)
+    res = out.copy()
+    res["ci_low"] = np.where(missing, np.nan, lo)
+    res["ci_high"] = np.where(missing, np.nan, hi)
+    return res
 
 
 def quintiles(design: Design, var: str, n: int = 5) -> np.ndarray:
