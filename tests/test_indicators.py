@@ -176,5 +176,8 @@ def test_share_interval_by_hand_and_at_the_edges():
     assert out.loc[3, ["ci_low", "ci_high"]].tolist() == [1.0, 1.0]
     assert out.loc[4, ["ci_low", "ci_high"]].isna().all()
     assert out["estimate"].tolist() == t["estimate"].tolist() and out["se"].equals(t["se"])
+    edge = ind.share_interval(pd.DataFrame({"estimate": [1 + 1e-15, -1e-15], "se": [0.0, 0.0]}))  # rounding
+    assert edge[["ci_low", "ci_high"]].to_numpy().tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    assert edge["estimate"].tolist() == [1 + 1e-15, -1e-15]
     with pytest.raises(ValueError, match="bad = 1.2"):
         ind.share_interval(pd.DataFrame({"indicator": ["ok", "bad"], "estimate": [0.5, 1.2], "se": [0.1, 0.1]}))

@@ -116,6 +116,10 @@ def _by_group(design: Design, name: str, values: np.ndarray, weights_den: np.nda
     return out
 
 
+#: how far outside [0, 1] floating-point rounding may put a share (beyond it: not a share)
+SHARE_ROUNDING = 1e-12
+
+
 def share_interval(out: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """``out`` (a tidy indicator table) with the confidence interval of each share computed on the logit
     scale: ``expit(logit(p) -/+ z se / (p (1 - p)))``, ``z`` the normal quantile of ``level``.
@@ -126,9 +130,10 @@ def share_interval(out: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     never leaves [0, 1]: for a share of 0.45% with an SE of 0.26 points the normal interval starts
     at -0.05%, this one at 0.15%. A share of exactly 0 or 1 (nobody, or everyone, in the domain)
     gets the interval [p, p], as its SE is 0; a missing SE leaves a missing interval. A share
-    outside [0, 1] is an error (a transfer below zero, a column that is no share)."""
+    outside [0, 1] by more than rounding (:data:`SHARE_ROUNDING`) is an error (a transfer below
+    zero, a column that is no share); the estimate itself is never changed."""
     p, se = out["estimate"].to_numpy(dtype=float), out["se"].to_numpy(dtype=float)
-    bad = (p < 0) | (p > 1)
+    bad = (p < -SHARE_ROUNDING) | (p > 1 + SHARE_ROUNDING)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         what = out["indicator"].iloc[i] if "indicator" in out.columns else "estimate"
@@ -136,6 +141,7 @@ def share_interval(out: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     from scipy.special import expit, logit
 
     z = _zcrit(level)
+    p = np.clip(p, 0.0, 1.0)  # a share of the whole a rounding above 1 (summed in another order): 1
     inner = (p > 0) & (p < 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = logit(np.where(inner, p, 0.5))
