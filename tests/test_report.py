@@ -337,3 +337,27 @@ print(data[:2].decode(), w._proc.exitcode)
                        cwd=paths.ROOT)
     assert r.stderr == "", r.stderr[-3000:]
     assert r.stdout.split("\n")[:2] == ["[-15]", "PK 0"], r.stdout
+
+
+@pytest.mark.skipif(not paths.REPORT_HTML.exists(), reason="needs the built report (make report)")
+def test_the_reports_ids_are_unique_and_each_exhibit_link_leads_to_its_kind():
+    """No id twice in the report (a figure and a table of the same name, e.g. 05_coverage_quintile, shared
+    one, and "Figure 5.3" led to the table; every chapter had nbconvert's cell-id=c00...); each link of
+    a "Figure N.M" leads to a figure, each of a "Table N.M" to a table's block."""
+    from collections import Counter
+
+    from bs4 import BeautifulSoup
+
+    doc = paths.REPORT_HTML.read_text(encoding="utf-8")
+    counts = Counter(re.findall(r'\sid="([^"]+)"', doc))
+    assert not [i for i, n in counts.items() if n > 1]
+    soup = BeautifulSoup(doc, "html.parser")
+    links = [a for a in soup.select("a.xref") if a.get_text().startswith(("Figure", "Table"))]
+    assert len(links) > 20
+    for a in links:
+        target = soup.find(id=a["href"][1:])
+        assert target is not None, a
+        if a.get_text().startswith("Figure"):
+            assert target.name == "figure", (a, target.name)
+        else:
+            assert {"spf-table-block", "spf-workbook-only"} & set(target.get("class", [])), (a, target.get("class"))

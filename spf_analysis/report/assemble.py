@@ -116,6 +116,9 @@ def chapter_html(nb_path: Path) -> str:
     if not any(c.cell_type == "code" for c in nb.cells):
         raise ReportError(f"{nb_path.name}: no figure, table or computed text; empty chapter")
     body, _ = html_exporter().from_notebook_node(nb)
+    # nbconvert names each cell's block by the cell's id (c00, c01, ...), which every chapter has:
+    # the chapter's stem makes them unique over the report
+    body = body.replace(' id="cell-id=', f' id="cell-{nb_path.stem}-')
     return f'<section class="chapter" id="chapter-{nb_path.stem}">\n{body}\n</section>'
 
 

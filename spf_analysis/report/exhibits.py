@@ -329,7 +329,7 @@ class Chapter:
         b64 = base64.b64encode(png).decode("ascii")
         return self._emit(Exhibit(
             "figure", label, name, file,
-            f'<figure class="spf-figure" id="{self._stem(name)}">\n'
+            f'<figure class="spf-figure" id="figure-{self._stem(name)}">\n'
             f'<img alt="{html.escape(label + ". " + title)}" '
             f'src="data:image/png;base64,{b64}"/>\n<figcaption>\n'
             f'{self._caption(label, title, source, note, synthetic)}\n</figcaption>\n</figure>'))
