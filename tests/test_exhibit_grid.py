@@ -68,8 +68,39 @@ def test_point_labels_do_not_overlap():
 
     boxes = [Text.get_window_extent(a, r) for a in ann]  # the text alone, without its leader line
     assert not any(boxes[i].overlaps(boxes[j]) for i in range(4) for j in range(i + 1, 4))
-    assert [a.xyann[1] for a in ann[:3]] == [3, -10, 12]  # above, below, then further up
+    # the coincident points' labels: above, then (below would leave the axes) further up, right of them
+    assert [a.xyann for a in ann[:3]] == [(4, 3), (4, 12), (4, 21)]
     assert ann[2].arrow_patch is not None and ann[0].arrow_patch is None  # only a displaced label has a leader line
+    frame = ax.get_window_extent(r)
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+    assert ann[3].xyann[0] == -4 and ann[3].get_ha() == "right"  # "Far", at the right edge: left of its point
+    plt.close(fig)
+
+
+def test_a_point_label_never_covers_another_points_marker():
+    """Figure 5.4's case: a label right of its point lay over the next point's marker (the child benefit's
+    label on the minimum package's circle), so the reader took one for the other."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    from spf_analysis.report import plots
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    xs, ys = [300.0, 345.0, 0.0, 2000.0], [1.39, 1.50, 0.0, 4.5]  # the two points 45 apart on a 0-2000 axis
+    ax.scatter(xs, ys)
+    ann = plots.label_points(ax, xs, ys, ["Child benefit", "Minimum package (B)", "", ""])
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
+    k = 3.5 * fig.dpi / 72
+    marks = [Bbox.from_extents(x - k, y - k, x + k, y + k) for x, y in pts]
+    child = next(a for a in ann if a.get_text() == "Child benefit")
+    assert not Text.get_window_extent(child, r).overlaps(marks[1])
+    package = next(a for a in ann if a.get_text() == "Minimum package (B)")
+    assert not Text.get_window_extent(package, r).overlaps(marks[0])
     plt.close(fig)
 
 

@@ -268,25 +268,48 @@ LABEL_OFFSETS = (3, -10, 12, -19, 21, -28, 30, -37, 39, -46)
 
 
 def label_points(ax, xs, ys, texts, fontsize: float = 7) -> list:
-    """Label scatter points without letting two labels overlap: each label goes to the first of
-    :data:`LABEL_OFFSETS` (right of its point) where it overlaps no label already placed, points
-    taken from the lowest up (deterministic); a label moved beyond the first two offsets gets a
-    thin leader line to its point. Returns the annotations."""
+    """Label scatter points so that a reader can tell which label is whose: no two labels overlap, no
+    label covers another point's marker or leaves the axes. Each label goes to the first place that
+    meets these rules among :data:`LABEL_OFFSETS` (vertical offsets), right of its point and then, at
+    the same offset, left of it; points taken from the lowest up (deterministic). A label moved beyond
+    the first two offsets gets a thin leader line to its point. Returns the annotations."""
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    pts = ax.transData.transform(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
+    r = 3.5 * fig.dpi / 72  # a marker's half-width (a scatter's default size, 6 points, and a little more)
+    markers = [Bbox.from_extents(px - r, py - r, px + r, py + r) for px, py in pts]
     placed, out = [], []
-    for x, y, t in sorted(zip(xs, ys, texts), key=lambda p: (p[1], p[0])):
+    x_list, y_list, t_list = list(xs), list(ys), list(texts)
+    for i in sorted(range(len(pts)), key=lambda i: (y_list[i], x_list[i])):
+        x, y, t = x_list[i], y_list[i], t_list[i]
+        others = [m for j, m in enumerate(markers) if not np.allclose(pts[j], pts[i])]
+        choice = None
         for dy in LABEL_OFFSETS:  # the box of the text alone decides where it goes
-            a = ax.annotate(t, (x, y), xytext=(4, dy), textcoords="offset points", fontsize=fontsize)
-            box = a.get_window_extent(renderer)
-            if not any(box.overlaps(b) for b in placed) or dy == LABEL_OFFSETS[-1]:
+            for dx, ha in ((4, "left"), (-4, "right")):
+                a = ax.annotate(t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha)
+                box = a.get_window_extent(renderer)
+                a.remove()
+                inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1)
+                if inside and not any(box.overlaps(b) for b in placed) and not any(box.overlaps(m) for m in others):
+                    choice = (dx, dy, ha, box)
+                    break
+            if choice:
                 break
+        if choice is None:  # nowhere free: the farthest place right of the point
+            dx, dy, ha = 4, LABEL_OFFSETS[-1], "left"
+            a = ax.annotate(t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha)
+            box = a.get_window_extent(renderer)
             a.remove()
-        if dy not in LABEL_OFFSETS[:2]:  # moved away from its point: a leader line
-            a.remove()
-            a = ax.annotate(t, (x, y), xytext=(4, dy), textcoords="offset points", fontsize=fontsize,
-                            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "dimgray", "shrinkA": 0, "shrinkB": 3})
+            choice = (dx, dy, ha, box)
+        dx, dy, ha, box = choice
+        line = {} if dy in LABEL_OFFSETS[:2] else {  # moved away from its point: a leader line
+            "arrowprops": {"arrowstyle": "-", "lw": 0.5, "color": "dimgray", "shrinkA": 0, "shrinkB": 3}}
+        a = ax.annotate(t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha, **line)
         placed.append(box)
         out.append(a)
     return out
