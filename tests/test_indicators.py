@@ -114,6 +114,9 @@ def test_targeting_ten_person_economy(bens, vs_line, vs_poorest):
         assert est(out, indicator="exclusion_error").estimate == pytest.approx(ee, abs=1e-15)
         assert est(out, indicator="inclusion_error").estimate == pytest.approx(ie, abs=1e-15)
         assert set(out.target) == {target}
+        # observations: the target's persons for the exclusion error, the beneficiaries for the inclusion error
+        assert est(out, indicator="exclusion_error").n == df[target].sum()
+        assert est(out, indicator="inclusion_error").n == len(bens)
 
 
 def test_sdg131(toy):
@@ -121,6 +124,10 @@ def test_sdg131(toy):
     out = ind.sdg131_coverage(d, {"older persons": ("old", "pension"), "population": ("all", "ben")})
     assert est(out, group="older persons").estimate == pytest.approx(2 / 4)  # w 1+1 of 1+2+1
     assert est(out, group="population").estimate == pytest.approx(0.4)
+    # observations: the group's members (3 older persons of 6), not every row of the sample
+    assert est(out, group="older persons").n == 3 and est(out, group="population").n == 6
+    byq = ind.sdg131_coverage(d, {"older persons": ("old", "pension")}, by="q")
+    assert byq["n"].tolist() == [d.data.loc[d.data["q"] == q, "old"].sum() for q in byq["q"]]
 
 
 def test_flag_errors(toy):

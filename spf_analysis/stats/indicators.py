@@ -84,8 +84,12 @@ def _beneficiary(design: Design, transfer: str, beneficiary: str | None) -> np.n
     return (_col(design, transfer) > 0).astype(float) if beneficiary is None else _flag(design, beneficiary)
 
 
-def _ratios(design: Design, specs: Mapping[str, tuple[np.ndarray, np.ndarray]], by, level) -> pd.DataFrame:
-    """Estimate named ratios ``sum w num / sum w den`` together via :meth:`Design.ratio`."""
+def _ratios(design: Design, specs: Mapping[str, tuple[np.ndarray, np.ndarray]], by, level,
+            count_denominator: bool = False) -> pd.DataFrame:
+    """Estimate named ratios ``sum w num / sum w den`` together via :meth:`Design.ratio`.
+    ``count_denominator``: ``n`` counts the domain's rows with a nonzero denominator (the persons
+    of the group a rate is of: a group's members, the target, the beneficiaries) instead of all
+    the domain's rows."""
     cols = {}
     nums, dens = [], []
     for i, (num, den) in enumerate(specs.values()):
@@ -96,6 +100,10 @@ def _ratios(design: Design, specs: Mapping[str, tuple[np.ndarray, np.ndarray]], 
     names = dict(zip([f"{a}/{b}" for a, b in zip(nums, dens)], specs))
     out = out.rename(columns={"variable": "indicator"})
     out["indicator"] = out["indicator"].map(names)
+    if count_denominator:
+        dom, labels = design._domains(by)
+        out["n"] = np.concatenate([np.bincount(dom, weights=(den != 0).astype(float), minlength=len(labels))
+                                   for _, den in specs.values()])
     return out
 
 
@@ -263,10 +271,11 @@ def targeting_errors(design: Design, beneficiary: str, target: str, by=None, *, 
     ``sum w ben (1 - target) / sum w ben`` (Grosh et al. 2022, ch. 7).  Build
     ``target`` against the poverty line (``y_pre < z``) or the programme's own
     eligibility threshold (e.g. PMT score <= cut-off); output has a ``target``
-    column naming it.
+    column naming it. ``n``: the target's rows (exclusion), the beneficiaries' (inclusion).
     """
     b, g = _flag(design, beneficiary), _flag(design, target)
-    out = _ratios(design, {"exclusion_error": (g * (1 - b), g), "inclusion_error": (b * (1 - g), b)}, by, level)
+    out = _ratios(design, {"exclusion_error": (g * (1 - b), g), "inclusion_error": (b * (1 - g), b)}, by, level,
+                  count_denominator=True)
     out.insert(1, "target", target)
     return out
 
@@ -277,13 +286,14 @@ def sdg131_coverage(design: Design, groups: Mapping[str, tuple[str, str]], by=No
     ``groups`` maps a label to ``(member_column, covered_column)``, both 0/1,
     e.g. ``{"older persons (pension)": ("age65plus", "gets_pension"),
     "population (any benefit)": ("one", "any_benefit")}``.  Estimate:
-    ``sum w covered member / sum w member``; output has a ``group`` column.
+    ``sum w covered member / sum w member``; output has a ``group`` column; ``n``: the group's
+    members (rows) in the domain.
     """
     specs = {}
     for label, (member, covered) in groups.items():
         m, c = _flag(design, member), _flag(design, covered)
         specs[label] = (c * m, m)
-    out = _ratios(design, specs, by, level)
+    out = _ratios(design, specs, by, level, count_denominator=True)
     out.insert(1, "group", out["indicator"])
     out["indicator"] = "sdg131_coverage"
     return out
