@@ -85,10 +85,24 @@ def test_reference_year_applied():
 
 def test_bisp_targeting_labels_calibration_input():
     te = gaps.bisp_targeting(tiny_design_with_quintile(), synthetic=True)
-    assert (te["calibration_input"] == "bisp_families, bisp_bottom_quintile_share, poverty_headcount").all()
+    assert (te["calibration_input"] == gaps.calibration_inputs("poor population (social assistance)")).all()
+    assert te["calibration_input"].iloc[0].startswith("BISP UCT beneficiary families; ")  # the targets file's words
     assert (gaps.bisp_targeting(tiny_design_with_quintile(), synthetic=False)["calibration_input"] == "").all()
 
 
 def tiny_design_with_quintile():
     d = tiny()
     return d.with_columns(quintile=np.array([1, 1, 3, 3, 5, 5]))
+
+
+def test_calibration_inputs_are_named_in_words():
+    """A row's calibration inputs are shown by the targets' own indicator names (the targets file), not their ids."""
+    from spf_analysis.household import gaps
+
+    targets = pd.DataFrame({"target_id": ["bisp_families", "bisp_bottom_quintile_share", "poverty_headcount"],
+                            "indicator": ["BISP families", "BISP in the poorest 20%", "poverty headcount"]})
+    assert gaps.calibration_inputs("poor population (social assistance)", targets) == \
+        "BISP families; BISP in the poorest 20%; poverty headcount"
+    assert gaps.calibration_inputs("persons with disabilities", targets) == ""
+    text = gaps.calibration_inputs("children 0-14")  # the real file
+    assert text and "_" not in text

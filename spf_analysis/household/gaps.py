@@ -19,7 +19,7 @@ from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 from spf_analysis.household.synth import analysis_frame
 
-__all__ = ["CALIBRATION_INPUT", "check_reference_year", "survey_design", "group_flags", "protection_gaps", "sdg131_table", "household_receipt",
+__all__ = ["CALIBRATION_INPUT", "calibration_inputs", "check_reference_year", "survey_design", "group_flags", "protection_gaps", "sdg131_table", "household_receipt",
            "inventory_has_unemployment_benefit", "NO_REGULAR_BENEFIT", "HOUSEHOLD_RECEIPT", "aspire_by", "bisp_targeting", "GROUPS",
            "sehat_enrolment", "sehat_utilisation", "sehat_table", "utilisation_gap_rows", "SEHAT_USE_GROUP"]
 
@@ -71,6 +71,19 @@ CALIBRATION_INPUT = {
     "vulnerable persons (social assistance)": "bisp_families, zakat_guzara_recipients",
     "poor population (social assistance)": "bisp_families, bisp_bottom_quintile_share, poverty_headcount",
 }
+
+def calibration_inputs(group: str, targets: pd.DataFrame | None = None) -> str:
+    """The calibration targets a group's row reproduces on the synthetic survey (:data:`CALIBRATION_INPUT`),
+    in words: each target's indicator as the targets file names it (``targets``: :func:`synth.read_targets`,
+    read when not given), joined by "; "; empty for a group without one."""
+    ids = [t.strip() for t in CALIBRATION_INPUT.get(group, "").split(",") if t.strip()]
+    if not ids:
+        return ""
+    from spf_analysis.household.synth import read_targets
+
+    names = (read_targets() if targets is None else targets).set_index("target_id")["indicator"]
+    return "; ".join(str(names[t]) for t in ids)
+
 
 #: the household-receipt measure (not SDG 1.3.1): living in a household receiving any cash benefit
 HOUSEHOLD_RECEIPT = "living in a household receiving any cash benefit"
@@ -175,11 +188,15 @@ def sdg131_table(design: Design, anchors: pd.DataFrame, level: float = 0.95, syn
     and, beside it, the share living in a household receiving any cash benefit (:func:`household_receipt`), each
     with its design-based SE/CI, the inventory's verdict (:data:`NO_REGULAR_BENEFIT`) and the published anchors
     (``anchors``: the processed ``sdg131_anchors`` table) with their years (``anchor_years``). On the synthetic
-    survey (``synthetic``) ``calibration_input`` names the calibration targets a row reproduces (:data:`CALIBRATION_INPUT`)."""
+    survey (``synthetic``) ``calibration_input`` names the calibration targets a row reproduces, in words
+    (:func:`calibration_inputs`)."""
     cov = protection_gaps(design, level=level)
     cov = cov[cov["indicator"] == "coverage"].set_index("group")
     hh = household_receipt(design, level=level).set_index("group")
     rows = []
+    from spf_analysis.household.synth import read_targets
+
+    targets = read_targets() if synthetic else None
     for g in cov.index:
         a = anchors[anchors["indicator"].isin(ANCHORS.get(g, ()))]
         r = cov.loc[g]
@@ -188,7 +205,7 @@ def sdg131_table(design: Design, anchors: pd.DataFrame, level: float = 0.95, syn
                      "household_receipt": hh.loc[g, "estimate"] if g in hh.index else np.nan,
                      "household_receipt_se": hh.loc[g, "se"] if g in hh.index else np.nan,
                      "inventory": NO_REGULAR_BENEFIT.get(g, ""),
-                     "calibration_input": CALIBRATION_INPUT.get(g, "") if synthetic else "",
+                     "calibration_input": calibration_inputs(g, targets) if synthetic else "",
                      "anchor": _anchor_text(a) if len(a) else "",
                      "anchor_years": ", ".join(str(int(y)) for y in sorted(set(a["year"].dropna()))) if len(a) else ""})
     return pd.DataFrame(rows)
@@ -337,7 +354,7 @@ def bisp_targeting(design: Design, level: float = 0.95, synthetic: bool = False)
     b["target"] = "poorest 20% of persons (pre-transfer)"
     out = indicators.share_interval(pd.concat([a, b], ignore_index=True), level)
     # on the synthetic survey the errors follow from the PMT noise calibrated to these targets: inputs, not findings
-    out["calibration_input"] = CALIBRATION_INPUT["poor population (social assistance)"] if synthetic else ""
+    out["calibration_input"] = calibration_inputs("poor population (social assistance)") if synthetic else ""
     return out[["target", "indicator", "estimate", "se", "ci_low", "ci_high", "n", "calibration_input"]]
 
 
