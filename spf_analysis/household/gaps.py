@@ -17,7 +17,7 @@ import pandas as pd
 
 from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
-from spf_analysis.household.synth import analysis_frame
+from spf_analysis.household.synth import analysis_frame, read_targets
 
 __all__ = ["CALIBRATION_INPUT", "calibration_inputs", "check_reference_year", "survey_design", "group_flags", "protection_gaps", "sdg131_table", "household_receipt",
            "inventory_has_unemployment_benefit", "NO_REGULAR_BENEFIT", "HOUSEHOLD_RECEIPT", "aspire_by", "bisp_targeting", "GROUPS",
@@ -79,8 +79,6 @@ def calibration_inputs(group: str, targets: pd.DataFrame | None = None) -> str:
     ids = [t.strip() for t in CALIBRATION_INPUT.get(group, "").split(",") if t.strip()]
     if not ids:
         return ""
-    from spf_analysis.household.synth import read_targets
-
     names = (read_targets() if targets is None else targets).set_index("target_id")["indicator"]
     return "; ".join(str(names[t]) for t in ids)
 
@@ -194,9 +192,7 @@ def sdg131_table(design: Design, anchors: pd.DataFrame, level: float = 0.95, syn
     cov = cov[cov["indicator"] == "coverage"].set_index("group")
     hh = household_receipt(design, level=level).set_index("group")
     rows = []
-    from spf_analysis.household.synth import read_targets
-
-    targets = read_targets() if synthetic else None
+    targets = read_targets() if synthetic else None  # read once for every row
     for g in cov.index:
         a = anchors[anchors["indicator"].isin(ANCHORS.get(g, ()))]
         r = cov.loc[g]
