@@ -102,9 +102,44 @@ def html_exporter():
     half of a chapter's conversion) for each chapter a process converts."""
     # imported here: slow to import (about 1 s), and needed only for a chapter not in the cache
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(template_name="basic", exclude_input=True,
-                        exclude_input_prompt=True, exclude_output_prompt=True)
+    class ChapterExporter(HTMLExporter):
+        """nbconvert's HTMLExporter without its last pass, which parses the HTML it made with
+        BeautifulSoup to give alt text to images without one and a tab index to the ``jp-Notebook``
+        template's cells, then writes it out again: most of a chapter's conversion, and the chapter
+        is parsed once more anyway by :func:`chapter_passes`, which does those two things
+        (:func:`nbconvert_fixes`). The rest is HTMLExporter.from_notebook_node's (nbconvert 7)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ChapterExporter(template_name="basic", exclude_input=True,
+                           exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+#: what nbconvert's HTMLExporter writes on an image without alt text
+NO_ALT = "No description has been provided for this image"
+
+
+def nbconvert_fixes(soup: BeautifulSoup) -> None:
+    """What nbconvert's HTMLExporter does to the HTML it made, and :func:`html_exporter` leaves out:
+    alt text (:data:`NO_ALT`) on an image without one, ``tabindex="0"`` on the cells' input and
+    output blocks of the ``jp-Notebook`` template (the ``basic`` template of the chapters has none)."""
+    for img in _select(soup, "img"):
+        if not img.has_attr("alt"):
+            img["alt"] = NO_ALT
+    for el in _select(soup, ".jp-Notebook div.jp-Cell-inputWrapper") + _select(soup, ".jp-Notebook div.jp-OutputArea-output"):
+        el["tabindex"] = "0"
 
 
 def chapter_html(nb_path: Path) -> str:
@@ -372,6 +407,7 @@ def chapter_passes(fragment: str) -> dict:
     texts themselves in ``linkable``, see :func:`mark_linkable`): they are done by replacing the
     markers, without parsing the chapter again."""
     soup = BeautifulSoup(fragment, "html.parser")
+    nbconvert_fixes(soup)
     for a in _select(soup, "a.anchor-link"):
         a.decompose()
     collapse_sources(soup)
