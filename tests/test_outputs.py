@@ -130,6 +130,79 @@ def test_synthetic_figure_carries_the_label_inside_the_png():
     assert ink[:, band.shape[1] // 2:].any() and not ink[:, :band.shape[1] // 4].any()
 
 
+def _savefig_png(fig, synthetic=False):
+    """What figure_png did before it drew once: savefig's own tight bounding box (two drawings)."""
+    import io
+
+    if synthetic:
+        outputs.label_synthetic(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _outside(fig_kw=None):
+    """A figure whose tick labels and legend lie outside its own area, as the study's bar charts'
+    long category labels and legends above the axes do (savefig's tight box reaches beyond it)."""
+    fig, ax = plt.subplots(figsize=(4, 3), **(fig_kw or {}))
+    ax.barh(["a category with a long label", "b"], [3, 4], label="after")
+    ax.set_xlabel("Poverty headcount (%)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.05))
+    if not fig_kw:
+        fig.subplots_adjust(left=0.05, bottom=0.02)
+    return fig
+
+
+def test_one_drawing_gives_savefig_s_tight_image():
+    """figure_png draws a figure once and cuts its tight box out of the pixels; savefig lays it out,
+    then draws it again from a fraction of a pixel. Same image size (the padded tight box, also where
+    the figure's texts reach outside it), the same pixels but for antialiasing; the synthetic label
+    under everything, right-aligned, within a few pixels of where label_synthetic puts it (which
+    lays the figure out at the figure's dpi, not the image's)."""
+    import io
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    fig = _outside()
+    fig.draw_without_rendering()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    assert box.x0 < 0 and box.y0 < 0  # the case that needs the enlarged canvas
+    plt.close(fig)
+    for synthetic in (False, True):
+        ours = mpimg.imread(io.BytesIO(outputs.figure_png(_outside(), synthetic=synthetic)))
+        theirs = mpimg.imread(io.BytesIO(_savefig_png(_outside(), synthetic=synthetic)))
+        assert ours.shape[1] == theirs.shape[1]
+        if not synthetic:
+            assert ours.shape == theirs.shape
+            diff = np.abs(ours - theirs).max(axis=2)
+            assert diff.mean() < 0.03 and (diff > 0.25).mean() < 0.06, (diff.mean(), (diff > 0.25).mean())
+        else:
+            assert abs(ours.shape[0] - theirs.shape[0]) <= 4
+            band = ours[-20:, :, :3]  # the label's row, bottom right
+            ink = (band < 0.9).any(axis=2)
+            assert ink[:, ink.shape[1] // 2:].any() and not ink[:, :ink.shape[1] // 4].any()
+    plt.close("all")
+
+
+def test_figures_one_drawing_cannot_make_are_saved_by_savefig():
+    """A figure with a layout engine (laid out on its own area, not the enlarged canvas) and one
+    whose texts reach beyond the margin are saved by savefig: exactly its bytes."""
+    engine = _outside({"layout": "constrained"})
+    assert outputs._png_one_drawing(engine, 150, False) is None
+    assert outputs.figure_png(_outside({"layout": "constrained"})) == _savefig_png(engine)
+
+    def far():
+        fig = _outside()
+        fig.text(-outputs.MARGIN_INCHES / 2, 0.5, "far to the left of the figure")  # fraction: 2 widths out
+        return fig
+    fig = far()
+    assert outputs._png_one_drawing(fig, 150, True) is None
+    assert not [t for t in fig.texts if t.get_text() == outputs.SYNTHETIC_LABEL]  # the label it drew is removed
+    assert outputs.figure_png(far(), synthetic=True) == _savefig_png(far(), synthetic=True)
+    plt.close("all")
+
+
 def test_chapter_figure_labels_only_synthetic_figures():
     for synthetic in (False, True):
         fig, ax = plt.subplots(figsize=(4, 3))

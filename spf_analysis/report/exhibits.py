@@ -23,6 +23,7 @@ naming it and where it is (CSV, Excel workbook) instead of the table.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io as _io
 import json
@@ -52,6 +53,16 @@ SYNTHETIC_LABEL = "Synthetic survey data (not PBS microdata)"
 LABEL_COLUMN = "data"
 
 
+#: how the synthetic-data label is drawn (small grey italics, right-aligned, hanging below its point)
+LABEL_STYLE = dict(ha="right", va="top", fontsize=7, fontstyle="italic", color="0.4")
+#: inches below the figure's tight bounding box at which the synthetic-data label hangs
+LABEL_GAP = 0.04
+#: inches around the figure within which :func:`figure_png` draws what a figure shows outside its own
+#: area (long tick labels, a legend placed outside the axes); a figure reaching further out is saved by
+#: matplotlib's ``savefig(bbox_inches="tight")``, which lays it out once more to find its extent
+MARGIN_INCHES = 4.0
+
+
 def label_synthetic(fig) -> None:
     """Draw :data:`SYNTHETIC_LABEL` inside ``fig``, in small grey italics, right-aligned just
     below everything the figure already shows (axes, tick labels, a legend outside the axes),
@@ -59,18 +70,77 @@ def label_synthetic(fig) -> None:
     fig.draw_without_rendering()  # lay out first (no pixels): the extent below includes every artist
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
     w, h = fig.get_size_inches()
-    fig.text(box.x1 / w, (box.y0 - 0.04) / h, SYNTHETIC_LABEL, ha="right", va="top",
-             fontsize=7, fontstyle="italic", color="0.4")
+    fig.text(box.x1 / w, (box.y0 - LABEL_GAP) / h, SYNTHETIC_LABEL, **LABEL_STYLE)
 
 
 def figure_png(fig, dpi: int = 150, synthetic: bool = False) -> bytes:
-    """PNG bytes of a matplotlib figure, without a timestamp (reproducible);
-    ``synthetic`` draws the synthetic-data label inside it (:func:`label_synthetic`)."""
+    """PNG bytes of a matplotlib figure, without a timestamp (reproducible): what
+    ``fig.savefig(format="png", dpi=dpi, bbox_inches="tight")`` writes (the figure's tight bounding box
+    and savefig's padding), drawn once (:func:`_png_one_drawing`) rather than laid out, then drawn
+    again, as savefig does; ``synthetic`` draws the synthetic-data label inside it, as
+    :func:`label_synthetic` places it. A figure that :func:`_png_one_drawing` cannot draw so (a layout
+    engine, another canvas, an extent beyond :data:`MARGIN_INCHES`) is saved by savefig itself."""
+    png = _png_one_drawing(fig, dpi, synthetic)
+    if png is not None:
+        return png
     if synthetic:
         label_synthetic(fig)
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
                 metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _png_one_drawing(fig, dpi: int, synthetic: bool) -> bytes | None:
+    """The PNG of :func:`figure_png` from one drawing: the figure drawn at ``dpi`` on a canvas
+    :data:`MARGIN_INCHES` larger on each side (matplotlib's own ``bbox_inches`` adjustment,
+    ``_tight_bbox.adjust_bbox``, which savefig uses), its tight bounding box read from that drawing
+    (the synthetic-data label drawn under it), and the padded box cut out of the pixels. Where
+    savefig's second drawing starts at a fraction of a pixel, this one starts at a whole pixel: the
+    image has the same size, its pixels may differ by antialiasing only (tests/test_outputs.py).
+    None, with the figure as it was, when it cannot be done so."""
+    import matplotlib as mpl
+    from matplotlib import _tight_bbox, cbook
+    from matplotlib import image as mimage
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+    from matplotlib.transforms import Bbox
+
+    canvas, engine, pad = fig.canvas, fig.get_layout_engine(), mpl.rcParams["savefig.pad_inches"]
+    if (not isinstance(canvas, FigureCanvasAgg) or not isinstance(pad, (int, float))
+            or (engine is not None and not isinstance(engine, PlaceHolderLayoutEngine))):
+        return None  # a layout engine lays the figure out on its area: the enlarged one would be wrong
+    w, h = fig.get_size_inches()
+    m = MARGIN_INCHES
+    label = None
+    with contextlib.ExitStack() as stack:  # what savefig sets while it draws, restored after
+        stack.enter_context(cbook._setattr_cm(canvas, manager=None))
+        stack.enter_context(cbook._setattr_cm(fig, dpi=dpi))
+        stack.enter_context(cbook._setattr_cm(canvas, _device_pixel_ratio=1))
+        stack.enter_context(cbook._setattr_cm(canvas, _is_saving=True))
+        for prop in ("facecolor", "edgecolor"):
+            color = mpl.rcParams[f"savefig.{prop}"]
+            if not cbook._str_equal(color, "auto"):
+                stack.enter_context(fig._cm_set(**{prop: color}))
+        stack.callback(_tight_bbox.adjust_bbox(fig, Bbox.from_extents(-m, -m, w + m, h + m), None, canvas.fixed_dpi))
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        box = fig.get_tightbbox(renderer)  # inches, from the enlarged canvas's corner
+        if synthetic:
+            label = fig.text((box.x1 - m) / w, (box.y0 - LABEL_GAP - m) / h, SYNTHETIC_LABEL, **LABEL_STYLE)
+            fig.draw_artist(label)
+            box = Bbox.union([box, label.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())])
+        box = box.padded(pad)
+        if box.x0 < 0 or box.y0 < 0 or box.x1 > w + 2 * m or box.y1 > h + 2 * m:
+            if label is not None:
+                label.remove()
+            return None
+        pixels = np.asarray(canvas.buffer_rgba())
+        cols, rows = int(box.width * dpi), int(box.height * dpi)  # savefig's image size (RendererAgg's int)
+        left, top = int(np.floor(box.x0 * dpi + 0.5)), int(np.floor(pixels.shape[0] - box.y1 * dpi + 0.5))
+        image = np.ascontiguousarray(pixels[top:top + rows, left:left + cols])
+    buf = _io.BytesIO()
+    mimage.imsave(buf, memoryview(image), format="png", origin="upper", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 

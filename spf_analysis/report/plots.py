@@ -277,7 +277,7 @@ def label_points(ax, xs, ys, texts, fontsize: float = 7) -> list:
     from matplotlib.transforms import Bbox
 
     fig = ax.figure
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # laid out (ticks, positions), no pixels drawn
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     pts = ax.transData.transform(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
