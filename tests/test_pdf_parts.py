@@ -1,6 +1,6 @@
 """The PDF printed in parts (spf_analysis.report.pdf.print_report): the same pages as one print of
-the whole document, the contents' numbers where the headings are, links across parts kept, and a
-changed chapter printed again alone."""
+the whole document (their page numbers stamped from a document of their own), the contents' numbers
+where the headings are, links across parts kept, and a changed chapter printed again alone."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_parts_give_the_pages_of_one_print(tmp_path):
     ref = texts(whole(doc, tmp_path))
     out, n, (printed, kept) = print_parts(doc, tmp_path, tmp_path / "cache")
     got = texts(out)
-    assert n == len(got) == len(ref) >= 6 and (printed, kept) == (6, 0)  # front, 3 chapters, references, numbered front
+    assert n == len(got) == len(ref) >= 6 and (printed, kept) == (7, 0)  # front, 3 chapters, references, numbered front, numbers
     # every page as in one print, its footer number included (the title page has none); the
     # contents pages differ only by the page numbers written in
     toc_pages = [i for i, t in enumerate(ref) if "Contents" in t]
@@ -105,20 +105,21 @@ def test_a_changed_chapter_is_printed_again_alone(tmp_path):
     doc = report.assemble(nbs, META, cache=None)
     first, _, _ = print_parts(doc, tmp_path, cache, "first.pdf")
     again, _, parts = print_parts(doc, tmp_path, cache, "again.pdf")
-    assert again == first and parts == (0, 6)  # nothing printed; the same bytes
+    assert again == first and parts == (0, 7)  # nothing printed; the same bytes
     # a change inside chapter 2, its pages as many: chapter 2 alone printed again
     nbs[1] = chapter(tmp_path, "02_b", "2. Beta", 4, "Version two.")
     doc2 = report.assemble(nbs, META, cache=None)
     changed, _, parts = print_parts(doc2, tmp_path, cache, "changed.pdf")
-    assert parts == (1, 5)
+    assert parts == (1, 6)  # (its pages as many: the page numbers and the contents kept)
     cold, _, parts = print_parts(doc2, tmp_path, None, "cold.pdf")  # no cache: every part printed
-    assert changed == cold and parts == (6, 0)
-    # chapter 1 grows by pages: the chapters after it are numbered anew, so printed again, and the
-    # contents' numbers change (the numbered front matter printed again)
+    assert changed == cold and parts == (7, 0)
+    # chapter 1 grows by pages: it alone of the parts is printed again (a part is printed without page
+    # numbers: the chapters after it do not depend on where they start), with the page numbers (more
+    # pages) and the numbered front matter (the contents' numbers change)
     nbs[0] = chapter(tmp_path, "01_a", "1. Alpha", 20)
     doc3 = report.assemble(nbs, META, cache=None)
     grown, _, parts = print_parts(doc3, tmp_path, cache, "grown.pdf")
-    assert parts == (5, 1)  # the unnumbered front matter kept
+    assert parts == (3, 4)  # the front matter, chapters 2 and 3 and the references kept
     assert grown == print_parts(doc3, tmp_path, None, "grown_cold.pdf")[0]
 
 
@@ -141,3 +142,37 @@ def test_a_link_to_nothing_is_refused(tmp_path):
            '</main></body></html>')
     with pytest.raises(pdf.PrintError, match="#nowhere"):
         print_parts(doc, tmp_path, None)
+
+
+def test_page_numbers_on_landscape_pages_and_mismatches_refused(tmp_path):
+    """A landscape page gets its number where a print of the whole document puts it (the landscape
+    page's own margins), from a landscape page of the numbers' document; numbers printed for another
+    count or orientation of pages are refused, not stamped."""
+    wide = '<div class="spf-table-block landscape"><p>A wide table stands here.</p></div>'
+    nbs = [chapter(tmp_path, "01_a", "1. Alpha", 2, wide), chapter(tmp_path, "02_b", "2. Beta", 2)]
+    doc = report.assemble(nbs, META, cache=None)
+    ref_pdf = whole(doc, tmp_path)
+    out, n, _ = print_parts(doc, tmp_path, None)
+    ref, got = pdf._reader(ref_pdf), pdf._reader(out)
+    orientation = [pdf.is_landscape(p) for p in got.pages]
+    assert orientation == [pdf.is_landscape(p) for p in ref.pages] and any(orientation) and not all(orientation)
+    toc_pages = [i for i, p in enumerate(ref.pages) if "Contents" in p.extract_text()]
+    for i, (r, g) in enumerate(zip(ref.pages, got.pages)):
+        if i not in toc_pages:
+            assert g.extract_text() == r.extract_text(), i
+    land = orientation.index(True)
+    assert re.search(rf"(^|\n){land + 1}(\n|$)", got.pages[land].extract_text())
+    # numbers printed for other pages: refused
+    head, _, tail = pdf.split(doc)
+    with pdf.Browser.start(report._chromium_env()) as b:
+        def numbers(landscape):
+            f = tmp_path / f"numbers{len(landscape)}{sum(landscape)}.html"
+            f.write_text(pdf.numbers_document(head, tail, landscape), encoding="utf-8")
+            return pdf._reader(b.print_pdf(b.open(f.as_uri())))
+        portrait = numbers([False] * n)
+        shorter = numbers(orientation[:-1])
+    assert len(portrait.pages) == n and len(shorter.pages) == n - 1
+    with pytest.raises(pdf.PrintError, match="another orientation"):
+        pdf.stamp(pdf.join([pdf._reader(out)]), portrait)
+    with pytest.raises(pdf.PrintError, match=f"printed on {n - 1} pages for a report of {n}"):
+        pdf.stamp(pdf.join([pdf._reader(out)]), shorter)
