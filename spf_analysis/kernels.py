@@ -55,12 +55,14 @@ from pathlib import Path
 from spf_analysis.config import paths
 
 #: imported by the server before it forks (third-party only, never the package): what the chapters
-#: import (scipy.stats and statsmodels for chapters 03-06, seaborn for the figures) and what the
-#: steps import (papermill and nbconvert for a notebook run, pyarrow for the tables, scipy.optimize
-#: for the model run, openpyxl for the workbook). About 2 s: a cold build's first step (make data)
-#: starts the server, which preloads on the core the data step leaves idle.
+#: import (statsmodels' WLS, with scipy.stats, for the survey regression of the proxy-means test, as
+#: spf_analysis.stats.regression imports it: not statsmodels.api, which loads all of statsmodels'
+#: models, about 0.25 s more; seaborn for the figures) and what the steps import (papermill and
+#: nbconvert for a notebook run, pyarrow for the tables, scipy.optimize for the model run, openpyxl
+#: for the workbook). About 2 s: a cold build's first step (make data) starts the server, which
+#: preloads on the core the data step leaves idle.
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "bs4", "scipy.optimize", "scipy.stats", "statsmodels.api", "seaborn",
+           "ipykernel.ipkernel", "bs4", "scipy.optimize", "statsmodels.regression.linear_model", "seaborn",
            "pyarrow.parquet", "yaml", "papermill", "nbconvert", "openpyxl")
 #: the build steps a server runs (``python -m MODULE ARGS``, forked; :mod:`spf_analysis.forked`)
 STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline",
