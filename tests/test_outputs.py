@@ -213,6 +213,37 @@ def test_chapter_figure_labels_only_synthetic_figures():
     assert (paths.figures_dir() / "05_fTrue.png").read_bytes() == _png(True)
 
 
+def _align_by_parsing(table_html, numeric):
+    """What _align_numbers did with BeautifulSoup (its reference)."""
+    from bs4 import BeautifulSoup
+
+    if not numeric:
+        return table_html
+    soup = BeautifulSoup(table_html, "html.parser")
+    for tr in soup.find_all("tr"):
+        cells = tr.find_all(["td", "th"], recursive=False)
+        for i in numeric:
+            if i < len(cells):
+                cells[i]["class"] = cells[i].get("class", []) + ["num"]
+    return str(soup)
+
+
+def test_numeric_cells_marked_as_by_parsing():
+    """_align_numbers marks the numeric columns' cells without a parser: byte for byte what
+    BeautifulSoup's html.parser gives, on pandas' tables with escaped text, line breaks and code,
+    blank and non-breaking-space cells, and on a cell that has a class already."""
+    df = pd.DataFrame({"name": ["a & b <c>", "  ", "x\x1fy", "\ue000id_1\ue001 and \ue000id_2\ue001", "q\"uote's"],
+                       "n": ["1,234", "", "-0.5", "\xa0", " "], "m": ["5", "6", "7", "8", "9"]})
+    html = (df.to_html(index=False, escape=True, classes="spf-table", border=0, na_rep="")
+            .replace("\x1f", "<br/>").replace("\ue000", "<code>").replace("\ue001", "</code>"))
+    for numeric in ([1], [1, 2], [0, 2], []):
+        assert outputs._align_numbers(html, numeric) == _align_by_parsing(html, numeric), numeric
+    assert outputs._align_numbers(html, [1]).count('class="num"') == 6  # the header and five rows
+    own = '<table>\n  <tr>\n    <th class="x">a</th>\n    <td>1</td>\n  </tr>\n</table>'
+    assert outputs._align_numbers(own, [0, 1]) == _align_by_parsing(own, [0, 1])
+    assert '<th class="x num">' in outputs._align_numbers(own, [0])
+
+
 def test_line_breaks_in_text_cells():
     ch = outputs.Chapter(7, "Matrix")
     t = ch.table(pd.DataFrame({"a": ["- one\n- two"], "n": [1]}), "m", "M", source="S")
