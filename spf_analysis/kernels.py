@@ -59,11 +59,15 @@ from spf_analysis.config import paths
 #: spf_analysis.stats.regression imports it: not statsmodels.api, which loads all of statsmodels'
 #: models, about 0.25 s more; seaborn for the figures) and what the steps import (papermill and
 #: nbconvert for a notebook run, pyarrow for the tables, scipy.optimize for the model run, openpyxl
-#: for the workbook). About 2 s: a cold build's first step (make data) starts the server, which
-#: preloads on the core the data step leaves idle.
+#: for the workbook), and what each kernel imports as it starts (ipykernel's debugger, with debugpy,
+#: IPython's completer and store magic, sqlite3 for its history: 0.06 s of CPU a kernel; imported,
+#: the debugger starts no thread and patches nothing). About 2 s: a cold build's first step (make
+#: data) starts the server, which preloads on the core the data step leaves idle.
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "bs4", "scipy.optimize", "statsmodels.regression.linear_model", "seaborn",
-           "pyarrow.parquet", "yaml", "papermill", "nbconvert", "openpyxl")
+           "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
+           "IPython.extensions.storemagic", "psutil", "sqlite3", "tornado.platform.asyncio", "bs4",
+           "scipy.optimize", "statsmodels.regression.linear_model", "seaborn", "pyarrow.parquet", "yaml",
+           "papermill", "nbconvert", "openpyxl")
 #: the build steps a server runs (``python -m MODULE ARGS``, forked; :mod:`spf_analysis.forked`)
 STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline",
          "spf_analysis.build", "spf_analysis.report.assemble")
