@@ -333,6 +333,26 @@ def test_the_passes_select_what_the_css_selectors_select():
                 assert report._select_one(root, sel) is root.select_one(sel), sel
 
 
+def test_selections_follow_the_document_as_passes_change_it():
+    """A selection of a tag name in the whole document comes from its tags by name, made once
+    (_by_name): a tag removed since is not selected, nor one below a removed tag, and tags the
+    passes insert (links, line breaks) are selected, as BeautifulSoup's select would."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_SELECT_DOC, "html.parser")
+    assert report._select(soup, "td") == soup.select("td") and soup.__dict__.get("_spf_by_name")
+    soup.select("td")[0].decompose()
+    soup.select("table.spf-table")[-1].extract()  # its cells go with it
+    for sel in ("td", "th", "table.spf-table th", "a", "p.source"):
+        assert report._select(soup, sel) == soup.select(sel), sel
+    text = soup.find("p", class_="source").find(string=True)
+    report._link_matches(soup, text, re.compile(r"\w+"), lambda m: "#x")
+    report._insert_breaks(soup, soup.select("th")[0], report._BREAK_UNDERSCORE, long_only=False)
+    for sel in ("a", "a.xref", "wbr", "td", "p.source"):
+        assert report._select(soup, sel) == soup.select(sel), sel
+    assert report._select(soup, "a.xref")
+
+
 def test_the_workbook_process_stops_quietly_and_ignores_ctrl_c():
     """The report step's workbook child (``assemble.Workbook``), forked from a step whose SIGTERM
     handler raises (``steps.run_step``): stopped at once, 30 times, it dies of SIGTERM without a

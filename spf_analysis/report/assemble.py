@@ -222,8 +222,39 @@ def _iselect(root, selector: str):
     selectors of this module only: tag names and classes (``p.source``, ``.caption``), joined by
     descendant combinators (``table.spf-table th``: any ancestor, also above ``root``, as in CSS)."""
     *outer, last = _compounds(selector)
-    return (tag for tag in root.descendants
-            if isinstance(tag, Tag) and _matches(tag, *last) and _has_ancestors(tag, outer))
+    if last[0] is not None and isinstance(root, BeautifulSoup):  # a tag name, the whole document
+        candidates = (tag for tag in _by_name(root).get(last[0], ()) if _in_tree(tag, root))
+    else:
+        candidates = (tag for tag in root.descendants if isinstance(tag, Tag))
+    return (tag for tag in candidates if _matches(tag, *last) and _has_ancestors(tag, outer))
+
+
+def _by_name(soup: BeautifulSoup) -> dict:
+    """The document's tags by name, in document order: one walk of the document for all the
+    selections of a tag name in it (each was a walk of its every node). Kept on the document until a
+    function of this module inserts tags into it (:func:`_forget`); a tag removed since is skipped
+    by :func:`_in_tree`."""
+    names = soup.__dict__.get("_spf_by_name")
+    if names is None:
+        names = {}
+        for node in soup.descendants:
+            if isinstance(node, Tag):
+                names.setdefault(node.name, []).append(node)
+        soup.__dict__["_spf_by_name"] = names
+    return names
+
+
+def _forget(soup) -> None:
+    """Tags are being inserted into ``soup``: its tags by name (:func:`_by_name`) are made anew when next needed."""
+    soup.__dict__.pop("_spf_by_name", None)
+
+
+def _in_tree(tag, root) -> bool:
+    """Whether ``tag`` is still in the document ``root`` (not removed, nor below a removed tag)."""
+    node = tag
+    while node.parent is not None:
+        node = node.parent
+    return node is root
 
 
 def _select(root, selector: str) -> list:
@@ -339,6 +370,7 @@ def _insert_breaks(soup: BeautifulSoup, cell, pattern: re.Pattern, long_only: bo
         if not any(pattern.search(w) and (len(w) > LONG_WORD or not long_only) for w in words):
             continue
         nodes = []
+        _forget(soup)
         for w in words:
             parts = pattern.split(w) if (len(w) > LONG_WORD or not long_only) else [w]
             for j, part in enumerate(parts):
@@ -644,6 +676,7 @@ def _link_matches(soup: BeautifulSoup, node, pattern: re.Pattern, href) -> None:
         target = href(m)
         if not target:
             continue
+        _forget(soup)
         pieces.append(NavigableString(s[pos:m.start()]))
         a = soup.new_tag("a", href=target)
         a["class"] = "xref"
