@@ -334,10 +334,9 @@ def fill_contents(front: str, pages: dict[str, int]) -> str:
 
 
 class Printer:
-    """Prints the parts of the report (:func:`split`) one by one, each part's PDF kept in
-    ``cache`` under the digest of what it was printed from (its document, with its first page
-    number, Chromium's program, this module): a part whose document is unchanged is not printed
-    again. ``browser``: one launched by the caller (not yet answering: it starts while the caller
+    """Prints the parts of the report (:func:`split`), :data:`TABS` at a time, each part's PDF kept
+    in ``cache`` under the digest of what it was printed from (its document, Chromium's program,
+    this module): a part whose document is unchanged is not printed again. ``browser``: one launched by the caller (not yet answering: it starts while the caller
     does other work); by default one is started on the first print."""
 
     def __init__(self, cache: Path | None, browser: "Browser | None" = None, env: dict | None = None,
@@ -374,9 +373,6 @@ class Printer:
         for part in (doc.encode(), self._version.encode(), json.dumps(PRINT).encode(), Path(__file__).read_bytes()):
             h.update(hashlib.sha256(part).digest())
         return h.hexdigest()[:20]
-
-    def print(self, name: str, doc: str) -> bytes:
-        return self.print_all([(name, doc)])[0]
 
     def print_all(self, items: list[tuple[str, str]]) -> list[bytes]:
         """The PDF of each ``(name, document)``: from the cache, or printed, up to :data:`TABS` at
