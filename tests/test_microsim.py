@@ -347,6 +347,12 @@ def test_contributory_capacity_toy():
     ind = out[out["sector"] == "industry"].iloc[0]
     assert ind["capacity"] == 5 and ind["capacity_share_of_uncovered"] == pytest.approx(0.5)
     assert "not employed" not in set(out["sector"])
+    # by default the working ages of WORKING_AGE (15-64, both counted): the capacity rows aged 14, 15, 64, 65
+    assert ms.WORKING_AGE == (15, 64)
+    df["age"] = [30, 14, 15, 64, 65, 30]
+    tot = ms.contributory_capacity(df, 12000, {"essi": 0.06}, base_monthly=10000, by=("sector",))
+    tot = tot[tot["sector"] == "all"].iloc[0]
+    assert tot["worker"] == 10 + 5 + 5 and tot["capacity"] == 5  # the 15-year-old only (the 14-year-old is out)
 
 
 def test_contribution_rates_are_sourced():

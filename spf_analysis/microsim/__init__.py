@@ -28,7 +28,8 @@ This module only re-exports their public API.
 
 from __future__ import annotations
 
-from .capacity import CAPACITY_FACTORS, capacity_flags, capacity_prevalence_factors, contribution_rates, contributory_capacity
+from .capacity import (CAPACITY_FACTORS, WORKING_AGE, capacity_flags, capacity_prevalence_factors, contribution_rates,
+                       contributory_capacity)
 from .frame import (HOUSEHOLD_COLUMNS, PERSON_COLUMNS, REPLICA_STRIDE, Persons, in_group, survey_line, survey_price_year, person_frame,
                     pensioner, price_deflator, replicate, uniform_hash)
 from .inference import (ALIGNED_NOTES, LIFE_CYCLE_GROUPS, RECONCILIATION_NOTES, TARGET_NOTES, coverage_by, design, group_population,

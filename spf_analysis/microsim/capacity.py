@@ -13,6 +13,10 @@ from spf_analysis.stats.survey import Design
 
 from .frame import eq
 
+#: the ages of the workers whose contributory capacity is counted (inclusive): the working age of the
+#: ILO's labour statistics, 15-64; chapter 05's tables and chapter 06's projection of contributors use it
+WORKING_AGE = (15, 64)
+
 
 def capacity_flags(df: pd.DataFrame, threshold: float, age_min: int = 0, age_max: int | None = None) -> pd.DataFrame:
     """Per-row contributory-capacity flags (pure): ``worker``, ``uncovered``, ``capacity``.
@@ -73,7 +77,8 @@ def contribution_rates(policy_files=None, *, eobi_wage_base: float = 13000.0, da
 
 
 def contributory_capacity(frame: pd.DataFrame, threshold: float, rates: Mapping[str, float], base_monthly: float, *,
-                          by=("sector", "employment_type"), age_min: int = 15, age_max: int | None = 64,
+                          by=("sector", "employment_type"), age_min: int = WORKING_AGE[0],
+                          age_max: int | None = WORKING_AGE[1],
                           level: float = 0.95) -> pd.DataFrame:
     """Workers not covered by a contributory scheme with earnings >= ``threshold``, and their contributions.
 
