@@ -10,7 +10,8 @@ added here:
   the front matter, printed last, and the pages' numbers are printed in a document of their own and
   stamped on the pages (:func:`print_report`). Each part's PDF is kept under the digest of its
   document, which does not depend on the parts before it, so a change to one chapter prints that
-  chapter again (and the two short last documents), not the 160 pages;
+  chapter again (and, when its number of pages changes, the two short last documents), not the
+  160 pages;
 * the outline (bookmarks; Chromium makes one only for a tagged PDF, which takes twice as
   long and three times the size): added from the contents' headings and their destinations.
 
