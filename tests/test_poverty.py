@@ -8,6 +8,7 @@ from spf_analysis.stats.poverty import (
     fgt,
     gini,
     gini_by,
+    gini_and_linearised,
     gini_linearised,
     poverty_measures,
     quantile_groups,
@@ -72,6 +73,33 @@ def test_gini_linearisation_is_weight_derivative():
         fd = (gini(x, wp) - gini(x, wm)) / (2 * h) / 100
         assert z[k] == pytest.approx(fd, rel=1e-5, abs=1e-9)
     assert np.sum(w * z) == pytest.approx(0.0, abs=1e-12)  # scale invariance
+
+
+def test_gini_and_linearised_from_one_sort_equal_the_definitions_to_the_bit():
+    # the tie-group ends found in one pass are those of np.searchsorted (the definition); zeros,
+    # negative values, a single value and all values tied included
+    def linearised_by_definition(x, w):
+        o = np.argsort(x, kind="stable")
+        xs, ws = x[o], w[o]
+        cw, cy = np.cumsum(ws), np.cumsum(ws * xs)
+        last = np.searchsorted(xs, xs, side="right") - 1
+        N, Y, G = cw[-1], cy[-1], gini(x, w) / 100
+        zs = (2 * cw[last] * xs - 2 * cy[last] + Y - N * xs - G * (Y + N * xs)) / (N * Y)
+        z = np.empty_like(zs)
+        z[o] = zs
+        return z
+
+    rng = np.random.default_rng(7)
+    cases = [(np.array([5.0]), np.array([2.0])), (np.full(6, 3.0), rng.uniform(1, 2, 6)),
+             (np.array([2.0, 0.0, 2.0, -1.0, 0.0, 7.0]), rng.uniform(1, 2, 6))]
+    for n in (10, 200):
+        x = np.round(rng.lognormal(5, 1, n), -1)
+        x[::4] = 0.0
+        cases.append((x, rng.uniform(0.5, 3, n)))
+    for x, w in cases:
+        points, z = gini_and_linearised(x, w)
+        assert points == gini(x, w)
+        assert np.array_equal(z, linearised_by_definition(x, w), equal_nan=True)
 
 
 def test_gini_by_se_matches_design_total_of_scores():

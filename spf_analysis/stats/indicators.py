@@ -48,7 +48,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from spf_analysis.stats.poverty import fgt_variable, gini, gini_linearised, quantile_groups
+from spf_analysis.stats.poverty import fgt_variable, gini_and_linearised, quantile_groups
 from spf_analysis.stats.survey import Design, SurveyDesignError, _as_list, _first_bad, _py, _zcrit
 
 __all__ = [
@@ -240,8 +240,8 @@ def _gini_impact(design: Design, yp: np.ndarray, yq: np.ndarray, by, level) -> p
         m = dom == d
         if m.any():
             for j, y in enumerate((yp, yq)):
-                G[d, j] = gini(y[m], w[m]) / 100
-                Z[m, j] = gini_linearised(y[m], w[m])
+                points, Z[m, j] = gini_and_linearised(y[m], w[m])
+                G[d, j] = points / 100
     Gd = G[dom]
     scores = np.column_stack(
         [Z[:, 0], Z[:, 1], Z[:, 0] - Z[:, 1], (Gd[:, 1] * Z[:, 0] - Gd[:, 0] * Z[:, 1]) / Gd[:, 0] ** 2]

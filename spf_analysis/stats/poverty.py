@@ -43,6 +43,7 @@ __all__ = [
     "watts",
     "gini",
     "gini_linearised",
+    "gini_and_linearised",
     "weighted_quantile",
     "quantile_groups",
     "poverty_measures",
@@ -99,14 +100,37 @@ def watts(y, z, w=None) -> float:
     return float(np.sum(w * watts_variable(y, z)) / np.sum(w))
 
 
+def _gini_sorted(xs: np.ndarray, ws: np.ndarray, cw: np.ndarray) -> float:
+    """The Gini in points of values ``xs`` sorted ascending (stable), weights ``ws`` and their cumulative sums ``cw``."""
+    return float(100 * ((2 * np.sum(ws * xs * cw) - np.sum(ws**2 * xs)) / (cw[-1] * np.sum(ws * xs)) - 1))
+
+
 def gini(x, w=None) -> float:
     """Weighted Gini in points, laeken/Eurostat form (module docstring)."""
     x, w = _arrays(x, w)
     o = np.argsort(x, kind="stable")
-    x, w = x[o], w[o]
-    cw = np.cumsum(w)
-    W = cw[-1]
-    return float(100 * ((2 * np.sum(w * x * cw) - np.sum(w**2 * x)) / (W * np.sum(w * x)) - 1))
+    xs, ws = x[o], w[o]
+    return _gini_sorted(xs, ws, np.cumsum(ws))
+
+
+def gini_and_linearised(x, w=None) -> tuple[float, np.ndarray]:
+    """:func:`gini` (points) and :func:`gini_linearised` (fraction, input order) from one sort of ``x``:
+    the same numbers, to the bit, as the two functions called one after the other."""
+    x, w = _arrays(x, w)
+    o = np.argsort(x, kind="stable")
+    xs, ws = x[o], w[o]
+    cw, cy = np.cumsum(ws), np.cumsum(ws * xs)
+    # last index of each tie group (what np.searchsorted(xs, xs, side="right") - 1 gives, in one pass)
+    ends = np.flatnonzero(np.append(xs[1:] != xs[:-1], True))
+    last = ends[np.concatenate(([0], np.cumsum(xs[1:] != xs[:-1])))]
+    Nk, Yk = cw[last], cy[last]
+    N, Y = cw[-1], cy[-1]
+    points = _gini_sorted(xs, ws, cw)
+    G = points / 100
+    zs = (2 * Nk * xs - 2 * Yk + Y - N * xs - G * (Y + N * xs)) / (N * Y)
+    z = np.empty_like(zs)
+    z[o] = zs
+    return points, z
 
 
 def gini_linearised(x, w=None) -> np.ndarray:
@@ -116,18 +140,7 @@ def gini_linearised(x, w=None) -> np.ndarray:
     sums, ``z_k`` is exactly ``dG/dw_k`` (the Eurostat form is invariant to the
     order of tied values); ``V(Gini) = V(sum w z)``.
     """
-    x, w = _arrays(x, w)
-    o = np.argsort(x, kind="stable")
-    xs, ws = x[o], w[o]
-    cw, cy = np.cumsum(ws), np.cumsum(ws * xs)
-    last = np.searchsorted(xs, xs, side="right") - 1  # last index of each tie group
-    Nk, Yk = cw[last], cy[last]
-    N, Y = cw[-1], cy[-1]
-    G = gini(x, w) / 100
-    zs = (2 * Nk * xs - 2 * Yk + Y - N * xs - G * (Y + N * xs)) / (N * Y)
-    z = np.empty_like(zs)
-    z[o] = zs
-    return z
+    return gini_and_linearised(x, w)[1]
 
 
 def weighted_quantile(x, w=None, p=0.5):
@@ -205,8 +218,7 @@ def gini_by(design: Design, var: str, by=None, *, level: float = 0.95) -> pd.Dat
     for d in range(D):
         m = dom == d
         if m.any():
-            est[d] = gini(x[m], w[m])
-            z[m] = gini_linearised(x[m], w[m])
+            est[d], z[m] = gini_and_linearised(x[m], w[m])
     se = 100 * np.sqrt(design._variance((w * z)[:, None], dom, D)[:, 0])
     zc = _zcrit(level)
     out = labels.copy()
