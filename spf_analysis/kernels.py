@@ -87,6 +87,28 @@ START_WAIT = 20.0
 SWITCH = "SPF_FORK_KERNELS"
 
 
+def warm() -> None:
+    """Do once, before forking, what every run's first conversion of a chapter to HTML does inside
+    nbconvert and its libraries, on a two-cell notebook: nbformat compiles its schema validator,
+    pygments loads its lexer and style, mistune compiles its Markdown rules, BeautifulSoup builds its
+    entity tables. (Each run's exporter still compiles its own templates: they are kept per exporter.)
+    Third-party code only, nothing written; a failure leaves the runs to do it themselves."""
+    try:
+        import nbformat
+        from bs4 import BeautifulSoup
+        from nbconvert import HTMLExporter
+
+        v4 = nbformat.v4
+        out = v4.new_output("display_data", data={"text/html": "<p>a &amp; b</p>", "text/plain": "a"})
+        nb = v4.new_notebook(cells=[v4.new_markdown_cell("# A\n\n*a* & [b](#c)"),
+                                    v4.new_code_cell("a = 1", outputs=[out])])
+        nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+        BeautifulSoup(HTMLExporter(template_name="basic", exclude_input=True).from_notebook_node(nb)[0],
+                      "html.parser")
+    except Exception:  # noqa: BLE001 -- only a head start
+        pass
+
+
 def identity(options: list[str], env: dict | None = None) -> str:
     """What a server's preloaded state depends on: the checkout, this Python and its ``-X`` options,
     this module's code, the environment (but :data:`PER_RUN` and ``ARGS_*``) and the preloaded
@@ -140,6 +162,7 @@ def serve(path: Path, lock_fd: int | None = None) -> None:
             __import__(name)
         except ImportError:
             pass
+    warm()
     import gc
 
     gc.collect()

@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from jupyter_client.manager import AsyncKernelManager
 
 from spf_analysis import kernels
-from spf_analysis.build import KERNEL, KERNEL_ARGS
+from spf_analysis.build import KERNEL, KERNEL_ARGS, KERNEL_SHUTDOWN
 
 CELLS = [
     "import os, sys, pandas as pd, matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt",
@@ -35,7 +35,8 @@ def _run(manager, cwd):
     for i, c in enumerate(nb.cells):
         c["id"] = f"c{i}"
     client = NotebookClient(nb, kernel_name=KERNEL, resources={"metadata": {"path": str(cwd)}},
-                            kernel_manager_class=manager, extra_arguments=KERNEL_ARGS, timeout=120)
+                            kernel_manager_class=manager, extra_arguments=KERNEL_ARGS, timeout=120,
+                            shutdown_kernel=KERNEL_SHUTDOWN)
     client.execute()
     for c in nb.cells:
         c["metadata"] = {}
@@ -54,6 +55,41 @@ def test_a_forked_kernel_runs_a_notebook_as_a_fresh_one(tmp_path, monkeypatch):
     assert out[2] == "False\nTrue\n"  # the package is imported by the kernel, from disk
     assert any(o.get("name") == "stderr" for o in forked.cells[4]["outputs"])
     assert "Figure size 200x100" in forked.cells[5]["outputs"][0]["data"]["text/plain"]
+
+
+def test_the_build_kernels_keep_no_history_and_are_ended_at_once(tmp_path, monkeypatch):
+    # IPython's history would take every cell of every build into the user's history.sqlite; the run
+    # ends the kernel by a kill (KERNEL_SHUTDOWN), which the server reports as the child's end by SIGKILL
+    monkeypatch.setenv("SPF_OUTPUT_DIR", str(tmp_path / "a"))  # per run: no other server
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("SPF_TEST_VALUE", "seen")
+    (tmp_path / "work").mkdir()
+    forked = []
+    usual = kernels.ForkedKernel.__init__
+
+    def init(self, *a, **k):
+        usual(self, *a, **k)
+        forked.append(self)
+
+    monkeypatch.setattr(kernels.ForkedKernel, "__init__", init)
+    for manager in (AsyncKernelManager, kernels.ForkKernelManager):
+        _run(manager, tmp_path / "work")
+    assert [k.returncode for k in forked] == [-signal.SIGKILL]
+    assert not list((tmp_path / "ipython").rglob("history.sqlite*"))
+
+
+def test_the_servers_warm_up_starts_no_thread_and_opens_nothing():
+    # the server forks after it: a thread or an open file would be shared with every child (or lost)
+    code = ("import os, threading, bs4, nbformat.validator as v, spf_analysis.kernels as k\n"
+            "fds = sorted(os.listdir('/proc/self/fd'))\n"
+            "k.warm()\n"
+            "assert threading.active_count() == 1, threading.enumerate()\n"
+            "assert sorted(os.listdir('/proc/self/fd')) == fds, (fds, os.listdir('/proc/self/fd'))\n"
+            "from bs4.dammit import EntitySubstitution as E\n"
+            "assert E._CLASS_VARIABLES_POPULATED  # what the runs no longer do\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout == "ok\n", r.stderr
 
 
 def _ready(monkeypatch, hide_welcome: bool) -> dict:
