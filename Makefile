@@ -98,8 +98,10 @@ STEP := $(PY) -m spf_analysis.forked -m
 # regenerates whenever a notebook or a module changes: DATA_MODULES, SURVEY_MODULES,
 # MODEL_MODULES, RUNNER_MODULES, REPORT_MODULES and one rule per executed notebook.
 DEPS_MK := reports/.build/deps.mk
+# (run by the environment's Python once it exists: the same 3.11, started directly; PYTHON may be a
+# version manager's shim, which spent 0.3 s finding it before every cold build's first step)
 $(DEPS_MK): $(shell find spf_analysis -name '*.py' 2>/dev/null | sort) $(wildcard notebooks/*.ipynb)
-	@$(PYTHON) -m spf_analysis.config.deps $@
+	@$(or $(wildcard $(PY)),$(PYTHON)) -m spf_analysis.config.deps $@
 include $(DEPS_MK)
 
 # ------------------------------------------------------------------------ data

@@ -54,20 +54,26 @@ from pathlib import Path
 
 from spf_analysis.config import paths
 
-#: imported by the server before it forks (third-party only, never the package): what the chapters
+#: imported by the server before it forks (third-party only, never the package), in two parts. First,
+#: before it listens, :data:`STEP_PRELOAD`: what the steps after the first import (the survey's and the
+#: model run's pandas, pyarrow, PyYAML and scipy), so that they are forked rather than run in processes
+#: of their own. Then, while it waits for requests (one module at a time), the rest: what the chapters
 #: import (statsmodels' WLS, with scipy.stats, for the survey regression of the proxy-means test, as
 #: spf_analysis.stats.regression imports it: not statsmodels.api, which loads all of statsmodels'
 #: models, about 0.25 s more; seaborn for the figures) and what the steps import (papermill and
-#: nbconvert for a notebook run, pyarrow for the tables, scipy.optimize for the model run, openpyxl
-#: for the workbook), and what each kernel imports as it starts (ipykernel's debugger, with debugpy,
-#: IPython's completer and store magic, sqlite3 for its history: 0.06 s of CPU a kernel; imported,
-#: the debugger starts no thread and patches nothing). About 2 s: a cold build's first step (make
-#: data) starts the server, which preloads on the core the data step leaves idle.
-PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
-           "IPython.extensions.storemagic", "psutil", "sqlite3", "tornado.platform.asyncio", "bs4",
-           "scipy.optimize", "statsmodels.regression.linear_model", "seaborn", "pyarrow.parquet", "yaml",
-           "papermill", "nbconvert", "openpyxl")
+#: nbconvert for a notebook run, openpyxl for the workbook), and what each kernel imports as it starts
+#: (ipykernel's debugger, with debugpy, IPython's completer and store magic, sqlite3 for its history:
+#: 0.06 s of CPU a kernel; imported, the debugger starts no thread and patches nothing). About 2 s in
+#: all: a cold build's first step (make data) starts the server, which preloads on the core the data
+#: step leaves idle; a request for anything but a :data:`LIGHT_STEPS` step waits for the rest.
+STEP_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "yaml", "scipy.optimize", "scipy.interpolate")
+PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
+           "IPython.core.completerlib", "IPython.extensions.storemagic", "psutil", "sqlite3",
+           "tornado.platform.asyncio", "papermill", "nbconvert", "bs4", "matplotlib", "matplotlib.pyplot",
+           "statsmodels.regression.linear_model", "seaborn", "openpyxl")
+#: the steps forked as soon as :data:`STEP_PRELOAD` is imported: they import nothing of :data:`PRELOAD`
+#: (a test runs them with it blocked)
+LIGHT_STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline")
 #: the build steps a server runs (``python -m MODULE ARGS``, forked; :mod:`spf_analysis.forked`)
 STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline",
          "spf_analysis.build", "spf_analysis.report.assemble")
@@ -119,7 +125,7 @@ def identity(options: list[str], env: dict | None = None) -> str:
     h.update(Path(__file__).read_bytes())  # the server's own code
     h.update(json.dumps(sorted((k, v) for k, v in env.items()
                                if k not in PER_RUN and not k.startswith("ARGS_"))).encode())
-    for name in dict.fromkeys(n.split(".")[0] for n in PRELOAD):  # (a submodule's spec imports its parents)
+    for name in dict.fromkeys(n.split(".")[0] for n in STEP_PRELOAD + PRELOAD):  # (a submodule's spec imports its parents)
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
@@ -156,17 +162,25 @@ def kernel_options(cmd: list[str]) -> list[str] | None:
 def serve(path: Path, lock_fd: int | None = None) -> None:
     """Preload, listen on ``path``, fork a kernel or a step per request; end after :data:`IDLE` s
     without children. ``lock_fd``: the start lock its starter holds (:func:`_start_server`), released
-    when the server listens."""
-    for name in PRELOAD:
-        try:
-            __import__(name)
-        except ImportError:
-            pass
-    warm()
-    import gc
+    when the server listens: after :data:`STEP_PRELOAD`; :data:`PRELOAD` is imported while no request
+    waits, and all of it (then :func:`warm`) before any child but a :data:`LIGHT_STEPS` step is forked."""
+    pending = list(PRELOAD)
 
-    gc.collect()
-    gc.freeze()  # the preloaded objects out of the children's collections: never walked (nor copied) there
+    def preload(everything: bool) -> None:
+        """Import the next module of PRELOAD, or all that are left; after the last, warm up and freeze."""
+        while pending:
+            _import(pending.pop(0))
+            if not everything:
+                break
+        if not pending and not done:
+            warm()
+            _freeze()
+            done.append(True)
+
+    done: list = []
+    for name in STEP_PRELOAD:
+        _import(name)
+    _freeze()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     listener.bind(str(tmp))
@@ -183,13 +197,17 @@ def serve(path: Path, lock_fd: int | None = None) -> None:
     last = time.monotonic()
     try:
         while kids or time.monotonic() - last < IDLE:
-            ready, _, _ = select.select([listener, wake_r, *(c for c, _ in kids.values() if c)], [], [], 1.0)
+            ready, _, _ = select.select([listener, wake_r, *(c for c, _ in kids.values() if c)], [], [],
+                                        0.0 if pending or not done else 1.0)
+            if not ready and (pending or not done):
+                preload(everything=False)
+                continue
             for s in ready:
                 if s == wake_r:
                     os.read(wake_r, 4096)
                 elif s is listener:
                     conn, _ = listener.accept()
-                    forked = _fork(conn, listener, kids, (wake_r, wake_w))
+                    forked = _fork(conn, listener, kids, (wake_r, wake_w), preload)
                     if forked:
                         kids[forked[0]] = (conn, forked[1])
                 else:  # the run went away (or sent something it should not): its child goes too, once
@@ -248,10 +266,26 @@ def _request(req) -> tuple[list[str] | None, list[str] | None]:
     return cmd, None
 
 
-def _fork(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple) -> tuple[int, bool] | None:
+def _import(name: str) -> None:
+    try:
+        __import__(name)
+    except ImportError:
+        pass
+
+
+def _freeze() -> None:
+    """The preloaded objects out of the children's collections: never walked (nor copied) there."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def _fork(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple, preload=None) -> tuple[int, bool] | None:
     """Read one request (a kernel command or a build step, the environment and directory, and the
     run's standard streams) and fork its child; the child's pid and whether it is a step, or None for
-    a bad request."""
+    a bad request. ``preload(everything=True)`` is called before a child other than a
+    :data:`LIGHT_STEPS` step is forked."""
     try:
         conn.settimeout(10)
         msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
@@ -267,6 +301,8 @@ def _fork(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple)
     except (OSError, ValueError, KeyError, TypeError):
         conn.close()
         return None
+    if preload is not None and (step is None or step[0] not in LIGHT_STEPS):
+        preload(everything=True)
     pid = os.fork()
     if pid:
         for fd in fds:

@@ -189,7 +189,7 @@ def test_one_server_per_environment():
 
 def test_a_server_ends_when_idle_and_refuses_bad_requests(tmp_path):
     path = tmp_path / "s.sock"
-    code = f"import spf_analysis.kernels as k, pathlib; k.IDLE = 1.0; k.PRELOAD = (); k.serve(pathlib.Path({str(path)!r}))"
+    code = f"import spf_analysis.kernels as k, pathlib; k.IDLE = 1.0; k.STEP_PRELOAD = k.PRELOAD = (); k.serve(pathlib.Path({str(path)!r}))"
     proc = subprocess.Popen([sys.executable, "-c", code])
     for _ in range(200):
         if path.exists():
@@ -238,7 +238,7 @@ sys.exit(k.relay("probe_step", conn, {"step": ["probe_step", *sys.argv[2:]], "en
 
 
 @pytest.fixture
-def step_server(tmp_path):
+def step_server(tmp_path, request):
     """A server (nothing preloaded) that runs the probe step too; its socket, process and the run's env."""
     (tmp_path / "work").mkdir()
     (tmp_path / "work" / "probe_step.py").write_text(PROBE)
@@ -246,8 +246,8 @@ def step_server(tmp_path):
     (tmp_path / "site" / "sitecustomize.py").write_text(SITE)
     path = tmp_path / "s.sock"
     env = {**os.environ, "PYTHONPATH": f"{kernels.paths.ROOT}{os.pathsep}{tmp_path / 'site'}", "SPF_TEST_VALUE": "seen"}
-    code = (f"import spf_analysis.kernels as k, pathlib; k.IDLE = 5.0; k.PRELOAD = (); k.STEPS += ('probe_step',); "
-            f"k.serve(pathlib.Path({str(path)!r}))")
+    code = (f"import spf_analysis.kernels as k, pathlib; k.IDLE = 5.0; k.STEP_PRELOAD = k.PRELOAD = (); "
+            f"k.STEPS += ('probe_step',); {getattr(request, 'param', 'pass')}; k.serve(pathlib.Path({str(path)!r}))")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env)
     for _ in range(500):
         if path.exists():
@@ -304,6 +304,56 @@ def test_a_step_is_stopped_when_its_run_goes_away(step_server):
         assert f.readline() == "probe: sleeping\n"
         conn.close()  # the run goes away: the server stops the step with SIGTERM (its cleanup runs)
         assert f.readline() == "probe: stopped by SIGTERM\n"
+
+
+#: a server that imports, after it listens, two modules of the standard library that no probe imports,
+#: a second each; the probe step is not a light one, "probe_light" (the same code) is
+STAGED = ("import time; k.PRELOAD = ('wave', 'mailbox'); k.STEP_PRELOAD = ('json',); k.warm = lambda: None; "
+          "k.STEPS += ('probe_light',); k.LIGHT_STEPS = ('probe_light',); _i = k._import; "
+          "k._import = lambda n: (n in k.PRELOAD and time.sleep(1.0), _i(n))")
+
+
+def _modules_seen(step_server, step: str) -> dict:
+    """Which of json, wave and mailbox the child forked for ``step`` found imported."""
+    path, _, env = step_server
+    work = path.parent / "work"
+    probe = "import json, sys\nprint(json.dumps({m: m in sys.modules for m in ('json', 'wave', 'mailbox')}))\n"
+    (work / f"{step}.py").write_text(probe)
+    client = CLIENT.replace('"probe_step"', repr(step))
+    r = subprocess.run([sys.executable, "-c", client, str(path)], cwd=work, env=env, capture_output=True,
+                       text=True, timeout=30)
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("step_server", [STAGED], indirect=True)
+def test_a_light_step_is_forked_before_the_rest_of_the_preload(step_server):
+    # asked for within the first second: forked once the module being imported is in, not after the other
+    assert _modules_seen(step_server, "probe_light") == {"json": True, "wave": True, "mailbox": False}
+
+
+@pytest.mark.parametrize("step_server", [STAGED], indirect=True)
+def test_any_other_child_is_forked_once_the_whole_preload_is_in(step_server):
+    assert _modules_seen(step_server, "probe_step") == {"json": True, "wave": True, "mailbox": True}
+
+
+def test_the_light_steps_import_nothing_the_server_preloads_after_it_listens():
+    # they are forked as soon as STEP_PRELOAD is in (the survey and the model run, while the server
+    # goes on with PRELOAD): what they import, at any depth of the package, is in STEP_PRELOAD
+    import ast
+
+    from spf_analysis.config import deps
+
+    later = {m.split(".")[0] for m in kernels.PRELOAD} - {m.split(".")[0] for m in kernels.STEP_PRELOAD}
+    files = deps.closure(kernels.LIGHT_STEPS)
+    assert {f.stem for f in files} >= {"io", "source", "pipeline", "synth"}
+    found = []
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            found += [(f.name, n) for n in names if n.split(".")[0] in later]
+    assert found == []
+    assert set(kernels.LIGHT_STEPS) <= set(kernels.STEPS)
 
 
 def test_a_bad_step_request_starts_nothing(step_server):
