@@ -152,6 +152,39 @@ def test_a_forked_kernel_is_ready_when_its_iopub_greets_and_kernel_info_is_done(
     assert seen["fallback"] == 1 and seen["status"] == "ok"
 
 
+def test_a_forked_kernels_client_retries_its_connection_often_and_sees_a_killed_kernel_end_soon(monkeypatch):
+    # ZMQ retries a connection every 100 ms by default: a client that connected before the kernel had
+    # bound its ports waited that long; jupyter_client looks every 100 ms whether a killed kernel has ended
+    import asyncio
+
+    import zmq
+
+    slept = []
+    usual_sleep = asyncio.sleep
+
+    async def sleep(delay, *a, **k):
+        slept.append(delay)
+        return await usual_sleep(delay, *a, **k)
+
+    async def run():
+        km = kernels.ForkKernelManager(kernel_name=KERNEL)
+        await km.start_kernel(extra_arguments=KERNEL_ARGS)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            sockets = [kc.iopub_channel.socket, kc.shell_channel.socket, kc.control_channel.socket]
+            options = [sock.getsockopt(zmq.RECONNECT_IVL) for sock in sockets]
+        finally:
+            kc.stop_channels()
+            monkeypatch.setattr(asyncio, "sleep", sleep)
+            await km.shutdown_kernel(now=True)
+        return options
+
+    assert asyncio.run(run()) == [kernels.RECONNECT_MS] * 3
+    assert slept and max(slept) <= kernels.SHUTDOWN_POLL
+
+
 def test_the_kernel_is_forked_and_preloaded(monkeypatch):
     monkeypatch.delenv(kernels.SWITCH, raising=False)
     cmd = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "/nonexistent/k.json"]
