@@ -32,6 +32,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -520,34 +521,42 @@ def print_report(doc: str, target: Path, epoch: int, env: dict | None = None, ti
     targets = set(_HREF.findall(doc))
     toc = [(lvl, unescape(re.sub(r"<[^>]+>", "", text)).strip(), hid) for lvl, hid, text in TOC_RE.findall(parts[0])]
     printer = Printer(cache, browser, env, browsers)
+    closing = None  # Chromium's end, awaited in a thread of its own while the parts are joined
     try:
-        names = ["front", *(_part_name(i, part) for i, part in enumerate(parts[1:], start=1))]
-        readers = [_reader(b) for b in printer.print_all(
-            [(name, part_document(head, part, tail, targets)) for name, part in zip(names, parts)])]
-        dests = destinations(readers)
-        last = []
-        if head:
-            last.append(("numbers", numbers_document(head, tail, [is_landscape(p) for r in readers for p in r.pages])))
-        if toc:
-            missing = sorted(t for _, _, t in toc if t not in dests)
-            if missing:
-                raise PrintError(f"contents entries without a destination in the PDF: {missing[:5]}")
-            last.append(("front-numbered", part_document(
-                head, fill_contents(parts[0], {t: dests[t][0] for _, _, t in toc}), tail, targets)))
-        extra = {name: _reader(b) for (name, _), b in zip(last, printer.print_all(last))}
-        if "front-numbered" in extra:
-            filled = extra["front-numbered"]
-            if len(filled.pages) != len(readers[0].pages):
-                raise PrintError(f"the front matter takes {len(filled.pages)} pages with the contents' page numbers, "
-                                 f"{len(readers[0].pages)} without: the numbers must not change its layout")
-            readers[0] = filled
-        writer = join(readers)
-        if "numbers" in extra:
-            stamp(writer, extra["numbers"])
+        try:
+            names = ["front", *(_part_name(i, part) for i, part in enumerate(parts[1:], start=1))]
+            readers = [_reader(b) for b in printer.print_all(
+                [(name, part_document(head, part, tail, targets)) for name, part in zip(names, parts)])]
+            dests = destinations(readers)
+            last = []
+            if head:
+                last.append(("numbers", numbers_document(head, tail, [is_landscape(p) for r in readers for p in r.pages])))
+            if toc:
+                missing = sorted(t for _, _, t in toc if t not in dests)
+                if missing:
+                    raise PrintError(f"contents entries without a destination in the PDF: {missing[:5]}")
+                last.append(("front-numbered", part_document(
+                    head, fill_contents(parts[0], {t: dests[t][0] for _, _, t in toc}), tail, targets)))
+            extra = {name: _reader(b) for (name, _), b in zip(last, printer.print_all(last))}
+            closing = threading.Thread(target=printer.close, name="chromium-close")
+            closing.start()  # nothing is printed after this: Chromium ends while the PDF is put together
+            if "front-numbered" in extra:
+                filled = extra["front-numbered"]
+                if len(filled.pages) != len(readers[0].pages):
+                    raise PrintError(f"the front matter takes {len(filled.pages)} pages with the contents' page numbers, "
+                                     f"{len(readers[0].pages)} without: the numbers must not change its layout")
+                readers[0] = filled
+            writer = join(readers)
+            if "numbers" in extra:
+                stamp(writer, extra["numbers"])
+        finally:
+            if closing is None:
+                printer.close()
+        out = finish(writer, toc, dests, epoch)
+        target.write_bytes(out)
     finally:
-        printer.close()
-    out = finish(writer, toc, dests, epoch)
-    target.write_bytes(out)
+        if closing is not None:
+            closing.join()
     if timings is not None:
         timings["pdf"] = time.perf_counter() - t0
         timings["parts"] = (printer.printed, printer.kept)
