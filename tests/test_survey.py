@@ -262,3 +262,16 @@ def test_critical_values_equal_scipy_stats_bit_for_bit():
     P, D = np.meshgrid(p, df)
     np.testing.assert_array_equal(_tcrit(P, D), stats.t.ppf(P, D))
     assert _tcrit(0.975, 12) == stats.t.ppf(0.975, 12) and np.ndim(_tcrit(0.975, 12)) == 0
+
+
+def test_the_cells_of_the_variance_are_np_uniques_to_the_element():
+    # counted when the key range is small, sorted by np.unique when it is large: the same arrays and dtypes
+    from spf_analysis.stats.survey import _cells
+
+    rng = np.random.default_rng(11)
+    for size, n in [(1, 1), (7, 50), (500, 46_515), (3_000, 40), (10**7, 1_000), (10**7, 3)]:
+        key = rng.integers(0, size, n)
+        cells, inv = _cells(key, size)
+        want_cells, want_inv = np.unique(key, return_inverse=True)
+        assert cells.dtype == want_cells.dtype and inv.dtype == want_inv.dtype
+        assert np.array_equal(cells, want_cells) and np.array_equal(inv, want_inv)

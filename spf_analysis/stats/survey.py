@@ -145,6 +145,18 @@ def _column_sums(key: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(key, weights=a.ravel(), minlength=size * k).reshape(size, k)
 
 
+def _cells(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for integer keys in ``0..size-1``: the keys present, in
+    order, and each row's index among them. Counted (no sort: linear in the rows and ``size``) when
+    ``size`` is at most a few times the rows; the same arrays either way."""
+    if size > 4 * len(key) + 1024:
+        return np.unique(key, return_inverse=True)
+    counts = np.bincount(key, minlength=size)
+    present = counts > 0
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present), rank[key]
+
+
 class Design:
     """A complex survey design over a DataFrame (R ``svydesign``, Stata ``svyset``).
 
@@ -416,7 +428,7 @@ class Design:
         """
         k = resid.shape[1]
         H = self.n_strata
-        cell, inv = np.unique(self._psu_code * D + dom, return_inverse=True)
+        cell, inv = _cells(self._psu_code * D + dom, self.n_psu * D)
         cell_psu, cell_dom = np.divmod(cell, D)
         cell_h = self._psu_stratum[cell_psu]
         hd = cell_h * D + cell_dom  # stratum x domain of each cell
