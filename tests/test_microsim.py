@@ -494,3 +494,17 @@ def test_nominal_level_in_the_survey(tmp_path, toy):
     pd.testing.assert_frame_equal(ms.simulate(frame, rs, Persons.from_frame(frame)), sim, check_exact=True)
     with pytest.raises(ValueError, match="not the arrays of this frame"):
         ms.simulate(frame.iloc[:5], rs, Persons.from_frame(frame))
+
+
+def test_a_run_on_arrays_made_once_equals_a_run_that_makes_them(survey_frame, rap):
+    # chapter 5 makes the person frame's arrays once for its many rule sets (ms.run's persons=)
+    _, _, _, mframe = rap
+    persons = ms.Persons.from_frame(survey_frame)
+    for name in ("kp_medium", "kp_medium_pension_tested"):
+        rs = ms.build_rules(name, 2030, mframe, survey_frame)
+        alone, shared = ms.run(survey_frame, rs), ms.run(survey_frame, rs, persons=persons)
+        assert set(alone) == set(shared)
+        for k in alone:
+            pd.testing.assert_frame_equal(alone[k], shared[k], check_exact=True)
+    with pytest.raises(ValueError, match="not the arrays of this frame"):
+        ms.run(survey_frame.iloc[:-1], rs, persons=persons)

@@ -17,7 +17,7 @@ from spf_analysis.model import costing
 from spf_analysis.stats import indicators
 from spf_analysis.stats.survey import Design
 
-from .frame import in_group
+from .frame import Persons, in_group
 from .rules import ALIGNED_TARGETS, SURVEY_FLAG_TARGETS, BenefitRule, RuleSet, ages_label
 from .simulate import partition_sums, simulate, survey_costs
 
@@ -192,9 +192,10 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
     return out
 
 
-def run(frame: pd.DataFrame, rs: RuleSet, *, level: float = 0.95) -> dict[str, pd.DataFrame]:
+def run(frame: pd.DataFrame, rs: RuleSet, *, level: float = 0.95, persons: Persons | None = None) -> dict[str, pd.DataFrame]:
     """Simulate one rule set on the survey: ``sim`` (persons), ``impact`` (poverty, Gini, BCR with SEs),
-    ``sums`` (weighted sums) and ``costs`` (survey costs in year-``t`` rupees)."""
-    sim = simulate(frame, rs)
+    ``sums`` (weighted sums) and ``costs`` (survey costs in year-``t`` rupees). ``persons``: the
+    :meth:`Persons.from_frame` arrays of ``frame``, made once for a chapter's many rule sets."""
+    sim = simulate(frame, rs, persons=persons)
     sums = partition_sums(sim, rs)
     return {"sim": sim, "impact": impact(sim, rs, level=level), "sums": sums, "costs": survey_costs(sums, rs)}
