@@ -184,18 +184,18 @@ EXECUTED  := $(NOTEBOOKS:%=reports/notebooks/%.ipynb)
 # run -> 05 -> 06 -> summary -> report, so in a full build the report lists 05 and 04 first, then
 # 03, then 06 (the first step found ready when 05 ends), then 07 and the summary, then 01 (07 and 01
 # fill the time 05 takes after 04: 01 waits for 04, 07 reads it; the summary reads 01, 06 and 07).
-# The other short notebooks wait for 05: when 05 ends, no walk is waiting behind them, and 06 is the
-# first step the next walk finds ready. Order only: a change to 04 or 05 re-runs none of them.
-# (Three cold builds each: the notebooks ended at 10.2-10.7 s, 10.9-11.2 s with 06 after 01 and 07,
-# when 07 took the job 05 left.)
+# The other short notebooks wait for 06: when 05 ends, none of them is ready, and 06 takes the job.
+# Order only: a change to 04 or 06 re-runs none of them. (Cold builds: with 06 after 01 and 07, 07
+# took the job 05 left; with the short ones waiting for 05 only, make sometimes walked them first and
+# 06 ran 2.5 s late, the summary after it, alone at the end.)
 FIRST_NOTEBOOKS := 05_distributional_impact 04_costing_options 03_coverage_gaps 06_fiscal_space \
 	07_assessment_matrix S_executive_summary 01_demographic_profile
 START_ORDER := $(patsubst %,reports/notebooks/%.ipynb,$(FIRST_NOTEBOOKS) $(filter-out $(FIRST_NOTEBOOKS),$(NOTEBOOKS)))
 AFTER_04 := 01_demographic_profile
-AFTER_05 := 00_data_sources 02_mapping_schemes 08_policy_framework A_assumptions
+AFTER_06 := 00_data_sources 02_mapping_schemes 08_policy_framework A_assumptions
 ifneq ($(filter report notebooks test,$(or $(MAKECMDGOALS),report)),)
 $(AFTER_04:%=reports/notebooks/%.ipynb): | reports/notebooks/04_costing_options.ipynb
-$(AFTER_05:%=reports/notebooks/%.ipynb): | reports/notebooks/05_distributional_impact.ipynb
+$(AFTER_06:%=reports/notebooks/%.ipynb): | reports/notebooks/06_fiscal_space.ipynb
 endif
 # the ordered list reaches the runner through the environment (no shell sees it): each run
 # prints its place in it and its time, `[3/11] 03_coverage_gaps ... 12.4 s` (spf_analysis.build)
