@@ -66,7 +66,7 @@ from spf_analysis.config import paths
 #: 0.06 s of CPU a kernel; imported, the debugger starts no thread and patches nothing). About 2 s in
 #: all: a cold build's first step (make data) starts the server, which preloads on the core the data
 #: step leaves idle; a request for anything but a :data:`LIGHT_STEPS` step waits for the rest.
-STEP_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "yaml", "scipy.optimize", "scipy.interpolate")
+STEP_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "yaml", "scipy.optimize", "scipy.interpolate")
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
            "IPython.core.completerlib", "IPython.extensions.storemagic", "psutil", "sqlite3",
            "tornado.platform.asyncio", "papermill", "nbconvert", "bs4", "matplotlib", "matplotlib.pyplot",
@@ -102,7 +102,7 @@ def warm() -> None:
     """Do once, before forking, what every run's first conversion of a chapter to HTML does inside
     nbconvert and its libraries, on a two-cell notebook: nbformat compiles its schema validator,
     pygments loads its lexer and style, mistune compiles its Markdown rules, BeautifulSoup builds its
-    entity tables. (Each run's exporter still compiles its own templates: they are kept per exporter.)
+    entity tables; and Pillow registers the image plugins a figure's PNG loads. (Each run's exporter still compiles its own templates: they are kept per exporter.)
     Third-party code only, nothing written; a failure leaves the runs to do it themselves."""
     try:
         import nbformat
@@ -116,6 +116,9 @@ def warm() -> None:
         nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
         BeautifulSoup(HTMLExporter(template_name="basic", exclude_input=True).from_notebook_node(nb)[0],
                       "html.parser")
+        from PIL import Image
+
+        Image.preinit()  # the image plugins every figure's PNG loads
     except Exception:  # noqa: BLE001 -- only a head start
         pass
 
