@@ -6,9 +6,9 @@
   default: one per core), papermill's process importing the package first as the build's do. The ratio is how much of the build is our work rather than kernel
   start-up; goal <= 2.0. The cold build is one ``make report`` after ``make clean`` (the report
   step's share read from the line that step prints); it starts its own server of kernels
-  (spf_analysis.kernels), the floor's papermill starts each kernel afresh. Both are measured three times, one after the other
-  (a cold build of about 20 s varies by a second or two on a shared 2-core machine), and the ratio
-  is that of their medians; every time is shown.
+  (spf_analysis.kernels), the floor's papermill starts each kernel afresh. Both are measured three
+  times, one after the other (a cold build of about 15 s varies by a second on a shared 2-core
+  machine), and the ratio is that of their medians; every time is shown.
 * a one-value change in a chapter's parameter file (``top_districts`` in
   ``params/01_demographic_profile.yaml``, 10 -> 9, a valid value that changes a published
   table): the rebuild, timed as ``make`` of the notebooks it changes, then ``make report`` (the
@@ -185,7 +185,8 @@ def main() -> int:
     in_runs = "in runs of one empty notebook through papermill ({:.2f} s, this run)".format(one)
     figs = [
         Figure("build", f"cold make report, {j} jobs ({n} notebooks), median of {COLD_REPEATS} "
-                        f"({', '.join(f'{c:.1f}' for c, _, _ in colds)} s; the median: report step {cold_report:.1f} s, "
+                        f"({', '.join(f'{c:.1f}' for c, _, _ in colds)} s; the median: report step "
+                        f"{cold_report:.1f} s, "
                         f"the rest {cold_nb:.1f} s)", cold, "s",
                baseline=f"papermill floor: {n} empty notebooks, {j} at a time, median of {COLD_REPEATS} "
                         f"({', '.join(f'{f:.2f}' for f in floors)} s)", baseline_value=fl, ratio=cold / fl,

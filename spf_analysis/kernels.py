@@ -62,17 +62,18 @@ from spf_analysis.config import paths
 #: spf_analysis.stats.regression imports it: not statsmodels.api, which loads all of statsmodels'
 #: models, about 0.25 s more; seaborn for the figures) and what the steps import (papermill and
 #: nbconvert for a notebook run, openpyxl for the workbook), and what each kernel imports as it starts
-#: (ipykernel's debugger, with debugpy, IPython's completer and store magic, sqlite3 for its history:
-#: 0.06 s of CPU a kernel; imported, the debugger starts no thread and patches nothing). About 2 s in
+#: (ipykernel's debugger, with debugpy, IPython's completer and store magic, sqlite3, which its history
+#: module imports even with the history off: 0.06 s of CPU a kernel; imported, the debugger starts no thread and patches nothing). About 2 s in
 #: all: a cold build's first step (make data) starts the server, which preloads on the core the data
 #: step leaves idle; a request for anything but a :data:`LIGHT_STEPS` step waits for the rest.
-STEP_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "yaml", "scipy.optimize", "scipy.interpolate")
+STEP_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "yaml", "scipy.optimize",
+                "scipy.interpolate")
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
            "IPython.core.completerlib", "IPython.extensions.storemagic", "psutil", "sqlite3",
            "tornado.platform.asyncio", "papermill", "nbconvert", "bs4", "matplotlib", "matplotlib.pyplot",
            "statsmodels.regression.linear_model", "seaborn", "openpyxl")
 #: the steps forked as soon as :data:`STEP_PRELOAD` is imported: they import nothing of :data:`PRELOAD`
-#: (a test runs them with it blocked)
+#: (a test reads the imports of every package module they use)
 LIGHT_STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline")
 #: the build steps a server runs (``python -m MODULE ARGS``, forked; :mod:`spf_analysis.forked`)
 STEPS = ("spf_analysis.data.io", "spf_analysis.household.source", "spf_analysis.model.pipeline",
@@ -102,8 +103,9 @@ def warm() -> None:
     """Do once, before forking, what every run's first conversion of a chapter to HTML does inside
     nbconvert and its libraries, on a two-cell notebook: nbformat compiles its schema validator,
     pygments loads its lexer and style, mistune compiles its Markdown rules, BeautifulSoup builds its
-    entity tables; and Pillow registers the image plugins a figure's PNG loads. (Each run's exporter still compiles its own templates: they are kept per exporter.)
-    Third-party code only, nothing written; a failure leaves the runs to do it themselves."""
+    entity tables; and Pillow registers the image plugins a figure's PNG loads. (Each run's exporter
+    still compiles its own templates: they are kept per exporter.) Third-party code only, nothing
+    written; a failure leaves the runs to do it themselves."""
     try:
         import nbformat
         from bs4 import BeautifulSoup
@@ -133,7 +135,8 @@ def identity(options: list[str], env: dict | None = None) -> str:
     h.update(Path(__file__).read_bytes())  # the server's own code
     h.update(json.dumps(sorted((k, v) for k, v in env.items()
                                if k not in PER_RUN and not k.startswith("ARGS_"))).encode())
-    for name in dict.fromkeys(n.split(".")[0] for n in STEP_PRELOAD + PRELOAD):  # (a submodule's spec imports its parents)
+    # (a submodule's spec would import its parents)
+    for name in dict.fromkeys(n.split(".")[0] for n in STEP_PRELOAD + PRELOAD):
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
@@ -289,7 +292,8 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _fork(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple, preload=None) -> tuple[int, bool] | None:
+def _fork(conn: socket.socket, listener: socket.socket, kids: dict, wake: tuple,
+          preload=None) -> tuple[int, bool] | None:
     """Read one request (a kernel command or a build step, the environment and directory, and the
     run's standard streams) and fork its child; the child's pid and whether it is a step, or None for
     a bad request. ``preload(everything=True)`` is called before a child other than a
