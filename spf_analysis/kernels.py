@@ -63,9 +63,10 @@ from spf_analysis.config import paths
 #: models, about 0.25 s more; seaborn for the figures) and what the steps import (papermill and
 #: nbconvert for a notebook run, openpyxl for the workbook), and what each kernel imports as it starts
 #: (ipykernel's debugger, with debugpy, IPython's completer and store magic, sqlite3, which its history
-#: module imports even with the history off: 0.06 s of CPU a kernel; imported, the debugger starts no thread and patches nothing). About 2 s in
-#: all: a cold build's first step (make data) starts the server, which preloads on the core the data
-#: step leaves idle; a request for anything but a :data:`LIGHT_STEPS` step waits for the rest.
+#: module imports even with the history off: 0.06 s of CPU a kernel; imported, the debugger starts no
+#: thread and patches nothing). About 2 s in all: a cold build's first step (make data) starts the
+#: server, which preloads on the core the data step leaves idle; a request for anything but a
+#: :data:`LIGHT_STEPS` step waits for the rest.
 STEP_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "yaml", "scipy.optimize",
                 "scipy.interpolate")
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
