@@ -192,7 +192,8 @@ def reconcile(costs: pd.DataFrame, rap: pd.DataFrame, rs: RuleSet, frame: pd.Dat
     return out
 
 
-def run(frame: pd.DataFrame, rs: RuleSet, *, level: float = 0.95, persons: Persons | None = None) -> dict[str, pd.DataFrame]:
+def run(frame: pd.DataFrame, rs: RuleSet, *, level: float = 0.95,
+        persons: Persons | None = None) -> dict[str, pd.DataFrame]:
     """Simulate one rule set on the survey: ``sim`` (persons), ``impact`` (poverty, Gini, BCR with SEs),
     ``sums`` (weighted sums) and ``costs`` (survey costs in year-``t`` rupees). ``persons``: the
     :meth:`Persons.from_frame` arrays of ``frame``, made once for a chapter's many rule sets."""

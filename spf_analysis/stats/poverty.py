@@ -121,8 +121,8 @@ def gini_and_linearised(x, w=None) -> tuple[float, np.ndarray]:
     xs, ws = x[o], w[o]
     cw, cy = np.cumsum(ws), np.cumsum(ws * xs)
     # last index of each tie group (what np.searchsorted(xs, xs, side="right") - 1 gives, in one pass)
-    ends = np.flatnonzero(np.append(xs[1:] != xs[:-1], True))
-    last = ends[np.concatenate(([0], np.cumsum(xs[1:] != xs[:-1])))]
+    change = xs[1:] != xs[:-1]
+    last = np.flatnonzero(np.append(change, True))[np.concatenate(([0], np.cumsum(change)))]
     Nk, Yk = cw[last], cy[last]
     N, Y = cw[-1], cy[-1]
     points = _gini_sorted(xs, ws, cw)
